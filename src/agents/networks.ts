@@ -1,0 +1,77 @@
+import { Conv2d } from '../nn/conv2d.js';
+import { Dense } from '../nn/dense.js';
+import type { Layer } from '../nn/layer.js';
+import { Sequential } from '../nn/sequential.js';
+
+/**
+ * Actor-critic networks: a trunk and one fused head whose row is [policy logits..., value].
+ * Fusing the heads makes the backward one pass; each part is initialized as Keras would
+ * initialize it as its own layer (Glorot uniform, zero bias).
+ */
+export type NetworkSpec =
+  | { kind: 'mlp'; inputSize: number; hidden: number[]; numActions: number }
+  | {
+      kind: 'conv';
+      height: number;
+      width: number;
+      channels: number;
+      convs: { filters: number; kernelSize: number; stride: number }[];
+      hidden: number;
+      numActions: number;
+    };
+
+/** The reference (rlcode Keras) Breakout net: conv 32 8x8/4, conv 64 4x4/2, dense 512. */
+export function referenceAtariNet(numActions: number): NetworkSpec {
+  return {
+    kind: 'conv', height: 84, width: 84, channels: 4, hidden: 512, numActions,
+    convs: [{ filters: 32, kernelSize: 8, stride: 4 }, { filters: 64, kernelSize: 4, stride: 2 }],
+  };
+}
+
+/** The A3C paper's smaller net: conv 16 8x8/4, conv 32 4x4/2, dense 256. */
+export function smallAtariNet(numActions: number): NetworkSpec {
+  return {
+    kind: 'conv', height: 84, width: 84, channels: 4, hidden: 256, numActions,
+    convs: [{ filters: 16, kernelSize: 8, stride: 4 }, { filters: 32, kernelSize: 4, stride: 2 }],
+  };
+}
+
+export function mlpNet(inputSize: number, numActions: number, hidden: number[] = [64, 64]): NetworkSpec {
+  return { kind: 'mlp', inputSize, hidden, numActions };
+}
+
+/** Builds the network; `params` (e.g. a view over shared memory) is used instead of a fresh buffer. */
+export function buildActorCritic(spec: NetworkSpec, maxBatch: number, params?: Float32Array): Sequential {
+  const layers: Layer[] = [];
+  let width: number;
+  if (spec.kind === 'mlp') {
+    width = spec.inputSize;
+    spec.hidden.forEach((units, i) => {
+      layers.push(new Dense({ name: `fc${i + 1}`, inputSize: width, outputSize: units, activation: 'relu', maxBatch }));
+      width = units;
+    });
+  } else {
+    let height = spec.height, columns = spec.width, channels = spec.channels;
+    spec.convs.forEach((c, i) => {
+      const conv = new Conv2d({
+        name: `conv${i + 1}`, inputHeight: height, inputWidth: columns, inputChannels: channels,
+        filters: c.filters, kernelSize: c.kernelSize, stride: c.stride, activation: 'relu', maxBatch,
+      });
+      layers.push(conv);
+      height = conv.outputHeight; columns = conv.outputWidth; channels = c.filters;
+    });
+    width = height * columns * channels;
+    layers.push(new Dense({ name: 'fc', inputSize: width, outputSize: spec.hidden, activation: 'relu', maxBatch }));
+    width = spec.hidden;
+  }
+  layers.push(new Dense({
+    name: 'head', inputSize: width, outputSize: spec.numActions + 1, activation: 'linear', maxBatch,
+    initGroups: [spec.numActions, 1],
+  }));
+  return new Sequential(layers, maxBatch, params);
+}
+
+/** Number of parameters of a network, without building its activation buffers. */
+export function parameterCount(spec: NetworkSpec): number {
+  return buildActorCritic(spec, 1).paramCount;
+}

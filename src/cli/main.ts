@@ -1,0 +1,69 @@
+import { Command, CommanderError, Option } from 'commander';
+import { z } from 'zod';
+import { presetIds } from '../presets.js';
+import { evaluateRun } from '../train/evaluate.js';
+import { parseFlags, UsageError } from './flags.js';
+import { runTrain } from './trainCommand.js';
+
+const evalFlagsSchema = z.object({
+  episodes: z.coerce.number().int().min(1).max(100000).default(10),
+  seed: z.coerce.number().int().min(0).default(12345),
+  json: z.boolean().default(false),
+  greedy: z.boolean().default(false),
+});
+
+function buildProgram(): Command {
+  const program = new Command('a3c')
+    .description('Asynchronous Advantage Actor-Critic (A3C): parallel actor-learners on worker threads')
+    .exitOverride();
+
+  program.command('train')
+    .description(`train an agent; writes config.json, metrics.jsonl and model.safetensors to the run directory`)
+    .argument('<env>', `environment id: ${presetIds().join(', ')}`)
+    .option('--workers <n>', 'actor-learner threads (default: number of cores)')
+    .option('--seed <s>', 'run seed; worker k is seeded seed+k', '0')
+    .option('--steps <n>', 'stop after this many global agent steps')
+    .option('--time <seconds>', 'stop after this many seconds')
+    .option('--run-dir <dir>', 'output directory (default: runs/<env>-<timestamp>)')
+    .option('--net <name>', 'network from the preset (cartpole: mlp; breakout: reference, small)')
+    .option('--lr <x>', 'learning rate (default: the preset\'s)')
+    .option('--t-max <n>', 'steps per rollout before each update (default 20)')
+    .option('--gamma <x>', 'discount factor (default 0.99)')
+    .option('--entropy <x>', 'entropy weight (default 0.01)')
+    .addOption(new Option('--optimizer <kind>', 'shared optimizer').choices(['adam', 'rmsprop']))
+    .option('--hogwild', 'apply updates without the lock, as the A3C paper', false)
+    .option('--target-return <x|none>', 'stop when the mean return of the last 100 episodes reaches x (cartpole: 475)')
+    .option('--quiet', 'print only errors', false)
+    .action(async (env: string, options: Record<string, unknown>) => {
+      program.setOptionValue('exitCode', await runTrain(env, options));
+    });
+
+  program.command('eval')
+    .description('play the saved policy of a run and print mean/std/min/max return')
+    .argument('<run-dir>', 'a directory written by a3c train')
+    .option('--episodes <n>', 'episodes to play', '10')
+    .option('--seed <s>', 'environment and sampling seed', '12345')
+    .option('--greedy', 'take the most probable action instead of sampling', false)
+    .option('--json', 'print exactly one JSON object', false)
+    .action((runDir: string, options: Record<string, unknown>) => {
+      const flags = parseFlags(evalFlagsSchema, options);
+      const result = evaluateRun(runDir, flags);
+      if (flags.json) process.stdout.write(JSON.stringify(result) + '\n');
+      else process.stdout.write(`${result.episodes} episodes: mean return ${result.mean_return.toFixed(2)} ± ${result.std_return.toFixed(2)} (min ${result.min_return}, max ${result.max_return})\n`);
+    });
+  return program;
+}
+
+/** Runs the CLI on `argv` (process.argv layout) and resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return Number(program.getOptionValue('exitCode') ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2; // commander printed its one line
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`a3c: ${message}\n`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/**
+ * One schema for a training run: the CLI builds it from flags, `config.json` stores it, and
+ * `eval`/`--resume` read it back. Every field has a default and a one-line doc.
+ */
+export const optimizerSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('adam'),
+    learningRate: z.number().positive().describe('step size'),
+    beta1: z.number().min(0).max(1).default(0.9),
+    beta2: z.number().min(0).max(1).default(0.999),
+    epsilon: z.number().positive().default(1e-8),
+    epsilonStyle: z.enum(['tf', 'pytorch']).default('tf').describe('where epsilon enters: TF1 (the reference) or PyTorch'),
+  }),
+  z.object({
+    kind: z.literal('rmsprop'),
+    learningRate: z.number().positive(),
+    alpha: z.number().min(0).max(1).default(0.99),
+    epsilon: z.number().positive().default(0.1),
+  }),
+]);
+export type OptimizerConfig = z.infer<typeof optimizerSchema>;
+
+export const trainConfigSchema = z.object({
+  env: z.string().min(1).describe('environment id, e.g. cartpole or breakout'),
+  net: z.string().min(1).describe('network name from the preset, e.g. mlp, reference, small'),
+  workers: z.number().int().min(1).max(256).describe('actor-learner threads'),
+  seed: z.number().int().min(0).describe('run seed; worker k uses seed + k'),
+  tMax: z.number().int().min(1).max(1000).describe('steps per rollout before an update'),
+  gamma: z.number().min(0).max(1).describe('discount factor'),
+  entropyCoef: z.number().min(0).describe('weight of sum(pi log pi) in the actor loss'),
+  clipNorm: z.number().positive().describe('global gradient-norm clip'),
+  rewardClip: z.number().positive().nullable().describe('clip rewards to [-c, c] for learning; null: no clipping'),
+  optimizer: optimizerSchema,
+  hogwild: z.boolean().describe('apply updates without the lock, as the A3C paper'),
+  maxSteps: z.number().int().positive().nullable().describe('stop after this many global agent steps'),
+  maxSeconds: z.number().positive().nullable().describe('stop after this many seconds'),
+  targetReturn: z.number().nullable().describe('stop once the mean return of the last 100 episodes reaches this'),
+  envOptions: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).default({}),
+});
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+
+/** Formats the first problem zod found as one line: `--name: message (got value)`. */
+export function describeIssue(error: z.ZodError, input: unknown): string {
+  const issue = error.issues[0];
+  const path = issue.path.join('.');
+  let got: unknown = input;
+  for (const key of issue.path) got = got && typeof got === 'object' ? (got as Record<PropertyKey, unknown>)[key as PropertyKey] : undefined;
+  return `${path || 'config'}: ${issue.message}${got !== undefined ? ` (got ${JSON.stringify(got)})` : ''}`;
+}

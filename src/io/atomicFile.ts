@@ -1,0 +1,30 @@
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+
+/**
+ * Writes `chunks` to `path` so that a reader (or a crash) sees the old file or the new one,
+ * never a mix: temp file in the same directory, fsync, rename, fsync of the directory.
+ */
+export function writeFileAtomic(path: string, chunks: Uint8Array[]): void {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  let fd = -1;
+  try {
+    fd = openSync(temp, 'w', 0o644);
+    for (const chunk of chunks) {
+      let written = 0;
+      while (written < chunk.byteLength) written += writeSync(fd, chunk, written, chunk.byteLength - written);
+    }
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = -1;
+    renameSync(temp, path);
+  } catch (error) {
+    if (fd >= 0) closeSync(fd);
+    try { unlinkSync(temp); } catch { /* the temp file may not exist */ }
+    throw error;
+  }
+  try {
+    const dirFd = openSync(dirname(path), 'r');
+    try { fsyncSync(dirFd); } finally { closeSync(dirFd); }
+  } catch { /* some filesystems refuse directory fsync; the rename is still atomic */ }
+}

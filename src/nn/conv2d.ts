@@ -1,0 +1,163 @@
+import { gemmNN, gemmNT, gemmTN } from './kernels/gemm.js';
+import { reluBackward, reluInPlace } from './activations.js';
+import { glorotUniform, type Activation, type Layer, type ParamTensorSpec } from './layer.js';
+import type { Rng } from './rng.js';
+
+export interface Conv2dOptions {
+  name: string;
+  inputHeight: number;
+  inputWidth: number;
+  inputChannels: number;
+  filters: number;
+  kernelSize: number;
+  stride: number;
+  activation: Activation;
+  maxBatch: number;
+}
+
+/**
+ * 2-D convolution, 'valid' padding, NHWC activations and a [kh, kw, in, out] kernel.
+ * NHWC because it is Keras' layout (the reference's weights map over directly) and because one
+ * kernel row of an NHWC input is a contiguous run of kw*channels floats, which makes im2col a
+ * handful of straight copies. Computed as im2col + GEMM; the columns are kept for the backward.
+ */
+export class Conv2d implements Layer {
+  readonly name: string;
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly paramCount: number;
+  readonly output: Float32Array;
+  readonly inputGrad: Float32Array;
+  readonly outputHeight: number;
+  readonly outputWidth: number;
+  readonly filters: number;
+  private readonly o: Conv2dOptions;
+  /** Rows of the unrolled input: one per output pixel, kh*kw*in columns. */
+  private readonly columns: Float32Array;
+  private readonly columnGrad: Float32Array;
+  private readonly preGrad: Float32Array;
+  private readonly patchSize: number;
+  private params: Float32Array = new Float32Array(0);
+  private grads: Float32Array = new Float32Array(0);
+
+  constructor(options: Conv2dOptions) {
+    const o = options;
+    if (o.inputHeight < o.kernelSize || o.inputWidth < o.kernelSize) {
+      throw new Error(`${o.name}: input ${o.inputHeight}x${o.inputWidth} smaller than kernel ${o.kernelSize}`);
+    }
+    this.o = o;
+    this.name = o.name;
+    this.filters = o.filters;
+    this.outputHeight = Math.floor((o.inputHeight - o.kernelSize) / o.stride) + 1;
+    this.outputWidth = Math.floor((o.inputWidth - o.kernelSize) / o.stride) + 1;
+    this.inputSize = o.inputHeight * o.inputWidth * o.inputChannels;
+    this.outputSize = this.outputHeight * this.outputWidth * o.filters;
+    this.patchSize = o.kernelSize * o.kernelSize * o.inputChannels;
+    this.paramCount = this.patchSize * o.filters + o.filters;
+    const pixels = this.outputHeight * this.outputWidth;
+    this.output = new Float32Array(o.maxBatch * this.outputSize);
+    this.inputGrad = new Float32Array(o.maxBatch * this.inputSize);
+    this.preGrad = new Float32Array(o.maxBatch * this.outputSize);
+    this.columns = new Float32Array(o.maxBatch * pixels * this.patchSize);
+    this.columnGrad = new Float32Array(o.maxBatch * pixels * this.patchSize);
+  }
+
+  tensors(): ParamTensorSpec[] {
+    const { kernelSize, inputChannels, filters } = this.o;
+    return [
+      { name: `${this.name}.kernel`, shape: [kernelSize, kernelSize, inputChannels, filters] },
+      { name: `${this.name}.bias`, shape: [filters] },
+    ];
+  }
+
+  bind(params: Float32Array, grads: Float32Array): void {
+    this.params = params;
+    this.grads = grads;
+  }
+
+  initialize(rng: Rng): void {
+    const { kernelSize, filters } = this.o;
+    const kernel = this.params.subarray(0, this.patchSize * filters);
+    glorotUniform(kernel, this.patchSize, kernelSize * kernelSize * filters, rng);
+    this.params.fill(0, this.patchSize * filters);
+  }
+
+  forward(input: Float32Array, row0: number, rows: number): void {
+    const pixels = this.outputHeight * this.outputWidth;
+    const F = this.filters;
+    this.im2col(input, row0, rows);
+    const out = this.output;
+    const biasOffset = this.patchSize * F;
+    const start = row0 * pixels;
+    for (let r = start; r < start + rows * pixels; r++) {
+      const o = r * F;
+      for (let f = 0; f < F; f++) out[o + f] = this.params[biasOffset + f];
+    }
+    gemmNN(rows * pixels, F, this.patchSize, this.columns, start * this.patchSize, this.params, 0, out, start * F, true);
+    if (this.o.activation === 'relu') reluInPlace(out, row0 * this.outputSize, rows * this.outputSize);
+  }
+
+  backward(_input: Float32Array, outputGrad: Float32Array, row0: number, rows: number, wantInputGrad: boolean): void {
+    const pixels = this.outputHeight * this.outputWidth;
+    const F = this.filters;
+    const K = this.patchSize;
+    let gradPre = outputGrad;
+    if (this.o.activation === 'relu') {
+      reluBackward(this.output, outputGrad, this.preGrad, row0 * this.outputSize, rows * this.outputSize);
+      gradPre = this.preGrad;
+    }
+    const start = row0 * pixels;
+    const count = rows * pixels;
+    gemmTN(K, F, count, this.columns, start * K, gradPre, start * F, this.grads, 0);
+    const biasOffset = K * F;
+    for (let r = start; r < start + count; r++) {
+      const o = r * F;
+      for (let f = 0; f < F; f++) this.grads[biasOffset + f] += gradPre[o + f];
+    }
+    if (!wantInputGrad) return;
+    gemmNT(count, K, F, gradPre, start * F, this.params, 0, this.columnGrad, start * K, false);
+    this.col2im(row0, rows);
+  }
+
+  /** Unrolls input samples [row0, row0+rows) into `columns`, one row per output pixel. */
+  private im2col(input: Float32Array, row0: number, rows: number): void {
+    const { inputWidth: W, inputChannels: C, kernelSize: KS, stride: S } = this.o;
+    const OH = this.outputHeight, OW = this.outputWidth;
+    const run = KS * C; // one kernel row: contiguous in NHWC
+    const cols = this.columns;
+    let dst = row0 * OH * OW * this.patchSize;
+    for (let b = row0; b < row0 + rows; b++) {
+      const sampleBase = b * this.inputSize;
+      for (let oy = 0; oy < OH; oy++) {
+        for (let ox = 0; ox < OW; ox++) {
+          for (let ky = 0; ky < KS; ky++) {
+            let src = sampleBase + ((oy * S + ky) * W + ox * S) * C;
+            for (let k = 0; k < run; k++) cols[dst++] = input[src++];
+          }
+        }
+      }
+    }
+  }
+
+  /** Scatters `columnGrad` back into `inputGrad` for samples [row0, row0+rows). */
+  private col2im(row0: number, rows: number): void {
+    const { inputWidth: W, inputChannels: C, kernelSize: KS, stride: S } = this.o;
+    const OH = this.outputHeight, OW = this.outputWidth;
+    const run = KS * C;
+    const grad = this.inputGrad;
+    grad.fill(0, row0 * this.inputSize, (row0 + rows) * this.inputSize);
+    let src = row0 * OH * OW * this.patchSize;
+    const colGrad = this.columnGrad;
+    for (let b = row0; b < row0 + rows; b++) {
+      const sampleBase = b * this.inputSize;
+      for (let oy = 0; oy < OH; oy++) {
+        for (let ox = 0; ox < OW; ox++) {
+          for (let ky = 0; ky < KS; ky++) {
+            let dst = sampleBase + ((oy * S + ky) * W + ox * S) * C;
+            for (let k = 0; k < run; k++) grad[dst++] += colGrad[src++];
+          }
+        }
+      }
+    }
+  }
+}

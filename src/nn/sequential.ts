@@ -1,0 +1,86 @@
+import type { Layer, ParamTensorSpec } from './layer.js';
+import { Rng } from './rng.js';
+
+/** Where a named tensor lives in the flat parameter buffer. */
+export interface ParamTensor extends ParamTensorSpec {
+  offset: number;
+  length: number;
+}
+
+/**
+ * A stack of layers whose parameters (and gradients) are one flat Float32Array each: the global
+ * copy can live in a SharedArrayBuffer, a local copy is one `set()`, a checkpoint one write.
+ */
+export class Sequential {
+  readonly layers: readonly Layer[];
+  readonly paramCount: number;
+  readonly params: Float32Array;
+  readonly grads: Float32Array;
+  /** [maxBatch, inputSize]: callers write samples here, then call forward on their rows. */
+  readonly input: Float32Array;
+  readonly maxBatch: number;
+
+  constructor(layers: Layer[], maxBatch: number, params?: Float32Array) {
+    for (let i = 1; i < layers.length; i++) {
+      if (layers[i].inputSize !== layers[i - 1].outputSize) {
+        throw new Error(`layer ${layers[i].name} expects ${layers[i].inputSize} inputs, ${layers[i - 1].name} gives ${layers[i - 1].outputSize}`);
+      }
+    }
+    this.layers = layers;
+    this.maxBatch = maxBatch;
+    this.paramCount = layers.reduce((sum, layer) => sum + layer.paramCount, 0);
+    if (params && params.length !== this.paramCount) {
+      throw new Error(`parameter buffer has ${params.length} floats, the network needs ${this.paramCount}`);
+    }
+    this.params = params ?? new Float32Array(this.paramCount);
+    this.grads = new Float32Array(this.paramCount);
+    this.input = new Float32Array(maxBatch * layers[0].inputSize);
+    let offset = 0;
+    for (const layer of layers) {
+      layer.bind(this.params.subarray(offset, offset + layer.paramCount), this.grads.subarray(offset, offset + layer.paramCount));
+      offset += layer.paramCount;
+    }
+  }
+
+  get inputSize(): number { return this.layers[0].inputSize; }
+  get outputSize(): number { return this.layers[this.layers.length - 1].outputSize; }
+  /** [maxBatch, outputSize] output of the last layer. */
+  get output(): Float32Array { return this.layers[this.layers.length - 1].output; }
+
+  initialize(seed: number): void {
+    const rng = new Rng(seed);
+    for (const layer of this.layers) layer.initialize(rng);
+  }
+
+  forward(row0: number, rows: number): void {
+    let input = this.input;
+    for (const layer of this.layers) {
+      layer.forward(input, row0, rows);
+      input = layer.output;
+    }
+  }
+
+  /** Accumulates into `grads` (zero it first) the gradient of a loss whose output gradient is given. */
+  backward(outputGrad: Float32Array, row0: number, rows: number): void {
+    let grad = outputGrad;
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const layer = this.layers[i];
+      const input = i === 0 ? this.input : this.layers[i - 1].output;
+      layer.backward(input, grad, row0, rows, i > 0);
+      grad = layer.inputGrad;
+    }
+  }
+
+  tensors(): ParamTensor[] {
+    const result: ParamTensor[] = [];
+    let offset = 0;
+    for (const layer of this.layers) {
+      for (const spec of layer.tensors()) {
+        const length = spec.shape.reduce((a, b) => a * b, 1);
+        result.push({ ...spec, offset, length });
+        offset += length;
+      }
+    }
+    return result;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The A3C loss exactly as the reference (rlcode's Keras Breakout A3C) computes it, with its
+ * gradient with respect to the network head. The head is fused: each row holds the policy
+ * logits for `numActions` actions followed by the state value.
+ */
+
+/**
+ * n-step discounted returns, computed backwards: R_t = r_t + gamma * R_{t+1}, with
+ * R_n = bootstrapValue (V(s_n), or 0 when the rollout ended in a terminal state).
+ */
+export function nStepReturns(
+  rewards: ArrayLike<number>, count: number, bootstrapValue: number, gamma: number, out: Float64Array,
+): void {
+  let running = bootstrapValue;
+  for (let t = count - 1; t >= 0; t--) {
+    running = rewards[t] + gamma * running;
+    out[t] = running;
+  }
+}
+
+export interface LossStats {
+  total: number;
+  /** sum(-log(pi(a)+1e-10) * adv) + entropyCoef * sum(pi log pi) */
+  actor: number;
+  /** 0.5 * sum(adv^2) */
+  critic: number;
+  /** mean over rows of -sum(pi log pi): the policy entropy, positive. */
+  entropy: number;
+  /** mean over rows of max(pi). */
+  meanMaxProb: number;
+}
+
+const LOG_EPS = 1e-10;
+
+/**
+ * Loss = 0.5 * critic + actor over `rows` rows, where adv = R - V,
+ * critic = 0.5 * sum(adv^2),
+ * actor = sum(-log(pi(a) + 1e-10) * stopgrad(adv)) + entropyCoef * sum(pi * log(pi + 1e-10)).
+ * Writes dLoss/dHead into `headGrad` (same layout as `head`) and returns the loss terms.
+ */
+export function a3cLoss(
+  head: Float32Array, numActions: number, actions: ArrayLike<number>, returns: ArrayLike<number>,
+  rows: number, entropyCoef: number, headGrad: Float32Array, probs: Float64Array,
+): LossStats {
+  const stride = numActions + 1;
+  let actor = 0, critic = 0, entropy = 0, maxProbSum = 0;
+  for (let t = 0; t < rows; t++) {
+    const row = t * stride;
+    // softmax in double precision
+    let max = -Infinity;
+    for (let j = 0; j < numActions; j++) max = Math.max(max, head[row + j]);
+    let sum = 0;
+    for (let j = 0; j < numActions; j++) sum += (probs[j] = Math.exp(head[row + j] - max));
+    let maxProb = 0;
+    for (let j = 0; j < numActions; j++) {
+      probs[j] /= sum;
+      maxProb = Math.max(maxProb, probs[j]);
+    }
+    maxProbSum += maxProb;
+
+    const value = head[row + numActions];
+    const advantage = returns[t] - value;
+    critic += 0.5 * advantage * advantage;
+
+    const action = actions[t];
+    const p = probs[action];
+    actor += -Math.log(p + LOG_EPS) * advantage;
+
+    // sum(pi log(pi+eps)) and the pieces of its gradient
+    let negEntropy = 0;
+    let weighted = 0; // sum_i pi_i * u_i with u_i = log(pi_i+eps) + pi_i/(pi_i+eps)
+    for (let i = 0; i < numActions; i++) {
+      const pi = probs[i];
+      negEntropy += pi * Math.log(pi + LOG_EPS);
+      weighted += pi * (Math.log(pi + LOG_EPS) + pi / (pi + LOG_EPS));
+    }
+    actor += entropyCoef * negEntropy;
+    entropy -= negEntropy;
+
+    const crossScale = -advantage * p / (p + LOG_EPS);
+    for (let j = 0; j < numActions; j++) {
+      const pj = probs[j];
+      const u = Math.log(pj + LOG_EPS) + pj / (pj + LOG_EPS);
+      const crossGrad = crossScale * ((j === action ? 1 : 0) - pj);
+      headGrad[row + j] = crossGrad + entropyCoef * pj * (u - weighted);
+    }
+    // d(0.5 * 0.5 * adv^2)/dV = -0.5 * adv
+    headGrad[row + numActions] = -0.5 * advantage;
+  }
+  return {
+    total: 0.5 * critic + actor,
+    actor,
+    critic,
+    entropy: rows > 0 ? entropy / rows : 0,
+    meanMaxProb: rows > 0 ? maxProbSum / rows : 0,
+  };
+}

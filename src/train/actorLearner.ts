@@ -1,0 +1,219 @@
+import type { Env } from '../envs/env.js';
+import type { TrainConfig } from '../config.js';
+import { adamStep, clipByGlobalNorm, rmsPropStep, type AdamOptions } from '../nn/optimizers.js';
+import { Rng } from '../nn/rng.js';
+import type { Sequential } from '../nn/sequential.js';
+import { a3cLoss, nStepReturns } from './a3cLoss.js';
+import { Counter, type GlobalStore } from './globalStore.js';
+
+/** What an actor-learner reports when one of its episodes ends. */
+export interface EpisodeRecord {
+  worker: number;
+  /** Global episode number (1-based). */
+  episode: number;
+  /** Global agent steps when the episode ended. */
+  step: number;
+  /** Sum of the game's raw (unclipped) rewards. */
+  return: number;
+  /** Agent steps in the episode. */
+  length: number;
+  /** Mean over the episode's steps of the policy's largest probability. */
+  meanMaxProb: number;
+  /** Means over the episode's updates. */
+  policyLoss: number;
+  valueLoss: number;
+  entropy: number;
+  /** Exponential moving average of returns (0.9/0.1, as the reference), after this episode. */
+  scoreAverage: number;
+  scoreMax: number;
+}
+
+export interface ActorLearnerOptions {
+  rank: number;
+  config: TrainConfig;
+  store: GlobalStore;
+  env: Env;
+  /** The local network: its parameters are a private copy of the global ones. */
+  net: Sequential;
+  /** Action (agent index) forced on the step after a life is lost, e.g. FIRE to serve. */
+  actionAfterLifeLoss?: number;
+  onEpisode?: (record: EpisodeRecord) => void;
+}
+
+/**
+ * One A3C actor-learner: plays `tMax` steps (or to the end of a life or episode) with its local
+ * network, computes n-step returns and the loss gradient, clips it, applies it to the global
+ * network, and copies the global weights back. The forward pass made to act on step t fills row
+ * t of every layer, so the update needs only the backward pass.
+ */
+export class ActorLearner {
+  private readonly o: ActorLearnerOptions;
+  private readonly numActions: number;
+  private readonly stride: number;
+  private readonly rng: Rng;
+  private readonly actions: Int32Array;
+  private readonly rewards: Float64Array;
+  private readonly returns: Float64Array;
+  private readonly headGrad: Float32Array;
+  private readonly probs: Float64Array;
+  private readonly adam: AdamOptions | null;
+  private observation: Float32Array | null = null;
+  private forcedAction = -1;
+  private seeded = false;
+  private episodeReturn = 0;
+  private episodeLength = 0;
+  private episodeMaxProbSum = 0;
+  private episodeLoss = { policy: 0, value: 0, entropy: 0, updates: 0 };
+
+  constructor(options: ActorLearnerOptions) {
+    this.o = options;
+    const { config, net } = options;
+    if (net.maxBatch < config.tMax + 1) throw new Error(`network batch ${net.maxBatch} < tMax + 1 = ${config.tMax + 1}`);
+    this.numActions = net.outputSize - 1;
+    this.stride = net.outputSize;
+    this.rng = new Rng((config.seed + options.rank) ^ 0x5bd1e995);
+    this.actions = new Int32Array(config.tMax);
+    this.rewards = new Float64Array(config.tMax);
+    this.returns = new Float64Array(config.tMax);
+    this.headGrad = new Float32Array(net.maxBatch * this.stride);
+    this.probs = new Float64Array(this.numActions);
+    const opt = config.optimizer;
+    this.adam = opt.kind === 'adam' ? opt : null;
+    net.params.set(options.store.params);
+  }
+
+  /** Runs rollouts until a stop is requested or the step budget is spent. */
+  run(): void {
+    while (!this.o.store.stopRequested) this.rolloutAndUpdate();
+  }
+
+  /** One rollout of up to tMax steps followed by one update of the global network. */
+  rolloutAndUpdate(): void {
+    const { env, net, config, store } = this.o;
+    const inputSize = net.inputSize;
+    if (this.observation === null) this.startEpisode();
+    let steps = 0;
+    let bootstrap = true; // false once a terminal state (or a lost life) ends the rollout
+    let episodeEnded = false;
+    while (steps < config.tMax) {
+      net.input.set(this.observation!, steps * inputSize);
+      net.forward(steps, 1);
+      let action = this.sampleAction(steps);
+      if (this.forcedAction >= 0) {
+        action = this.forcedAction;
+        this.forcedAction = -1;
+      }
+      const result = env.step(action);
+      const raw = result.info.rawReward ?? result.reward;
+      this.episodeReturn += raw;
+      this.episodeLength++;
+      this.actions[steps] = action;
+      this.rewards[steps] = config.rewardClip === null ? result.reward : Math.max(-config.rewardClip, Math.min(config.rewardClip, result.reward));
+      steps++;
+      this.observation = result.observation;
+      if (result.terminated || result.truncated) {
+        episodeEnded = true;
+        bootstrap = !result.terminated;
+        break;
+      }
+      if (result.info.lifeLost) {
+        bootstrap = false;
+        if (this.o.actionAfterLifeLoss !== undefined) this.forcedAction = this.o.actionAfterLifeLoss;
+        break;
+      }
+      if (store.stopRequested) break;
+    }
+
+    let bootstrapValue = 0;
+    if (bootstrap) {
+      // V(s_next) in the spare row tMax (never part of the backward pass).
+      const row = config.tMax;
+      net.input.set(this.observation!, row * inputSize);
+      net.forward(row, 1);
+      bootstrapValue = net.output[row * this.stride + this.numActions];
+    }
+    nStepReturns(this.rewards, steps, bootstrapValue, config.gamma, this.returns);
+    const stats = a3cLoss(net.output, this.numActions, this.actions, this.returns, steps, config.entropyCoef, this.headGrad, this.probs);
+    net.grads.fill(0);
+    net.backward(this.headGrad, 0, steps);
+    const norm = clipByGlobalNorm(net.grads, config.clipNorm);
+    this.applyToGlobal(steps, Number.isFinite(norm) && Number.isFinite(stats.total));
+
+    this.episodeLoss.policy += stats.actor;
+    this.episodeLoss.value += stats.critic;
+    this.episodeLoss.entropy += stats.entropy;
+    this.episodeLoss.updates++;
+    if (episodeEnded) this.finishEpisode();
+  }
+
+  private applyToGlobal(steps: number, finite: boolean): void {
+    const { store, net, config } = this.o;
+    const c = store.counters;
+    const apply = (): void => {
+      if (!finite) return;
+      if (this.adam) adamStep(store.params, net.grads, store.moment1, store.moment2, ++c[Counter.optimizerStep], this.adam);
+      else if (config.optimizer.kind === 'rmsprop') rmsPropStep(store.params, net.grads, store.moment1, config.optimizer);
+    };
+    if (config.hogwild) apply();
+    store.locked(() => {
+      if (!config.hogwild) apply();
+      c[Counter.globalSteps] += steps;
+      if (finite) c[Counter.updates]++;
+      else c[Counter.skippedUpdates]++;
+      net.params.set(store.params);
+    });
+    if (config.maxSteps !== null && c[Counter.globalSteps] >= config.maxSteps) store.requestStop();
+  }
+
+  private sampleAction(row: number): number {
+    const { net } = this.o;
+    const base = row * this.stride;
+    const logits = net.output;
+    let max = -Infinity;
+    for (let j = 0; j < this.numActions; j++) max = Math.max(max, logits[base + j]);
+    let sum = 0;
+    for (let j = 0; j < this.numActions; j++) sum += (this.probs[j] = Math.exp(logits[base + j] - max));
+    let maxProb = 0;
+    for (let j = 0; j < this.numActions; j++) {
+      this.probs[j] /= sum;
+      if (this.probs[j] > maxProb) maxProb = this.probs[j];
+    }
+    this.episodeMaxProbSum += maxProb;
+    return this.rng.categorical(this.probs, 0, this.numActions);
+  }
+
+  private startEpisode(): void {
+    const { env, config, rank } = this.o;
+    // Seed once; later episodes continue the environment's own random stream.
+    const reset = env.reset(this.seeded ? {} : { seed: config.seed + rank });
+    this.seeded = true;
+    this.observation = reset.observation;
+    this.forcedAction = -1;
+  }
+
+  private finishEpisode(): void {
+    const { store, rank } = this.o;
+    const c = store.counters;
+    const updates = Math.max(1, this.episodeLoss.updates);
+    const record = store.locked((): EpisodeRecord => {
+      const episode = ++c[Counter.episodes];
+      const score = this.episodeReturn;
+      c[Counter.scoreAverage] = episode === 1 ? score : 0.9 * c[Counter.scoreAverage] + 0.1 * score;
+      c[Counter.scoreMax] = episode === 1 ? score : Math.max(c[Counter.scoreMax], score);
+      return {
+        worker: rank, episode, step: c[Counter.globalSteps], return: score, length: this.episodeLength,
+        meanMaxProb: this.episodeMaxProbSum / Math.max(1, this.episodeLength),
+        policyLoss: this.episodeLoss.policy / updates, valueLoss: this.episodeLoss.value / updates,
+        entropy: this.episodeLoss.entropy / updates,
+        scoreAverage: c[Counter.scoreAverage], scoreMax: c[Counter.scoreMax],
+      };
+    });
+    this.o.onEpisode?.(record);
+    this.episodeReturn = 0;
+    this.episodeLength = 0;
+    this.episodeMaxProbSum = 0;
+    this.episodeLoss = { policy: 0, value: 0, entropy: 0, updates: 0 };
+    this.observation = null;
+    this.startEpisode();
+  }
+}

@@ -1,0 +1,87 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { trainConfigSchema, describeIssue, type TrainConfig } from '../config.js';
+import { assignTensors, loadSafetensors } from '../io/safetensors.js';
+import { Rng } from '../nn/rng.js';
+import { buildActorCritic } from '../agents/networks.js';
+import { getPreset, networkSpec } from '../presets.js';
+import { CONFIG_FILE, WEIGHTS_FILE } from './coordinator.js';
+
+export interface EvalOptions {
+  episodes: number;
+  seed: number;
+  /** Take the most probable action instead of sampling from the policy. */
+  greedy: boolean;
+}
+
+export interface EvalResult {
+  episodes: number;
+  mean_return: number;
+  std_return: number;
+  min_return: number;
+  max_return: number;
+}
+
+/** Reads and validates a run directory's config.json. */
+export function loadRunConfig(runDir: string): TrainConfig {
+  const path = join(runDir, CONFIG_FILE);
+  if (!existsSync(runDir)) throw new Error(`run directory ${runDir} does not exist`);
+  if (!existsSync(path)) throw new Error(`${path} is missing: is ${runDir} a run directory written by 'a3c train'?`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new Error(`${path} is not valid JSON (truncated or corrupt)`);
+  }
+  const parsed = trainConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`${path}: ${describeIssue(parsed.error, raw)}`);
+  return parsed.data;
+}
+
+/** Plays the saved policy of a run for `episodes` full episodes and summarizes the returns. */
+export function evaluateRun(runDir: string, options: EvalOptions): EvalResult {
+  const config = loadRunConfig(runDir);
+  const preset = getPreset(config.env);
+  const env = preset.makeEnv(options.seed, config.envOptions, 'eval');
+  const spec = networkSpec(config, env.actionSpace.n);
+  const net = buildActorCritic(spec, 1);
+  const weightsPath = join(runDir, WEIGHTS_FILE);
+  assignTensors(weightsPath, loadSafetensors(weightsPath), net.tensors(), net.params);
+
+  const numActions = env.actionSpace.n;
+  const probs = new Float64Array(numActions);
+  const rng = new Rng(options.seed ^ 0x2545f491);
+  const returns: number[] = [];
+  for (let episode = 0; episode < options.episodes; episode++) {
+    let { observation } = env.reset(episode === 0 ? { seed: options.seed } : {});
+    let total = 0;
+    let forced = -1;
+    for (;;) {
+      net.input.set(observation, 0);
+      net.forward(0, 1);
+      let max = -Infinity, best = 0;
+      for (let j = 0; j < numActions; j++) if (net.output[j] > max) { max = net.output[j]; best = j; }
+      let sum = 0;
+      for (let j = 0; j < numActions; j++) sum += (probs[j] = Math.exp(net.output[j] - max));
+      for (let j = 0; j < numActions; j++) probs[j] /= sum;
+      let action = options.greedy ? best : rng.categorical(probs, 0, numActions);
+      if (forced >= 0) { action = forced; forced = -1; }
+      const step = env.step(action);
+      total += step.info.rawReward ?? step.reward;
+      observation = step.observation;
+      if (step.terminated || step.truncated) break;
+      if (step.info.lifeLost && preset.actionAfterLifeLoss !== undefined) forced = preset.actionAfterLifeLoss;
+    }
+    returns.push(total);
+  }
+  env.close();
+  const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
+  const variance = returns.reduce((a, b) => a + (b - mean) ** 2, 0) / returns.length;
+  return {
+    episodes: returns.length,
+    mean_return: mean,
+    std_return: Math.sqrt(variance),
+    min_return: Math.min(...returns),
+    max_return: Math.max(...returns),
+  };
+}

@@ -1,0 +1,28 @@
+import type { Env, ResetOptions, ResetResult, StepResult } from '../envs/env.js';
+
+/** Gymnasium's TimeLimit: sets `truncated` once `maxSteps` steps have been taken. */
+export class TimeLimit<Obs> implements Env<Obs> {
+  private elapsed = 0;
+
+  constructor(readonly env: Env<Obs>, readonly maxSteps: number) {
+    if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new RangeError(`TimeLimit: maxSteps must be a positive integer, got ${maxSteps}`);
+  }
+
+  get observationSpace() { return this.env.observationSpace; }
+  get actionSpace() { return this.env.actionSpace; }
+
+  reset(options?: ResetOptions): ResetResult<Obs> {
+    this.elapsed = 0;
+    return this.env.reset(options);
+  }
+
+  step(action: number): StepResult<Obs> {
+    const result = this.env.step(action);
+    this.elapsed++;
+    if (this.elapsed >= this.maxSteps && !result.terminated) return { ...result, truncated: true };
+    return result;
+  }
+
+  render() { return this.env.render!(); }
+  close(): void { this.env.close(); }
+}
