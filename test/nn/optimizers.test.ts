@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { adamStep, clipByGlobalNorm, rmsPropStep, type AdamOptions } from '../../src/nn/optimizers.js';
+
+/** The published update rules, in double precision, step by step. */
+function referenceAdam(gradients: number[][], p0: number[], o: AdamOptions): number[] {
+  const p = [...p0], m = p0.map(() => 0), v = p0.map(() => 0);
+  gradients.forEach((g, k) => {
+    const t = k + 1;
+    for (let i = 0; i < p.length; i++) {
+      m[i] = o.beta1 * m[i] + (1 - o.beta1) * g[i];
+      v[i] = o.beta2 * v[i] + (1 - o.beta2) * g[i] * g[i];
+      if (o.epsilonStyle === 'tf') {
+        const lrT = o.learningRate * Math.sqrt(1 - o.beta2 ** t) / (1 - o.beta1 ** t);
+        p[i] -= lrT * m[i] / (Math.sqrt(v[i]) + o.epsilon);
+      } else {
+        const mHat = m[i] / (1 - o.beta1 ** t), vHat = v[i] / (1 - o.beta2 ** t);
+        p[i] -= o.learningRate * mHat / (Math.sqrt(vHat) + o.epsilon);
+      }
+    }
+  });
+  return p;
+}
+
+test('Adam matches the TF1 and PyTorch update rules within 1e-6 over a fixed gradient sequence', () => {
+  const gradients = Array.from({ length: 50 }, (_, k) => [Math.sin(k), 0.01 * Math.cos(3 * k), k % 7 === 0 ? 0 : 1e-3 * k, -2 + 0.1 * k]);
+  const p0 = [0.5, -0.25, 1, 0];
+  for (const epsilonStyle of ['tf', 'pytorch'] as const) {
+    for (const epsilon of [1e-8, 1e-3]) {
+      const o: AdamOptions = { learningRate: 1e-2, beta1: 0.9, beta2: 0.999, epsilon, epsilonStyle };
+      const params = Float32Array.from(p0), m = new Float32Array(4), v = new Float32Array(4);
+      gradients.forEach((g, k) => adamStep(params, Float32Array.from(g), m, v, k + 1, o));
+      const expected = referenceAdam(gradients, p0, o);
+      for (let i = 0; i < 4; i++) assert.ok(Math.abs(params[i] - expected[i]) < 1e-6, `${epsilonStyle} eps ${epsilon} [${i}]: ${params[i]} vs ${expected[i]}`);
+    }
+  }
+  // The two styles really differ when epsilon is large relative to sqrt(v).
+  const a = Float32Array.from([1]), b = Float32Array.from([1]);
+  adamStep(a, Float32Array.from([1e-3]), new Float32Array(1), new Float32Array(1), 1, { learningRate: 1, beta1: 0.9, beta2: 0.999, epsilon: 1e-3, epsilonStyle: 'tf' });
+  adamStep(b, Float32Array.from([1e-3]), new Float32Array(1), new Float32Array(1), 1, { learningRate: 1, beta1: 0.9, beta2: 0.999, epsilon: 1e-3, epsilonStyle: 'pytorch' });
+  assert.notEqual(a[0], b[0]);
+});
+
+test('shared RMSProp follows the A3C paper: g = a g + (1-a) grad^2, p -= lr grad / sqrt(g + eps)', () => {
+  const p = Float32Array.from([1, 2]), g = Float32Array.from([0.5, 0]);
+  rmsPropStep(p, Float32Array.from([2, -1]), g, { learningRate: 0.1, alpha: 0.9, epsilon: 0.1 });
+  const g0 = 0.9 * 0.5 + 0.1 * 4, g1 = 0.1;
+  assert.ok(Math.abs(g[0] - g0) < 1e-7 && Math.abs(g[1] - g1) < 1e-7);
+  assert.ok(Math.abs(p[0] - (1 - 0.1 * 2 / Math.sqrt(g0 + 0.1))) < 1e-6);
+  assert.ok(Math.abs(p[1] - (2 + 0.1 / Math.sqrt(g1 + 0.1))) < 1e-6);
+});
+
+test('clipByGlobalNorm scales by clip/norm above the clip, leaves smaller gradients and reports non-finite', () => {
+  const g = Float32Array.from([30, 40]); // norm 50
+  assert.equal(clipByGlobalNorm(g, 40), 50);
+  assert.ok(Math.abs(g[0] - 24) < 1e-5 && Math.abs(g[1] - 32) < 1e-5);
+  const small = Float32Array.from([3, 4]);
+  assert.equal(clipByGlobalNorm(small, 40), 5);
+  assert.deepEqual([...small], [3, 4]);
+  const bad = Float32Array.from([1, NaN]);
+  assert.ok(Number.isNaN(clipByGlobalNorm(bad, 40)));
+});

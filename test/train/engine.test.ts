@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
+import { train } from '../../src/train/coordinator.js';
+
+function config(overrides: Record<string, unknown>) {
+  return buildTrainConfig('cartpole', trainFlagsSchema.parse({ targetReturn: 'none', ...overrides }));
+}
+
+test('with one worker a run is bit-for-bit reproducible from its seed', async () => {
+  const runs = [];
+  for (let i = 0; i < 2; i++) {
+    const dir = mkdtempSync(join(tmpdir(), 'a3c-repro-'));
+    await train(config({ workers: 1, seed: 7, steps: 3000 }), dir);
+    runs.push({ weights: readFileSync(join(dir, 'model.safetensors')), metrics: readFileSync(join(dir, 'metrics.jsonl'), 'utf8') });
+  }
+  const strip = (m: string) => m.trim().split('\n').map((l) => { const o = JSON.parse(l); delete o.wall_time; return JSON.stringify(o); });
+  assert.ok(strip(runs[0].metrics).length > 10);
+  assert.deepEqual(strip(runs[0].metrics), strip(runs[1].metrics));
+  assert.ok(runs[0].weights.equals(runs[1].weights), 'weights differ between identical runs');
+  const other = mkdtempSync(join(tmpdir(), 'a3c-repro-'));
+  await train(config({ workers: 1, seed: 8, steps: 3000 }), other);
+  assert.ok(!readFileSync(join(other, 'model.safetensors')).equals(runs[0].weights), 'another seed must differ');
+});
+
+test('two workers learn CartPole: mean return of the last 20 episodes >= 200 (seed 1)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'a3c-cartpole-'));
+  const summary = await train(config({ workers: 2, seed: 1, steps: 400_000, targetReturn: 475 }), dir);
+  const episodes = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const last = episodes.slice(-20).map((e) => e.return);
+  const mean = last.reduce((a, b) => a + b, 0) / last.length;
+  assert.ok(mean >= 200, `mean return of last 20 episodes ${mean} after ${summary.globalSteps} steps`);
+  assert.deepEqual(new Set(episodes.map((e) => e.worker)), new Set([0, 1]), 'both workers played');
+  for (const key of ['step', 'wall_time', 'worker', 'return', 'length']) assert.ok(key in episodes[0], key);
+});
+
+test('abort stops the workers promptly and still writes the weights', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'a3c-abort-'));
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 300);
+  const started = performance.now();
+  const summary = await train(config({ workers: 2, seed: 2 }), dir, { signal: controller.signal });
+  assert.ok(performance.now() - started < 5000);
+  assert.equal(summary.stopReason, 'interrupted');
+  assert.ok(readFileSync(join(dir, 'model.safetensors')).length > 1000);
+});
