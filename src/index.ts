@@ -1,0 +1,27 @@
+/**
+ * a3c: Asynchronous Advantage Actor-Critic for Node.js. The public API for programmatic use:
+ * environments by id, the trainer, evaluation, and the building blocks beneath them.
+ */
+import type { Env } from './envs/env.js';
+import { getPreset, type EnvMode } from './presets.js';
+
+export type { Env, EnvInfo, StepResult, ResetResult, BoxSpace, DiscreteSpace } from './envs/env.js';
+export { CartPole } from './envs/cartpole.js';
+export { TimeLimit } from './wrappers/timeLimit.js';
+export { getPreset, presetIds, type Preset, type EnvMode } from './presets.js';
+export { trainConfigSchema, type TrainConfig } from './config.js';
+export { buildTrainConfig, trainFlagsSchema } from './cli/trainCommand.js';
+export { train, type TrainSummary, type Progress, type TrainHooks, WEIGHTS_FILE, CONFIG_FILE, METRICS_FILE } from './train/coordinator.js';
+export { evaluateRun, loadRunConfig, type EvalOptions, type EvalResult } from './train/evaluate.js';
+export { a3cLoss, nStepReturns, type LossStats } from './train/a3cLoss.js';
+export type { EpisodeRecord } from './train/actorLearner.js';
+export { buildActorCritic, referenceAtariNet, smallAtariNet, mlpNet, type NetworkSpec } from './agents/networks.js';
+export { Sequential } from './nn/sequential.js';
+export { adamStep, rmsPropStep, clipByGlobalNorm, globalNorm } from './nn/optimizers.js';
+export { Rng } from './nn/rng.js';
+export { saveSafetensors, loadSafetensors } from './io/safetensors.js';
+
+/** Builds the environment registered under `id` (e.g. 'cartpole', 'breakout'), seeded. */
+export function makeEnv(id: string, seed = 0, mode: EnvMode = 'eval', options: Record<string, number | boolean | string> = {}): Env {
+  return getPreset(id).makeEnv(seed, options, mode);
+}
