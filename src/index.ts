@@ -23,5 +23,5 @@ export { saveSafetensors, loadSafetensors } from './io/safetensors.js';
 
 /** Builds the environment registered under `id` (e.g. 'cartpole', 'breakout'), seeded. */
 export function makeEnv(id: string, seed = 0, mode: EnvMode = 'eval', options: Record<string, number | boolean | string> = {}): Env {
-  return getPreset(id).makeEnv(seed, options, mode);
+  return getPreset(id).makeEnv(seed, { envOptions: options, rewardClip: getPreset(id).defaults.rewardClip }, mode);
 }

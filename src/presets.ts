@@ -1,12 +1,20 @@
 import type { TrainConfig } from './config.js';
-import { buildActorCritic, mlpNet, type NetworkSpec } from './agents/networks.js';
+import { buildActorCritic, mlpNet, referenceAtariNet, smallAtariNet, type NetworkSpec } from './agents/networks.js';
 import { CartPole } from './envs/cartpole.js';
 import type { Env } from './envs/env.js';
+import { Action, Breakout, type BreakoutOptions } from './envs/breakout/breakout.js';
+
+import { ActionSubset, ClipReward, EpisodicLife, RandomStartSteps } from './wrappers/atari.js';
+import { FrameStack } from './wrappers/frameStack.js';
+import { GrayResize } from './wrappers/grayResize.js';
 import type { Sequential } from './nn/sequential.js';
 import { TimeLimit } from './wrappers/timeLimit.js';
 
-/** Whether an environment is built for learning (episodic life etc.) or for evaluation. */
+/** Whether an environment is built for learning or for evaluation. */
 export type EnvMode = 'train' | 'eval';
+
+/** The parts of a run's configuration that shape its environment. */
+export type EnvSettings = Pick<TrainConfig, 'envOptions' | 'rewardClip'>;
 
 /**
  * Everything an environment id brings: how to build it, which networks fit it, and the
@@ -15,7 +23,7 @@ export type EnvMode = 'train' | 'eval';
 export interface Preset {
   id: string;
   description: string;
-  makeEnv(seed: number, envOptions: TrainConfig['envOptions'], mode: EnvMode): Env;
+  makeEnv(seed: number, settings: EnvSettings, mode: EnvMode): Env;
   networks: Record<string, (numActions: number) => NetworkSpec>;
   defaults: Omit<TrainConfig, 'workers' | 'seed' | 'maxSteps' | 'maxSeconds'> & { maxSteps: number | null; maxSeconds: number | null };
   /** Action forced on the step after a lost life (the reference forces FIRE). */
@@ -34,14 +42,46 @@ const cartpole: Preset = {
   },
 };
 
-const presets = new Map<string, Preset>([[cartpole.id, cartpole]]);
-const aliases = new Map<string, string>([['CartPole-v1', 'cartpole']]);
-
-/** Adds a preset (used by the Atari modules to register themselves). */
-export function registerPreset(preset: Preset, ...otherNames: string[]): void {
-  presets.set(preset.id, preset);
-  for (const name of otherNames) aliases.set(name, preset.id);
+/** Numeric environment options a user may set (e.g. from the API), checked by name. */
+function breakoutOptions(envOptions: TrainConfig['envOptions']): Partial<BreakoutOptions> {
+  const known = ['frameSkip', 'repeatActionProbability', 'maxEpisodeFrames', 'maxPoolLastTwoFrames', 'paddleSpeed', 'noopStart'];
+  for (const key of Object.keys(envOptions)) if (!known.includes(key)) throw new Error(`unknown breakout option '${key}': choose from ${known.join(', ')}`);
+  const { noopStart: _ignored, ...options } = envOptions;
+  return options as Partial<BreakoutOptions>;
 }
+
+/**
+ * The reference's Breakout recipe. The wrapper chain, innermost first:
+ * game (frame skip 4, as BreakoutDeterministic-v4) -> episodic life -> reward clip [-1, 1]
+ * -> 1-30 random FIRE steps at reset -> gray 84x84 -> stack of 4 (refilled after a lost life)
+ * -> agent actions FIRE, RIGHT, LEFT.
+ */
+function makeBreakout(seed: number, settings: EnvSettings, _mode: EnvMode): Env {
+  let env: Env<Uint8Array> = new Breakout(seed, breakoutOptions(settings.envOptions));
+  env = new EpisodicLife(env);
+  if (settings.rewardClip !== null) env = new ClipReward(env, settings.rewardClip);
+  const startAction = settings.envOptions.noopStart === true ? Action.NOOP : Action.FIRE;
+  env = new RandomStartSteps(env, startAction, 30, seed);
+  env = new GrayResize(env, 84);
+  const stacked = new FrameStack(env, { depth: 4, refillOnLifeLoss: true });
+  return new ActionSubset(stacked, [Action.FIRE, Action.RIGHT, Action.LEFT]);
+}
+
+const breakout: Preset = {
+  id: 'breakout',
+  description: 'built-in Atari-faithful Breakout, the reference (rlcode Keras A3C) preprocessing and net',
+  makeEnv: makeBreakout,
+  networks: { reference: referenceAtariNet, small: smallAtariNet },
+  defaults: {
+    env: 'breakout', net: 'reference', tMax: 20, gamma: 0.99, entropyCoef: 0.01, clipNorm: 40, rewardClip: 1,
+    optimizer: { kind: 'adam', learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, epsilonStyle: 'tf' },
+    hogwild: false, maxSteps: null, maxSeconds: null, targetReturn: null, envOptions: {},
+  },
+  actionAfterLifeLoss: 0, // FIRE, the first of the agent's actions
+};
+
+const presets = new Map<string, Preset>([[cartpole.id, cartpole], [breakout.id, breakout]]);
+const aliases = new Map<string, string>([['CartPole-v1', 'cartpole'], ['BreakoutDeterministic-v4', 'breakout']]);
 
 export function presetIds(): string[] {
   return [...presets.keys()];
@@ -64,7 +104,7 @@ export function networkSpec(config: Pick<TrainConfig, 'env' | 'net'>, numActions
 /** Builds the environment and a network that fits it, as a worker or the evaluator needs them. */
 export function makeAgentSetup(config: TrainConfig, seed: number, mode: EnvMode, params?: Float32Array): { env: Env; net: Sequential; spec: NetworkSpec; preset: Preset } {
   const preset = getPreset(config.env);
-  const env = preset.makeEnv(seed, config.envOptions, mode);
+  const env = preset.makeEnv(seed, config, mode);
   const spec = networkSpec(config, env.actionSpace.n);
   const net = buildActorCritic(spec, config.tMax + 1, params);
   return { env, net, spec, preset };

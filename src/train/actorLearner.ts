@@ -108,7 +108,7 @@ export class ActorLearner {
       this.episodeReturn += raw;
       this.episodeLength++;
       this.actions[steps] = action;
-      this.rewards[steps] = config.rewardClip === null ? result.reward : Math.max(-config.rewardClip, Math.min(config.rewardClip, result.reward));
+      this.rewards[steps] = result.reward; // already clipped by the env's ClipReward where the preset asks
       steps++;
       this.observation = result.observation;
       if (result.terminated || result.truncated) {

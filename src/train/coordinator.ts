@@ -50,7 +50,7 @@ export interface TrainHooks {
  */
 export async function train(config: TrainConfig, runDir: string, hooks: TrainHooks = {}): Promise<TrainSummary> {
   const preset = getPreset(config.env);
-  const probeEnv = preset.makeEnv(config.seed, config.envOptions, 'train');
+  const probeEnv = preset.makeEnv(config.seed, config, 'train');
   const spec = networkSpec(config, probeEnv.actionSpace.n);
   probeEnv.close();
   const paramCount = buildActorCritic(spec, 1).paramCount;

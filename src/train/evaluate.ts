@@ -42,7 +42,7 @@ export function loadRunConfig(runDir: string): TrainConfig {
 export function evaluateRun(runDir: string, options: EvalOptions): EvalResult {
   const config = loadRunConfig(runDir);
   const preset = getPreset(config.env);
-  const env = preset.makeEnv(options.seed, config.envOptions, 'eval');
+  const env = preset.makeEnv(options.seed, config, 'eval');
   const spec = networkSpec(config, env.actionSpace.n);
   const net = buildActorCritic(spec, 1);
   const weightsPath = join(runDir, WEIGHTS_FILE);

@@ -1,0 +1,89 @@
+import type { BoxSpace, Env, ResetOptions, ResetResult, StepResult } from '../envs/env.js';
+import { Wrapper } from './wrapper.js';
+
+/**
+ * RGB frame -> grayscale, resized by area averaging to `size` x `size` uint8. Luma weights are
+ * skimage's rgb2gray (0.2125, 0.7154, 0.0721), which the reference uses; area averaging is the
+ * anti-aliased downscale skimage's resize performs, and values are truncated to uint8 as the
+ * reference's np.uint8(...) does. The weight tables are computed once.
+ */
+export class GrayResize extends Wrapper<Uint8Array> {
+  readonly size: number;
+  private readonly output: Uint8Array;
+  private readonly rowBuffer: Float32Array;
+  private readonly xTaps: Taps;
+  private readonly yTaps: Taps;
+  private readonly inHeight: number;
+  private readonly inWidth: number;
+  private readonly space: BoxSpace;
+
+  constructor(env: Env<Uint8Array>, size = 84) {
+    super(env);
+    const [h, w, c] = env.observationSpace.shape;
+    if (c !== 3) throw new Error(`GrayResize needs RGB frames [h, w, 3], got [${env.observationSpace.shape}]`);
+    this.size = size;
+    this.inHeight = h;
+    this.inWidth = w;
+    this.output = new Uint8Array(size * size);
+    this.rowBuffer = new Float32Array(h * size);
+    this.xTaps = areaTaps(w, size);
+    this.yTaps = areaTaps(h, size);
+    this.space = { kind: 'box', shape: [size, size], low: 0, high: 255 };
+  }
+
+  override get observationSpace(): BoxSpace { return this.space; }
+
+  reset(options?: ResetOptions): ResetResult<Uint8Array> {
+    const r = this.env.reset(options);
+    return { ...r, observation: this.transform(r.observation) };
+  }
+
+  step(action: number): StepResult<Uint8Array> {
+    const r = this.env.step(action);
+    return { ...r, observation: this.transform(r.observation) };
+  }
+
+  /** Converts one RGB frame; the result is reused by the next call. */
+  transform(rgb: Uint8Array): Uint8Array {
+    const { size, inHeight, inWidth, rowBuffer, xTaps, yTaps } = this;
+    for (let y = 0; y < inHeight; y++) {
+      const rowBase = y * inWidth * 3;
+      for (let ox = 0; ox < size; ox++) {
+        let sum = 0;
+        for (let t = xTaps.start[ox]; t < xTaps.start[ox + 1]; t++) {
+          const p = rowBase + xTaps.index[t] * 3;
+          sum += xTaps.weight[t] * (0.2125 * rgb[p] + 0.7154 * rgb[p + 1] + 0.0721 * rgb[p + 2]);
+        }
+        rowBuffer[y * size + ox] = sum;
+      }
+    }
+    for (let oy = 0; oy < size; oy++) {
+      for (let ox = 0; ox < size; ox++) {
+        let sum = 0;
+        for (let t = yTaps.start[oy]; t < yTaps.start[oy + 1]; t++) sum += yTaps.weight[t] * rowBuffer[yTaps.index[t] * size + ox];
+        this.output[oy * size + ox] = Math.min(255, sum + 1e-4) | 0;
+      }
+    }
+    return this.output;
+  }
+}
+
+/** For each output index, the input indices it covers and their overlap weights (summing to 1). */
+interface Taps { start: Int32Array; index: Int32Array; weight: Float32Array }
+
+function areaTaps(inSize: number, outSize: number): Taps {
+  const scale = inSize / outSize;
+  const start = new Int32Array(outSize + 1);
+  const index: number[] = [];
+  const weight: number[] = [];
+  for (let o = 0; o < outSize; o++) {
+    start[o] = index.length;
+    const from = o * scale, to = (o + 1) * scale;
+    for (let i = Math.floor(from); i < Math.min(inSize, Math.ceil(to)); i++) {
+      const overlap = Math.min(to, i + 1) - Math.max(from, i);
+      if (overlap > 1e-9) { index.push(i); weight.push(overlap / scale); }
+    }
+  }
+  start[outSize] = index.length;
+  return { start, index: Int32Array.from(index), weight: Float32Array.from(weight) };
+}
