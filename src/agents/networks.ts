@@ -2,6 +2,7 @@ import { Conv2d } from '../nn/conv2d.js';
 import { Dense } from '../nn/dense.js';
 import type { Layer } from '../nn/layer.js';
 import { Sequential } from '../nn/sequential.js';
+import { CountingAllocator, HeapAllocator, WasmArena, wasmAvailable, type Allocator, type KernelName } from '../nn/kernels/backend.js';
 
 /**
  * Actor-critic networks: a trunk and one fused head whose row is [policy logits..., value].
@@ -40,14 +41,30 @@ export function mlpNet(inputSize: number, numActions: number, hidden: number[] =
   return { kind: 'mlp', inputSize, hidden, numActions };
 }
 
-/** Builds the network; `params` (e.g. a view over shared memory) is used instead of a fresh buffer. */
-export function buildActorCritic(spec: NetworkSpec, maxBatch: number, params?: Float32Array): Sequential {
+/** The kernels used when none are named: WebAssembly SIMD where built, else TypeScript. */
+export function defaultKernels(): KernelName {
+  return wasmAvailable() ? 'wasm' : 'js';
+}
+
+/**
+ * Builds the network; `params` (e.g. a view over shared memory) is used instead of a fresh
+ * buffer. With 'wasm' kernels every other buffer is placed in one WebAssembly memory, sized by
+ * a counting pass first.
+ */
+export function buildActorCritic(spec: NetworkSpec, maxBatch: number, params?: Float32Array, kernels: KernelName = defaultKernels()): Sequential {
+  if (kernels === 'js') return assemble(spec, maxBatch, params, new HeapAllocator());
+  const counter = new CountingAllocator();
+  assemble(spec, maxBatch, params ? new Float32Array(params.length) : undefined, counter);
+  return assemble(spec, maxBatch, params, new WasmArena(counter.bytes));
+}
+
+function assemble(spec: NetworkSpec, maxBatch: number, params: Float32Array | undefined, allocator: Allocator): Sequential {
   const layers: Layer[] = [];
   let width: number;
   if (spec.kind === 'mlp') {
     width = spec.inputSize;
     spec.hidden.forEach((units, i) => {
-      layers.push(new Dense({ name: `fc${i + 1}`, inputSize: width, outputSize: units, activation: 'relu', maxBatch }));
+      layers.push(new Dense({ name: `fc${i + 1}`, inputSize: width, outputSize: units, activation: 'relu', maxBatch, allocator }));
       width = units;
     });
   } else {
@@ -55,23 +72,23 @@ export function buildActorCritic(spec: NetworkSpec, maxBatch: number, params?: F
     spec.convs.forEach((c, i) => {
       const conv = new Conv2d({
         name: `conv${i + 1}`, inputHeight: height, inputWidth: columns, inputChannels: channels,
-        filters: c.filters, kernelSize: c.kernelSize, stride: c.stride, activation: 'relu', maxBatch,
+        filters: c.filters, kernelSize: c.kernelSize, stride: c.stride, activation: 'relu', maxBatch, allocator,
       });
       layers.push(conv);
       height = conv.outputHeight; columns = conv.outputWidth; channels = c.filters;
     });
     width = height * columns * channels;
-    layers.push(new Dense({ name: 'fc', inputSize: width, outputSize: spec.hidden, activation: 'relu', maxBatch }));
+    layers.push(new Dense({ name: 'fc', inputSize: width, outputSize: spec.hidden, activation: 'relu', maxBatch, allocator }));
     width = spec.hidden;
   }
   layers.push(new Dense({
-    name: 'head', inputSize: width, outputSize: spec.numActions + 1, activation: 'linear', maxBatch,
+    name: 'head', inputSize: width, outputSize: spec.numActions + 1, activation: 'linear', maxBatch, allocator,
     initGroups: [spec.numActions, 1],
   }));
-  return new Sequential(layers, maxBatch, params);
+  return new Sequential(layers, maxBatch, params, allocator);
 }
 
 /** Number of parameters of a network, without building its activation buffers. */
 export function parameterCount(spec: NetworkSpec): number {
-  return buildActorCritic(spec, 1).paramCount;
+  return assemble(spec, 1, undefined, new CountingAllocator()).paramCount;
 }

@@ -1,4 +1,4 @@
-import { gemmNN, gemmNT, gemmTN } from './kernels/gemm.js';
+import { HeapAllocator, type Allocator, type Kernels } from './kernels/backend.js';
 import { reluBackward, reluInPlace } from './activations.js';
 import { glorotUniform, type Activation, type Layer, type ParamTensorSpec } from './layer.js';
 import type { Rng } from './rng.js';
@@ -13,6 +13,8 @@ export interface Conv2dOptions {
   stride: number;
   activation: Activation;
   maxBatch: number;
+  /** Where buffers live and which kernels run (default: plain arrays, TypeScript kernels). */
+  allocator?: Allocator;
 }
 
 /**
@@ -37,6 +39,7 @@ export class Conv2d implements Layer {
   private readonly columnGrad: Float32Array;
   private readonly preGrad: Float32Array;
   private readonly patchSize: number;
+  private readonly kernels: Kernels;
   private params: Float32Array = new Float32Array(0);
   private grads: Float32Array = new Float32Array(0);
 
@@ -55,11 +58,13 @@ export class Conv2d implements Layer {
     this.patchSize = o.kernelSize * o.kernelSize * o.inputChannels;
     this.paramCount = this.patchSize * o.filters + o.filters;
     const pixels = this.outputHeight * this.outputWidth;
-    this.output = new Float32Array(o.maxBatch * this.outputSize);
-    this.inputGrad = new Float32Array(o.maxBatch * this.inputSize);
-    this.preGrad = new Float32Array(o.maxBatch * this.outputSize);
-    this.columns = new Float32Array(o.maxBatch * pixels * this.patchSize);
-    this.columnGrad = new Float32Array(o.maxBatch * pixels * this.patchSize);
+    const alloc = o.allocator ?? new HeapAllocator();
+    this.kernels = alloc.kernels;
+    this.output = alloc.floats(o.maxBatch * this.outputSize);
+    this.inputGrad = alloc.floats(o.maxBatch * this.inputSize);
+    this.preGrad = alloc.floats(o.maxBatch * this.outputSize);
+    this.columns = alloc.floats(o.maxBatch * pixels * this.patchSize);
+    this.columnGrad = alloc.floats(o.maxBatch * pixels * this.patchSize);
   }
 
   tensors(): ParamTensorSpec[] {
@@ -93,7 +98,7 @@ export class Conv2d implements Layer {
       const o = r * F;
       for (let f = 0; f < F; f++) out[o + f] = this.params[biasOffset + f];
     }
-    gemmNN(rows * pixels, F, this.patchSize, this.columns, start * this.patchSize, this.params, 0, out, start * F, true);
+    this.kernels.gemmNN(rows * pixels, F, this.patchSize, this.columns, start * this.patchSize, this.params, 0, out, start * F, true);
     if (this.o.activation === 'relu') reluInPlace(out, row0 * this.outputSize, rows * this.outputSize);
   }
 
@@ -108,14 +113,14 @@ export class Conv2d implements Layer {
     }
     const start = row0 * pixels;
     const count = rows * pixels;
-    gemmTN(K, F, count, this.columns, start * K, gradPre, start * F, this.grads, 0);
+    this.kernels.gemmTN(K, F, count, this.columns, start * K, gradPre, start * F, this.grads, 0);
     const biasOffset = K * F;
     for (let r = start; r < start + count; r++) {
       const o = r * F;
       for (let f = 0; f < F; f++) this.grads[biasOffset + f] += gradPre[o + f];
     }
     if (!wantInputGrad) return;
-    gemmNT(count, K, F, gradPre, start * F, this.params, 0, this.columnGrad, start * K, false);
+    this.kernels.gemmNT(count, K, F, gradPre, start * F, this.params, 0, this.columnGrad, start * K, false);
     this.col2im(row0, rows);
   }
 

@@ -1,4 +1,4 @@
-import { gemmNN, gemmNT, gemmTN } from './kernels/gemm.js';
+import { HeapAllocator, type Allocator, type Kernels } from './kernels/backend.js';
 import { reluBackward, reluInPlace } from './activations.js';
 import { glorotUniform, type Activation, type Layer, type ParamTensorSpec } from './layer.js';
 import type { Rng } from './rng.js';
@@ -9,6 +9,8 @@ export interface DenseOptions {
   outputSize: number;
   activation: Activation;
   maxBatch: number;
+  /** Where buffers live and which kernels run (default: plain arrays, TypeScript kernels). */
+  allocator?: Allocator;
   /**
    * Column groups initialized as separate Glorot matrices, e.g. [3, 1] for fused policy and value
    * heads, so each gets the limit Keras would give it as its own layer. Default: one group.
@@ -27,6 +29,7 @@ export class Dense implements Layer {
   private readonly activation: Activation;
   private readonly preGrad: Float32Array;
   private readonly initGroups: number[];
+  private readonly kernels: Kernels;
   private params: Float32Array = new Float32Array(0);
   private grads: Float32Array = new Float32Array(0);
 
@@ -36,9 +39,11 @@ export class Dense implements Layer {
     this.outputSize = options.outputSize;
     this.activation = options.activation;
     this.paramCount = this.inputSize * this.outputSize + this.outputSize;
-    this.output = new Float32Array(options.maxBatch * this.outputSize);
-    this.inputGrad = new Float32Array(options.maxBatch * this.inputSize);
-    this.preGrad = new Float32Array(options.maxBatch * this.outputSize);
+    const alloc = options.allocator ?? new HeapAllocator();
+    this.kernels = alloc.kernels;
+    this.output = alloc.floats(options.maxBatch * this.outputSize);
+    this.inputGrad = alloc.floats(options.maxBatch * this.inputSize);
+    this.preGrad = alloc.floats(options.maxBatch * this.outputSize);
     this.initGroups = options.initGroups ?? [this.outputSize];
     if (this.initGroups.reduce((a, b) => a + b, 0) !== this.outputSize) {
       throw new Error(`${this.name}: initGroups must sum to outputSize ${this.outputSize}`);
@@ -79,7 +84,7 @@ export class Dense implements Layer {
       const o = r * N;
       for (let j = 0; j < N; j++) out[o + j] = params[biasOffset + j];
     }
-    gemmNN(rows, N, K, input, row0 * K, params, 0, out, row0 * N, true);
+    this.kernels.gemmNN(rows, N, K, input, row0 * K, params, 0, out, row0 * N, true);
     if (this.activation === 'relu') reluInPlace(out, row0 * N, rows * N);
   }
 
@@ -90,12 +95,12 @@ export class Dense implements Layer {
       reluBackward(this.output, outputGrad, this.preGrad, row0 * N, rows * N);
       gradPre = this.preGrad;
     }
-    gemmTN(K, N, rows, input, row0 * K, gradPre, row0 * N, grads, 0);
+    this.kernels.gemmTN(K, N, rows, input, row0 * K, gradPre, row0 * N, grads, 0);
     const biasOffset = K * N;
     for (let r = row0; r < row0 + rows; r++) {
       const o = r * N;
       for (let j = 0; j < N; j++) grads[biasOffset + j] += gradPre[o + j];
     }
-    if (wantInputGrad) gemmNT(rows, K, N, gradPre, row0 * N, params, 0, this.inputGrad, row0 * K, false);
+    if (wantInputGrad) this.kernels.gemmNT(rows, K, N, gradPre, row0 * N, params, 0, this.inputGrad, row0 * K, false);
   }
 }

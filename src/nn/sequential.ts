@@ -1,5 +1,6 @@
 import type { Layer, ParamTensorSpec } from './layer.js';
 import { Rng } from './rng.js';
+import { HeapAllocator, type Allocator } from './kernels/backend.js';
 
 /** Where a named tensor lives in the flat parameter buffer. */
 export interface ParamTensor extends ParamTensorSpec {
@@ -20,7 +21,7 @@ export class Sequential {
   readonly input: Float32Array;
   readonly maxBatch: number;
 
-  constructor(layers: Layer[], maxBatch: number, params?: Float32Array) {
+  constructor(layers: Layer[], maxBatch: number, params?: Float32Array, allocator: Allocator = new HeapAllocator()) {
     for (let i = 1; i < layers.length; i++) {
       if (layers[i].inputSize !== layers[i - 1].outputSize) {
         throw new Error(`layer ${layers[i].name} expects ${layers[i].inputSize} inputs, ${layers[i - 1].name} gives ${layers[i - 1].outputSize}`);
@@ -32,9 +33,9 @@ export class Sequential {
     if (params && params.length !== this.paramCount) {
       throw new Error(`parameter buffer has ${params.length} floats, the network needs ${this.paramCount}`);
     }
-    this.params = params ?? new Float32Array(this.paramCount);
-    this.grads = new Float32Array(this.paramCount);
-    this.input = new Float32Array(maxBatch * layers[0].inputSize);
+    this.params = params ?? allocator.floats(this.paramCount);
+    this.grads = allocator.floats(this.paramCount);
+    this.input = allocator.floats(maxBatch * layers[0].inputSize);
     let offset = 0;
     for (const layer of layers) {
       layer.bind(this.params.subarray(offset, offset + layer.paramCount), this.grads.subarray(offset, offset + layer.paramCount));

@@ -1,0 +1,189 @@
+// WebAssembly SIMD kernels for the shapes A3C uses (batch 1 to act, batch 20 to learn).
+// AssemblyScript, compiled by `npm install` (see package.json "build:wasm"). Every pointer is a
+// byte address in the imported memory; matrices are row-major f32; nothing is allocated.
+
+@inline function splat(x: f32): v128 { return f32x4.splat(x); }
+@inline function madd(acc: v128, a: v128, b: v128): v128 { return f32x4.add(acc, f32x4.mul(a, b)); }
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+/** c[0..n) += x * b[0..n): one row of C updated from one row of B (4 lanes, then scalar). */
+@inline function axpy(n: i32, x: f32, b: usize, c: usize): void {
+  const xv = splat(x);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const off = <usize>j << 2;
+    v128.store(c + off, madd(v128.load(c + off), xv, v128.load(b + off)));
+  }
+  for (; j < n; j++) {
+    const off = <usize>j << 2;
+    store<f32>(c + off, load<f32>(c + off) + x * load<f32>(b + off));
+  }
+}
+
+/** C[M,N] (+)= A[M,K] B[K,N]. */
+export function gemmNN(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, accumulate: i32): void {
+  const rowC = <usize>N << 2, rowA = <usize>K << 2;
+  if (!accumulate) memory.fill(c, 0, <usize>M * rowC);
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const a0 = a + <usize>i * rowA, a1 = a0 + rowA, a2 = a1 + rowA, a3 = a2 + rowA;
+    const c0 = c + <usize>i * rowC, c1 = c0 + rowC, c2 = c1 + rowC, c3 = c2 + rowC;
+    let j = 0;
+    for (; j + 8 <= N; j += 8) {
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+      let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+      let bp = b + (<usize>j << 2);
+      for (let p = 0; p < K; p++) {
+        const po = <usize>p << 2;
+        const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+        const x0 = splat(load<f32>(a0 + po)), x1 = splat(load<f32>(a1 + po));
+        const x2 = splat(load<f32>(a2 + po)), x3 = splat(load<f32>(a3 + po));
+        s00 = madd(s00, x0, b0); s01 = madd(s01, x0, b1);
+        s10 = madd(s10, x1, b0); s11 = madd(s11, x1, b1);
+        s20 = madd(s20, x2, b0); s21 = madd(s21, x2, b1);
+        s30 = madd(s30, x3, b0); s31 = madd(s31, x3, b1);
+        bp += rowC;
+      }
+      const jo = <usize>j << 2;
+      v128.store(c0 + jo, f32x4.add(v128.load(c0 + jo), s00)); v128.store(c0 + jo, f32x4.add(v128.load(c0 + jo, 16), s01), 16);
+      v128.store(c1 + jo, f32x4.add(v128.load(c1 + jo), s10)); v128.store(c1 + jo, f32x4.add(v128.load(c1 + jo, 16), s11), 16);
+      v128.store(c2 + jo, f32x4.add(v128.load(c2 + jo), s20)); v128.store(c2 + jo, f32x4.add(v128.load(c2 + jo, 16), s21), 16);
+      v128.store(c3 + jo, f32x4.add(v128.load(c3 + jo), s30)); v128.store(c3 + jo, f32x4.add(v128.load(c3 + jo, 16), s31), 16);
+    }
+    // remaining columns: scalar dot products
+    for (; j < N; j++) {
+      const jo = <usize>j << 2;
+      let t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0;
+      for (let p = 0; p < K; p++) {
+        const po = <usize>p << 2;
+        const bv = load<f32>(b + <usize>p * rowC + jo);
+        t0 += load<f32>(a0 + po) * bv; t1 += load<f32>(a1 + po) * bv;
+        t2 += load<f32>(a2 + po) * bv; t3 += load<f32>(a3 + po) * bv;
+      }
+      store<f32>(c0 + jo, load<f32>(c0 + jo) + t0); store<f32>(c1 + jo, load<f32>(c1 + jo) + t1);
+      store<f32>(c2 + jo, load<f32>(c2 + jo) + t2); store<f32>(c3 + jo, load<f32>(c3 + jo) + t3);
+    }
+  }
+  // remaining rows (batch 1 lands here): stream B row by row, skipping zero inputs (ReLU)
+  for (; i < M; i++) {
+    const ar = a + <usize>i * rowA, cr = c + <usize>i * rowC;
+    for (let p = 0; p < K; p++) {
+      const x = load<f32>(ar + (<usize>p << 2));
+      if (x == 0) continue;
+      axpy(N, x, b + <usize>p * rowC, cr);
+    }
+  }
+}
+
+/** C[M,N] += A[K,M]^T B[K,N] (weight gradients). */
+export function gemmTN(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize): void {
+  const rowA = <usize>M << 2, rowB = <usize>N << 2;
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const io = <usize>i << 2;
+    const c0 = c + <usize>i * rowB, c1 = c0 + rowB, c2 = c1 + rowB, c3 = c2 + rowB;
+    let j = 0;
+    for (; j + 8 <= N; j += 8) {
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+      let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+      let ap = a + io, bp = b + (<usize>j << 2);
+      for (let p = 0; p < K; p++) {
+        const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+        const x0 = splat(load<f32>(ap)), x1 = splat(load<f32>(ap, 4));
+        const x2 = splat(load<f32>(ap, 8)), x3 = splat(load<f32>(ap, 12));
+        s00 = madd(s00, x0, b0); s01 = madd(s01, x0, b1);
+        s10 = madd(s10, x1, b0); s11 = madd(s11, x1, b1);
+        s20 = madd(s20, x2, b0); s21 = madd(s21, x2, b1);
+        s30 = madd(s30, x3, b0); s31 = madd(s31, x3, b1);
+        ap += rowA; bp += rowB;
+      }
+      const jo = <usize>j << 2;
+      v128.store(c0 + jo, f32x4.add(v128.load(c0 + jo), s00)); v128.store(c0 + jo, f32x4.add(v128.load(c0 + jo, 16), s01), 16);
+      v128.store(c1 + jo, f32x4.add(v128.load(c1 + jo), s10)); v128.store(c1 + jo, f32x4.add(v128.load(c1 + jo, 16), s11), 16);
+      v128.store(c2 + jo, f32x4.add(v128.load(c2 + jo), s20)); v128.store(c2 + jo, f32x4.add(v128.load(c2 + jo, 16), s21), 16);
+      v128.store(c3 + jo, f32x4.add(v128.load(c3 + jo), s30)); v128.store(c3 + jo, f32x4.add(v128.load(c3 + jo, 16), s31), 16);
+    }
+    for (; j < N; j++) {
+      const jo = <usize>j << 2;
+      let t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0;
+      for (let p = 0; p < K; p++) {
+        const ap = a + <usize>p * rowA + io;
+        const bv = load<f32>(b + <usize>p * rowB + jo);
+        t0 += load<f32>(ap) * bv; t1 += load<f32>(ap, 4) * bv; t2 += load<f32>(ap, 8) * bv; t3 += load<f32>(ap, 12) * bv;
+      }
+      store<f32>(c0 + jo, load<f32>(c0 + jo) + t0); store<f32>(c1 + jo, load<f32>(c1 + jo) + t1);
+      store<f32>(c2 + jo, load<f32>(c2 + jo) + t2); store<f32>(c3 + jo, load<f32>(c3 + jo) + t3);
+    }
+  }
+  for (; i < M; i++) {
+    const cr = c + <usize>i * rowB;
+    for (let p = 0; p < K; p++) {
+      const x = load<f32>(a + <usize>p * rowA + (<usize>i << 2));
+      if (x == 0) continue;
+      axpy(N, x, b + <usize>p * rowB, cr);
+    }
+  }
+}
+
+/** C[M,N] (+)= A[M,K] B[N,K]^T (input gradients): SIMD dot products, 2 rows x 4 columns a tile. */
+export function gemmNT(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, accumulate: i32): void {
+  const rowA = <usize>K << 2, rowC = <usize>N << 2;
+  const K4 = K & ~3;
+  let i = 0;
+  for (; i + 2 <= M; i += 2) {
+    const a0 = a + <usize>i * rowA, a1 = a0 + rowA;
+    const c0 = c + <usize>i * rowC, c1 = c0 + rowC;
+    let j = 0;
+    for (; j + 4 <= N; j += 4) {
+      const b0 = b + <usize>j * rowA, b1 = b0 + rowA, b2 = b1 + rowA, b3 = b2 + rowA;
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
+      let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
+      for (let p = 0; p < K4; p += 4) {
+        const po = <usize>p << 2;
+        const x0 = v128.load(a0 + po), x1 = v128.load(a1 + po);
+        const y0 = v128.load(b0 + po), y1 = v128.load(b1 + po), y2 = v128.load(b2 + po), y3 = v128.load(b3 + po);
+        s00 = madd(s00, x0, y0); s01 = madd(s01, x0, y1); s02 = madd(s02, x0, y2); s03 = madd(s03, x0, y3);
+        s10 = madd(s10, x1, y0); s11 = madd(s11, x1, y1); s12 = madd(s12, x1, y2); s13 = madd(s13, x1, y3);
+      }
+      let r00 = hsum(s00), r01 = hsum(s01), r02 = hsum(s02), r03 = hsum(s03);
+      let r10 = hsum(s10), r11 = hsum(s11), r12 = hsum(s12), r13 = hsum(s13);
+      for (let p = K4; p < K; p++) {
+        const po = <usize>p << 2;
+        const x0 = load<f32>(a0 + po), x1 = load<f32>(a1 + po);
+        const y0 = load<f32>(b0 + po), y1 = load<f32>(b1 + po), y2 = load<f32>(b2 + po), y3 = load<f32>(b3 + po);
+        r00 += x0 * y0; r01 += x0 * y1; r02 += x0 * y2; r03 += x0 * y3;
+        r10 += x1 * y0; r11 += x1 * y1; r12 += x1 * y2; r13 += x1 * y3;
+      }
+      const jo = <usize>j << 2;
+      if (accumulate) {
+        r00 += load<f32>(c0 + jo); r01 += load<f32>(c0 + jo, 4); r02 += load<f32>(c0 + jo, 8); r03 += load<f32>(c0 + jo, 12);
+        r10 += load<f32>(c1 + jo); r11 += load<f32>(c1 + jo, 4); r12 += load<f32>(c1 + jo, 8); r13 += load<f32>(c1 + jo, 12);
+      }
+      store<f32>(c0 + jo, r00); store<f32>(c0 + jo, r01, 4); store<f32>(c0 + jo, r02, 8); store<f32>(c0 + jo, r03, 12);
+      store<f32>(c1 + jo, r10); store<f32>(c1 + jo, r11, 4); store<f32>(c1 + jo, r12, 8); store<f32>(c1 + jo, r13, 12);
+    }
+    for (; j < N; j++) {
+      const bj = b + <usize>j * rowA, jo = <usize>j << 2;
+      store<f32>(c0 + jo, dot(K, a0, bj) + (accumulate ? load<f32>(c0 + jo) : 0));
+      store<f32>(c1 + jo, dot(K, a1, bj) + (accumulate ? load<f32>(c1 + jo) : 0));
+    }
+  }
+  for (; i < M; i++) {
+    const ai = a + <usize>i * rowA, ci = c + <usize>i * rowC;
+    for (let j = 0; j < N; j++) {
+      const jo = <usize>j << 2;
+      store<f32>(ci + jo, dot(K, ai, b + <usize>j * rowA) + (accumulate ? load<f32>(ci + jo) : 0));
+    }
+  }
+}
+
+@inline function dot(K: i32, x: usize, y: usize): f32 {
+  let s = f32x4.splat(0);
+  let p = 0;
+  for (; p + 4 <= K; p += 4) s = madd(s, v128.load(x + (<usize>p << 2)), v128.load(y + (<usize>p << 2)));
+  let r = hsum(s);
+  for (; p < K; p++) r += load<f32>(x + (<usize>p << 2)) * load<f32>(y + (<usize>p << 2));
+  return r;
+}

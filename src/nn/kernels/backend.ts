@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { gemmNN, gemmNT, gemmTN } from './gemm.js';
+
+/**
+ * Where a network's buffers live and which kernels compute on them. The 'js' backend uses plain
+ * Float32Arrays and the TypeScript kernels; the 'wasm' backend places every buffer of a network
+ * in one WebAssembly memory (sized once, never grown, so views stay valid) and runs the SIMD
+ * kernels from assembly/kernels.ts on it.
+ */
+export type KernelName = 'js' | 'wasm';
+
+export interface Kernels {
+  readonly name: KernelName;
+  gemmNN: typeof gemmNN;
+  gemmTN: typeof gemmTN;
+  gemmNT: typeof gemmNT;
+}
+
+export interface Allocator {
+  readonly kernels: Kernels;
+  floats(count: number): Float32Array;
+}
+
+export const jsKernels: Kernels = { name: 'js', gemmNN, gemmTN, gemmNT };
+
+export class HeapAllocator implements Allocator {
+  readonly kernels = jsKernels;
+  floats(count: number): Float32Array { return new Float32Array(count); }
+}
+
+/** Records how many bytes a network would take; hands out empty arrays. */
+export class CountingAllocator implements Allocator {
+  readonly kernels = jsKernels;
+  bytes = 0;
+  floats(count: number): Float32Array {
+    this.bytes += align16(count * 4);
+    return new Float32Array(0);
+  }
+}
+
+interface WasmExports {
+  gemmNN(M: number, N: number, K: number, a: number, b: number, c: number, accumulate: number): void;
+  gemmTN(M: number, N: number, K: number, a: number, b: number, c: number): void;
+  gemmNT(M: number, N: number, K: number, a: number, b: number, c: number, accumulate: number): void;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled kernel module, or null when it was not built or SIMD is unavailable. */
+export function wasmModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  try {
+    const bytes = readFileSync(new URL('../../../../build/kernels.wasm', import.meta.url));
+    compiled = new WebAssembly.Module(bytes);
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+export function wasmAvailable(): boolean {
+  return wasmModule() !== null;
+}
+
+/** One network's buffers in one WebAssembly memory, and the SIMD kernels bound to it. */
+export class WasmArena implements Allocator {
+  readonly kernels: Kernels;
+  private readonly memory: WebAssembly.Memory;
+  private readonly buffer: ArrayBuffer;
+  private next = 16; // keep address 0 unused
+  private readonly capacity: number;
+
+  constructor(bytes: number) {
+    const module = wasmModule();
+    if (!module) throw new Error('the WebAssembly kernels are not built: run `npm run build` (or use --kernels js)');
+    const pages = Math.ceil((bytes + 32) / 65536);
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    this.capacity = pages * 65536;
+    this.buffer = this.memory.buffer;
+    const exports = new WebAssembly.Instance(module, { env: { memory: this.memory, abort: () => { throw new Error('wasm abort'); } } }).exports as unknown as WasmExports;
+    const inArena = (...arrays: Float32Array[]): boolean => arrays.every((x) => x.buffer === this.buffer);
+    this.kernels = {
+      name: 'wasm',
+      gemmNN: (M, N, K, A, aOffset, B, bOffset, C, cOffset, accumulate) => {
+        if (inArena(A, B, C)) exports.gemmNN(M, N, K, A.byteOffset + aOffset * 4, B.byteOffset + bOffset * 4, C.byteOffset + cOffset * 4, accumulate ? 1 : 0);
+        else gemmNN(M, N, K, A, aOffset, B, bOffset, C, cOffset, accumulate);
+      },
+      gemmTN: (M, N, K, A, aOffset, B, bOffset, C, cOffset) => {
+        if (inArena(A, B, C)) exports.gemmTN(M, N, K, A.byteOffset + aOffset * 4, B.byteOffset + bOffset * 4, C.byteOffset + cOffset * 4);
+        else gemmTN(M, N, K, A, aOffset, B, bOffset, C, cOffset);
+      },
+      gemmNT: (M, N, K, A, aOffset, B, bOffset, C, cOffset, accumulate) => {
+        if (inArena(A, B, C)) exports.gemmNT(M, N, K, A.byteOffset + aOffset * 4, B.byteOffset + bOffset * 4, C.byteOffset + cOffset * 4, accumulate ? 1 : 0);
+        else gemmNT(M, N, K, A, aOffset, B, bOffset, C, cOffset, accumulate);
+      },
+    };
+  }
+
+  floats(count: number): Float32Array {
+    const bytes = align16(count * 4);
+    if (this.next + bytes > this.capacity) throw new Error(`wasm arena exhausted: ${this.next + bytes} > ${this.capacity} bytes`);
+    const view = new Float32Array(this.buffer, this.next, count);
+    this.next += bytes;
+    return view;
+  }
+}
+
+function align16(bytes: number): number {
+  return (bytes + 15) & ~15;
+}

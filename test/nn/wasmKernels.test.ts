@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { jsKernels, WasmArena, wasmAvailable } from '../../src/nn/kernels/backend.js';
+import { buildActorCritic, referenceAtariNet } from '../../src/agents/networks.js';
+import { Rng } from '../../src/nn/rng.js';
+
+const shapes: [number, number, number][] = [
+  [1, 1, 1], [1, 512, 5184], [3, 5, 7], [4, 8, 3], [5, 9, 13], [20, 32, 256], [400, 32, 256], [81, 64, 512], [7, 4, 64], [2, 3, 6], [6, 17, 9],
+];
+
+test('the wasm kernels are built', () => {
+  assert.ok(wasmAvailable(), 'build/kernels.wasm is missing: npm run build');
+});
+
+test('wasm SIMD gemmNN, gemmTN and gemmNT match the TypeScript kernels on many shapes (with remainders and offsets)', () => {
+  const rng = new Rng(11);
+  for (const [M, N, K] of shapes) {
+    const arena = new WasmArena(4 * (3 * (M * K + K * N + M * N) + 64) + 4096);
+    const fill = (n: number, zeroEvery = 0) => {
+      const a = arena.floats(n);
+      for (let i = 0; i < n; i++) a[i] = zeroEvery && i % zeroEvery === 0 ? 0 : rng.uniform(-1, 1);
+      return a;
+    };
+    const A = fill(M * K + 4, 3), B = fill(K * N + 4), At = fill(K * M + 4), Bt = fill(N * K + 4);
+    for (const accumulate of [false, true]) {
+      const C = fill(M * N + 4), expected = C.slice();
+      arena.kernels.gemmNN(M, N, K, A, 1, B, 3, C, 2, accumulate);
+      jsKernels.gemmNN(M, N, K, A, 1, B, 3, expected, 2, accumulate);
+      assertClose(C, expected, `NN ${M}x${N}x${K} acc=${accumulate}`);
+      const C3 = fill(M * N + 4), expected3 = C3.slice();
+      arena.kernels.gemmNT(M, N, K, A, 1, Bt, 2, C3, 1, accumulate);
+      jsKernels.gemmNT(M, N, K, A, 1, Bt, 2, expected3, 1, accumulate);
+      assertClose(C3, expected3, `NT ${M}x${N}x${K} acc=${accumulate}`);
+    }
+    const C2 = fill(M * N + 4), expected2 = C2.slice();
+    arena.kernels.gemmTN(M, N, K, At, 2, B, 1, C2, 3);
+    jsKernels.gemmTN(M, N, K, At, 2, B, 1, expected2, 3);
+    assertClose(C2, expected2, `TN ${M}x${N}x${K}`);
+  }
+});
+
+test('the reference net gives the same outputs and gradients with wasm and js kernels', () => {
+  const rng = new Rng(4);
+  const nets = (['js', 'wasm'] as const).map((k) => buildActorCritic(referenceAtariNet(3), 21, undefined, k));
+  nets[0].initialize(3);
+  nets[1].params.set(nets[0].params);
+  const input = Float32Array.from({ length: nets[0].input.length }, () => rng.next());
+  const headGrad = Float32Array.from({ length: 21 * 4 }, () => rng.uniform(-1, 1));
+  for (const net of nets) {
+    net.input.set(input);
+    for (let row = 0; row < 20; row++) net.forward(row, 1);
+    net.grads.fill(0);
+    net.backward(headGrad, 0, 20);
+  }
+  assertClose(nets[1].output, nets[0].output, 'head outputs', 1e-4);
+  assertClose(nets[1].grads, nets[0].grads, 'gradients', 1e-3);
+});
+
+function assertClose(actual: Float32Array, expected: Float32Array, what: string, tolerance = 1e-4): void {
+  let scale = 0;
+  for (const x of expected) scale = Math.max(scale, Math.abs(x));
+  for (let i = 0; i < expected.length; i++) {
+    if (Math.abs(actual[i] - expected[i]) > tolerance * Math.max(1, scale)) {
+      assert.fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
+    }
+  }
+}
