@@ -37,6 +37,7 @@ export const trainConfigSchema = z.object({
   maxSteps: z.number().int().positive().nullable().describe('stop after this many global agent steps'),
   maxSeconds: z.number().positive().nullable().describe('stop after this many seconds'),
   targetReturn: z.number().nullable().describe('stop once the mean return of the last 100 episodes reaches this'),
+  kernels: z.enum(['wasm', 'js']).default('wasm').describe('WebAssembly SIMD kernels, or the TypeScript reference kernels'),
   envOptions: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).default({}),
 });
 export type TrainConfig = z.infer<typeof trainConfigSchema>;

@@ -25,7 +25,7 @@ export interface Preset {
   description: string;
   makeEnv(seed: number, settings: EnvSettings, mode: EnvMode): Env;
   networks: Record<string, (numActions: number) => NetworkSpec>;
-  defaults: Omit<TrainConfig, 'workers' | 'seed' | 'maxSteps' | 'maxSeconds'> & { maxSteps: number | null; maxSeconds: number | null };
+  defaults: Omit<TrainConfig, 'workers' | 'seed' | 'kernels'>;
   /** Action forced on the step after a lost life (the reference forces FIRE). */
   actionAfterLifeLoss?: number;
 }
@@ -106,6 +106,6 @@ export function makeAgentSetup(config: TrainConfig, seed: number, mode: EnvMode,
   const preset = getPreset(config.env);
   const env = preset.makeEnv(seed, config, mode);
   const spec = networkSpec(config, env.actionSpace.n);
-  const net = buildActorCritic(spec, config.tMax + 1, params);
+  const net = buildActorCritic(spec, config.tMax + 1, params, config.kernels);
   return { env, net, spec, preset };
 }

@@ -4,6 +4,7 @@ import { presetIds } from '../presets.js';
 import { evaluateRun } from '../train/evaluate.js';
 import { parseFlags, UsageError } from './flags.js';
 import { runTrain } from './trainCommand.js';
+import { addBenchCommand } from './benchCommand.js';
 
 const evalFlagsSchema = z.object({
   episodes: z.coerce.number().int().min(1).max(100000).default(10),
@@ -15,7 +16,8 @@ const evalFlagsSchema = z.object({
 function buildProgram(): Command {
   const program = new Command('a3c')
     .description('Asynchronous Advantage Actor-Critic (A3C): parallel actor-learners on worker threads')
-    .exitOverride();
+    .exitOverride()
+    .enablePositionalOptions();
 
   program.command('train')
     .description(`train an agent; writes config.json, metrics.jsonl and model.safetensors to the run directory`)
@@ -33,6 +35,7 @@ function buildProgram(): Command {
     .addOption(new Option('--optimizer <kind>', 'shared optimizer').choices(['adam', 'rmsprop']))
     .option('--hogwild', 'apply updates without the lock, as the A3C paper', false)
     .option('--target-return <x|none>', 'stop when the mean return of the last 100 episodes reaches x (cartpole: 475)')
+    .option('--kernels <kind>', 'wasm (SIMD, default) or js (the TypeScript reference kernels)')
     .option('--quiet', 'print only errors', false)
     .action(async (env: string, options: Record<string, unknown>) => {
       program.setOptionValue('exitCode', await runTrain(env, options));
@@ -51,6 +54,7 @@ function buildProgram(): Command {
       if (flags.json) process.stdout.write(JSON.stringify(result) + '\n');
       else process.stdout.write(`${result.episodes} episodes: mean return ${result.mean_return.toFixed(2)} ± ${result.std_return.toFixed(2)} (min ${result.min_return}, max ${result.max_return})\n`);
     });
+  addBenchCommand(program);
   return program;
 }
 

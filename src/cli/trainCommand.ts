@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { trainConfigSchema, type TrainConfig } from '../config.js';
 import { getPreset } from '../presets.js';
+import { defaultKernels } from '../agents/networks.js';
 import { train, type Progress, type TrainSummary } from '../train/coordinator.js';
 import type { EpisodeRecord } from '../train/actorLearner.js';
 import { defaultRunDir, formatInt, formatSeconds } from './format.js';
@@ -22,6 +23,7 @@ export const trainFlagsSchema = z.object({
   optimizer: z.enum(['adam', 'rmsprop']).optional(),
   hogwild: z.boolean().default(false),
   targetReturn: z.union([z.literal('none'), z.coerce.number()]).optional(),
+  kernels: z.enum(['wasm', 'js']).optional(),
   quiet: z.boolean().default(false),
 });
 export type TrainFlags = z.infer<typeof trainFlagsSchema>;
@@ -51,6 +53,7 @@ export function buildTrainConfig(envId: string, flags: TrainFlags): TrainConfig 
     maxSteps: flags.steps ?? d.maxSteps,
     maxSeconds: flags.time ?? d.maxSeconds,
     targetReturn: flags.targetReturn === 'none' ? null : flags.targetReturn ?? d.targetReturn,
+    kernels: flags.kernels ?? defaultKernels(),
   };
   if (!preset.networks[raw.net]) throw new Error(`--net: unknown network '${raw.net}' for ${preset.id}: choose one of ${Object.keys(preset.networks).join(', ')}`);
   return trainConfigSchema.parse(raw);

@@ -28,6 +28,16 @@ export interface EpisodeRecord {
   scoreMax: number;
 }
 
+/** Milliseconds an actor-learner spent in each part of its loop. */
+export interface LoopTimings {
+  envMs: number;
+  forwardMs: number;
+  /** Loss, backward, clipping, the locked global update and the copy back. */
+  updateMs: number;
+  steps: number;
+  updates: number;
+}
+
 export interface ActorLearnerOptions {
   rank: number;
   config: TrainConfig;
@@ -64,6 +74,7 @@ export class ActorLearner {
   private episodeLength = 0;
   private episodeMaxProbSum = 0;
   private episodeLoss = { policy: 0, value: 0, entropy: 0, updates: 0 };
+  readonly timings: LoopTimings = { envMs: 0, forwardMs: 0, updateMs: 0, steps: 0, updates: 0 };
 
   constructor(options: ActorLearnerOptions) {
     this.o = options;
@@ -95,7 +106,9 @@ export class ActorLearner {
     let steps = 0;
     let bootstrap = true; // false once a terminal state (or a lost life) ends the rollout
     let episodeEnded = false;
+    const timings = this.timings;
     while (steps < config.tMax) {
+      const t0 = performance.now();
       net.input.set(this.observation!, steps * inputSize);
       net.forward(steps, 1);
       let action = this.sampleAction(steps);
@@ -103,7 +116,10 @@ export class ActorLearner {
         action = this.forcedAction;
         this.forcedAction = -1;
       }
+      const t1 = performance.now();
       const result = env.step(action);
+      timings.forwardMs += t1 - t0;
+      timings.envMs += performance.now() - t1;
       const raw = result.info.rawReward ?? result.reward;
       this.episodeReturn += raw;
       this.episodeLength++;
@@ -124,6 +140,7 @@ export class ActorLearner {
       if (store.stopRequested) break;
     }
 
+    const updateStart = performance.now();
     let bootstrapValue = 0;
     if (bootstrap) {
       // V(s_next) in the spare row tMax (never part of the backward pass).
@@ -138,6 +155,9 @@ export class ActorLearner {
     net.backward(this.headGrad, 0, steps);
     const norm = clipByGlobalNorm(net.grads, config.clipNorm);
     this.applyToGlobal(steps, Number.isFinite(norm) && Number.isFinite(stats.total));
+    timings.updateMs += performance.now() - updateStart;
+    timings.steps += steps;
+    timings.updates++;
 
     this.episodeLoss.policy += stats.actor;
     this.episodeLoss.value += stats.critic;

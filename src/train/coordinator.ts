@@ -2,10 +2,10 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { TrainConfig } from '../config.js';
-import { buildActorCritic } from '../agents/networks.js';
+import { buildActorCritic, parameterCount } from '../agents/networks.js';
 import { saveSafetensors } from '../io/safetensors.js';
 import { getPreset, networkSpec } from '../presets.js';
-import type { EpisodeRecord } from './actorLearner.js';
+import type { EpisodeRecord, LoopTimings } from './actorLearner.js';
 import { Counter, GlobalStore } from './globalStore.js';
 import type { WorkerInput, WorkerMessage } from './workerThread.js';
 
@@ -33,6 +33,8 @@ export interface TrainSummary extends Progress {
   stopReason: 'steps' | 'time' | 'target' | 'interrupted';
   /** Set when targetReturn was reached: seconds and steps it took. */
   solved: { seconds: number; steps: number } | null;
+  /** Loop timings summed over the workers. */
+  timings: LoopTimings;
 }
 
 export interface TrainHooks {
@@ -53,9 +55,8 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
   const probeEnv = preset.makeEnv(config.seed, config, 'train');
   const spec = networkSpec(config, probeEnv.actionSpace.n);
   probeEnv.close();
-  const paramCount = buildActorCritic(spec, 1).paramCount;
-  const store = GlobalStore.create(paramCount);
-  const globalNet = buildActorCritic(spec, 1, store.params);
+  const store = GlobalStore.create(parameterCount(spec));
+  const globalNet = buildActorCritic(spec, 1, store.params, 'js');
   globalNet.initialize(config.seed);
 
   mkdirSync(runDir, { recursive: true });
@@ -68,6 +69,7 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
   let stopReason: TrainSummary['stopReason'] | null = null;
   let solved: TrainSummary['solved'] = null;
   let workerError: Error | null = null;
+  const timings: LoopTimings = { envMs: 0, forwardMs: 0, updateMs: 0, steps: 0, updates: 0 };
   const stop = (reason: TrainSummary['stopReason']): void => {
     stopReason ??= reason;
     store.requestStop();
@@ -111,7 +113,9 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
     const worker = new Worker(new URL('./workerThread.js', import.meta.url), { workerData: input });
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'episode') onEpisode(message.record);
-      else {
+      else if (message.type === 'timings') {
+        for (const key of Object.keys(timings) as (keyof LoopTimings)[]) timings[key] += message.timings[key];
+      } else {
         workerError ??= new Error(`worker ${message.rank} failed: ${message.message}`);
         stop('interrupted');
       }
@@ -145,7 +149,7 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
     counters: JSON.stringify({ globalSteps: final.globalSteps, episodes: final.episodes, updates: final.updates }),
   });
   if (workerError) throw workerError;
-  return { ...final, runDir, weightsPath, stopReason: stopReason ?? 'interrupted', solved };
+  return { ...final, runDir, weightsPath, stopReason: stopReason ?? 'interrupted', solved, timings };
 }
 
 function round(x: number, digits: number): number {

@@ -44,7 +44,7 @@ export function evaluateRun(runDir: string, options: EvalOptions): EvalResult {
   const preset = getPreset(config.env);
   const env = preset.makeEnv(options.seed, config, 'eval');
   const spec = networkSpec(config, env.actionSpace.n);
-  const net = buildActorCritic(spec, 1);
+  const net = buildActorCritic(spec, 1, undefined, config.kernels);
   const weightsPath = join(runDir, WEIGHTS_FILE);
   assignTensors(weightsPath, loadSafetensors(weightsPath), net.tensors(), net.params);
 

@@ -16,6 +16,7 @@ export interface WorkerInput {
 
 export type WorkerMessage =
   | { type: 'episode'; record: import('./actorLearner.js').EpisodeRecord }
+  | { type: 'timings'; rank: number; timings: import('./actorLearner.js').LoopTimings }
   | { type: 'error'; rank: number; message: string; stack?: string };
 
 const input = workerData as WorkerInput;
@@ -30,6 +31,7 @@ try {
   });
   learner.run();
   env.close();
+  port.postMessage({ type: 'timings', rank: input.rank, timings: learner.timings } satisfies WorkerMessage);
 } catch (error) {
   const e = error instanceof Error ? error : new Error(String(error));
   port.postMessage({ type: 'error', rank: input.rank, message: e.message, stack: e.stack } satisfies WorkerMessage);

@@ -1,0 +1,39 @@
+import { Breakout } from '../envs/breakout/breakout.js';
+import type { Env } from '../envs/env.js';
+import { Rng } from '../nn/rng.js';
+import { getPreset } from '../presets.js';
+
+export interface EnvBenchResult {
+  env: string;
+  /** Steps/s of the bare game (for Breakout: frame skip 4, RGB frames, no preprocessing). */
+  raw_steps_per_s: number;
+  /** Steps/s of the full preset chain the learner sees (gray 84x84, stack, ...). */
+  preprocessed_steps_per_s: number;
+}
+
+/** Steps `env` with uniformly random actions for about `seconds`; returns steps per second. */
+function stepsPerSecond(env: Env<unknown>, seconds: number, seed: number): number {
+  const rng = new Rng(seed);
+  env.reset({ seed });
+  let steps = 0;
+  const start = performance.now(), end = start + seconds * 1000;
+  while (performance.now() < end) {
+    for (let i = 0; i < 100; i++) {
+      const r = env.step(rng.int(0, env.actionSpace.n - 1));
+      steps++;
+      if (r.terminated || r.truncated) env.reset();
+    }
+  }
+  return steps / ((performance.now() - start) / 1000);
+}
+
+export function benchEnv(envId: string, seconds = 2): EnvBenchResult {
+  const preset = getPreset(envId);
+  const raw: Env<unknown> = preset.id === 'breakout' ? new Breakout(0) : preset.makeEnv(0, { envOptions: {}, rewardClip: null }, 'eval');
+  const processed = preset.makeEnv(0, { envOptions: {}, rewardClip: preset.defaults.rewardClip }, 'train');
+  return {
+    env: preset.id,
+    raw_steps_per_s: stepsPerSecond(raw, seconds, 1),
+    preprocessed_steps_per_s: stepsPerSecond(processed, seconds, 1),
+  };
+}

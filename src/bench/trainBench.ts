@@ -1,0 +1,38 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildTrainConfig, trainFlagsSchema } from '../cli/trainCommand.js';
+import { train } from '../train/coordinator.js';
+
+export interface TrainBenchResult {
+  env: string;
+  net: string;
+  kernels: string;
+  workers: number;
+  seconds: number;
+  agent_steps_per_s: number;
+  updates_per_s: number;
+  /** Shares of the workers' loop time. */
+  share_env: number;
+  share_forward: number;
+  share_update: number;
+}
+
+/** Runs the real training loop for `seconds` in a temporary directory and reports throughput. */
+export async function benchTrain(envId: string, workers: number, seconds: number, net?: string, kernels?: 'js' | 'wasm'): Promise<TrainBenchResult> {
+  const config = buildTrainConfig(envId, trainFlagsSchema.parse({ workers, seed: 0, time: seconds, net, kernels, targetReturn: 'none' }));
+  const dir = mkdtempSync(join(tmpdir(), 'a3c-bench-'));
+  try {
+    const summary = await train(config, dir);
+    const t = summary.timings;
+    const total = t.envMs + t.forwardMs + t.updateMs || 1;
+    return {
+      env: config.env, net: config.net, kernels: config.kernels, workers, seconds: summary.seconds,
+      agent_steps_per_s: summary.globalSteps / summary.seconds,
+      updates_per_s: summary.updates / summary.seconds,
+      share_env: t.envMs / total, share_forward: t.forwardMs / total, share_update: t.updateMs / total,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

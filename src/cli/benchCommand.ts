@@ -1,0 +1,100 @@
+import { availableParallelism } from 'node:os';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { benchEnv } from '../bench/envBench.js';
+import { benchNn } from '../bench/nnBench.js';
+import { benchTrain } from '../bench/trainBench.js';
+import { parseFlags } from './flags.js';
+
+const nnFlags = z.object({
+  net: z.enum(['reference', 'small']).default('reference'),
+  seconds: z.coerce.number().positive().max(600).default(2),
+  json: z.boolean().default(false),
+});
+const envFlags = z.object({ seconds: z.coerce.number().positive().max(600).default(2), json: z.boolean().default(false) });
+const trainFlags = z.object({
+  workers: z.coerce.number().int().min(1).max(256).optional(),
+  seconds: z.coerce.number().positive().max(3600).default(10),
+  net: z.string().optional(),
+  kernels: z.enum(['wasm', 'js']).optional(),
+  json: z.boolean().default(false),
+});
+
+function table(rows: [string, string][]): string {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
+}
+const f = (x: number, digits = 2) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const out = (s: string): void => { process.stdout.write(s + '\n'); };
+
+async function runNn(raw: Record<string, unknown>): Promise<void> {
+  const o = parseFlags(nnFlags, raw);
+  const r = benchNn(o.net, o.seconds);
+  if (o.json) return out(JSON.stringify(r));
+  out(`nn: ${r.net} net (${r.params.toLocaleString('en-US')} parameters), one thread, medians after warm-up`);
+  out(table([
+    ['forward, batch 1', `${f(r.forward_b1_ms, 3)} ms  (${f(r.gflops_forward, 1)} GFLOP/s)`],
+    ['backward, batch 20', `${f(r.backward_b20_ms, 2)} ms`],
+    ['update, batch 20', `${f(r.update_b20_ms, 2)} ms  (${f(r.gflops_update, 1)} GFLOP/s; forward + backward + clip + Adam)`],
+    ...r.layers.map((l): [string, string] => [`  ${l.name}`, `forward b1 ${f(l.forward_b1_ms, 3)} ms, backward b20 ${f(l.backward_b20_ms, 2)} ms`]),
+  ]));
+}
+
+async function runEnv(envId: string, raw: Record<string, unknown>): Promise<void> {
+  const o = parseFlags(envFlags, raw);
+  const r = benchEnv(envId, o.seconds);
+  if (o.json) return out(JSON.stringify(r));
+  out(`env: ${r.env}, random actions, one thread`);
+  out(table([['raw steps/s', f(r.raw_steps_per_s, 0)], ['preprocessed steps/s', f(r.preprocessed_steps_per_s, 0)]]));
+}
+
+async function runTrainBench(envId: string, raw: Record<string, unknown>): Promise<void> {
+  const o = parseFlags(trainFlags, raw);
+  const r = await benchTrain(envId, o.workers ?? availableParallelism(), o.seconds, o.net, o.kernels);
+  if (o.json) return out(JSON.stringify(r));
+  out(`train: ${r.env} (${r.net} net, ${r.kernels} kernels), ${r.workers} worker${r.workers > 1 ? 's' : ''}, ${f(r.seconds, 1)} s`);
+  out(table([
+    ['agent steps/s', f(r.agent_steps_per_s, 0)],
+    ['per worker', f(r.agent_steps_per_s / r.workers, 0)],
+    ['updates/s', f(r.updates_per_s, 1)],
+    ['time in env', pct(r.share_env)],
+    ['time in forward (acting)', pct(r.share_forward)],
+    ['time in update', pct(r.share_update)],
+  ]));
+}
+
+/** Adds `a3c bench [nn|env|train]` to the program. */
+export function addBenchCommand(program: Command): void {
+  const bench = program.command('bench')
+    .enablePositionalOptions()
+    .description('speed figures: network kernels, environment, whole training loop (alone: a short suite of all three)')
+    .option('--json', 'one JSON object per benchmark', false)
+    .action(async (options: { json: boolean }) => {
+      await runNn({ net: 'reference', seconds: '1', json: options.json });
+      await runNn({ net: 'small', seconds: '1', json: options.json });
+      await runEnv('breakout', { seconds: '1', json: options.json });
+      await runTrainBench('breakout', { seconds: '8', json: options.json });
+    });
+  bench.command('nn')
+    .description('forward (batch 1) and update (batch 20) of an Atari net')
+    .option('--net <name>', 'reference (conv32/conv64/fc512) or small (conv16/conv32/fc256)', 'reference')
+    .option('--seconds <s>', 'time per measurement', '2')
+    .option('--json', 'print one JSON object', false)
+    .action((options: Record<string, unknown>) => runNn(options));
+  bench.command('env')
+    .description('environment steps per second, raw and through the preset preprocessing')
+    .argument('<env>', 'environment id')
+    .option('--seconds <s>', 'time per measurement', '2')
+    .option('--json', 'print one JSON object', false)
+    .action((envId: string, options: Record<string, unknown>) => runEnv(envId, options));
+  bench.command('train')
+    .description('the whole A3C loop: agent steps/s, updates/s and where the time goes')
+    .argument('<env>', 'environment id')
+    .option('--workers <n>', 'actor-learner threads (default: number of cores)')
+    .option('--seconds <s>', 'how long to train', '10')
+    .option('--net <name>', 'network from the preset')
+    .option('--kernels <kind>', 'wasm (SIMD) or js (the TypeScript reference kernels)')
+    .option('--json', 'print one JSON object', false)
+    .action((envId: string, options: Record<string, unknown>) => runTrainBench(envId, options));
+}
