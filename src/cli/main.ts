@@ -5,6 +5,7 @@ import { evaluateRun } from '../train/evaluate.js';
 import { parseFlags, UsageError } from './flags.js';
 import { runTrain } from './trainCommand.js';
 import { addBenchCommand } from './benchCommand.js';
+import { addPlotCommand } from './plotCommand.js';
 
 const evalFlagsSchema = z.object({
   episodes: z.coerce.number().int().min(1).max(100000).default(10),
@@ -55,6 +56,7 @@ function buildProgram(): Command {
       else process.stdout.write(`${result.episodes} episodes: mean return ${result.mean_return.toFixed(2)} ± ${result.std_return.toFixed(2)} (min ${result.min_return}, max ${result.max_return})\n`);
     });
   addBenchCommand(program);
+  addPlotCommand(program);
   return program;
 }
 

@@ -6,6 +6,7 @@ import { Rng } from '../nn/rng.js';
 import { buildActorCritic } from '../agents/networks.js';
 import { getPreset, networkSpec } from '../presets.js';
 import { CONFIG_FILE, WEIGHTS_FILE } from './coordinator.js';
+import type { Env } from '../envs/env.js';
 
 export interface EvalOptions {
   episodes: number;
@@ -51,26 +52,43 @@ export function evaluateRun(runDir: string, options: EvalOptions): EvalResult {
   const numActions = env.actionSpace.n;
   const probs = new Float64Array(numActions);
   const rng = new Rng(options.seed ^ 0x2545f491);
+  const policy = (observation: Float32Array): number => {
+    net.input.set(observation, 0);
+    net.forward(0, 1);
+    let max = -Infinity, best = 0;
+    for (let j = 0; j < numActions; j++) if (net.output[j] > max) { max = net.output[j]; best = j; }
+    if (options.greedy) return best;
+    let sum = 0;
+    for (let j = 0; j < numActions; j++) sum += (probs[j] = Math.exp(net.output[j] - max));
+    for (let j = 0; j < numActions; j++) probs[j] /= sum;
+    return rng.categorical(probs, 0, numActions);
+  };
+  return playEpisodes(env, preset.actionAfterLifeLoss, options, policy);
+}
+
+/** The score of a uniformly random policy in an environment (the baseline learning curves start from). */
+export function evaluateRandom(envId: string, episodes: number, seed: number): EvalResult {
+  const preset = getPreset(envId);
+  const env = preset.makeEnv(seed, { envOptions: {}, rewardClip: preset.defaults.rewardClip }, 'eval');
+  const rng = new Rng(seed ^ 0x2545f491);
+  return playEpisodes(env, preset.actionAfterLifeLoss, { episodes, seed }, () => rng.int(0, env.actionSpace.n - 1));
+}
+
+/** Plays full episodes with `policy`, forcing the preset's action after a lost life, as in training. */
+function playEpisodes(env: Env, actionAfterLifeLoss: number | undefined, options: { episodes: number; seed: number }, policy: (observation: Float32Array) => number): EvalResult {
   const returns: number[] = [];
   for (let episode = 0; episode < options.episodes; episode++) {
     let { observation } = env.reset(episode === 0 ? { seed: options.seed } : {});
     let total = 0;
     let forced = -1;
     for (;;) {
-      net.input.set(observation, 0);
-      net.forward(0, 1);
-      let max = -Infinity, best = 0;
-      for (let j = 0; j < numActions; j++) if (net.output[j] > max) { max = net.output[j]; best = j; }
-      let sum = 0;
-      for (let j = 0; j < numActions; j++) sum += (probs[j] = Math.exp(net.output[j] - max));
-      for (let j = 0; j < numActions; j++) probs[j] /= sum;
-      let action = options.greedy ? best : rng.categorical(probs, 0, numActions);
+      let action = policy(observation);
       if (forced >= 0) { action = forced; forced = -1; }
       const step = env.step(action);
       total += step.info.rawReward ?? step.reward;
       observation = step.observation;
       if (step.terminated || step.truncated) break;
-      if (step.info.lifeLost && preset.actionAfterLifeLoss !== undefined) forced = preset.actionAfterLifeLoss;
+      if (step.info.lifeLost && actionAfterLifeLoss !== undefined) forced = actionAfterLifeLoss;
     }
     returns.push(total);
   }

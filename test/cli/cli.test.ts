@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,4 +47,35 @@ test('train writes a run directory that eval --json scores', () => {
   assert.deepEqual(Object.keys(result), ['episodes', 'mean_return', 'std_return', 'min_return', 'max_return']);
   assert.equal(result.episodes, 3);
   assert.ok(result.min_return >= 1 && result.max_return <= 500 && result.min_return <= result.mean_return);
+});
+
+test('bench nn, env and train print one JSON object each with the documented keys', () => {
+  const nn = run('bench', 'nn', '--net', 'small', '--seconds', '0.2', '--json');
+  assert.equal(nn.status, 0, nn.stderr);
+  const n = JSON.parse(nn.stdout);
+  for (const key of ['forward_b1_ms', 'update_b20_ms', 'gflops_forward', 'gflops_update']) assert.ok(n[key] > 0, key);
+  const env = run('bench', 'env', 'breakout', '--seconds', '0.2', '--json');
+  assert.equal(env.status, 0, env.stderr);
+  const e = JSON.parse(env.stdout);
+  assert.ok(e.raw_steps_per_s > e.preprocessed_steps_per_s && e.preprocessed_steps_per_s > 0);
+  const tr = run('bench', 'train', 'cartpole', '--workers', '1', '--seconds', '1', '--json');
+  assert.equal(tr.status, 0, tr.stderr);
+  const t = JSON.parse(tr.stdout);
+  assert.ok(t.agent_steps_per_s > 0 && t.updates_per_s > 0);
+  assert.ok(Math.abs(t.share_env + t.share_forward + t.share_update - 1) < 1e-9);
+  const bad = run('bench', 'nn', '--net', 'huge');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--net: .*"huge"/);
+});
+
+test('plot draws an SVG learning curve of a run', () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'a3c-plot-')), 'run');
+  assert.equal(run('train', 'cartpole', '--workers', '1', '--steps', '3000', '--run-dir', dir, '--quiet').status, 0);
+  const out = join(dir, 'curve.svg');
+  const p = run('plot', dir, '--out', out, '--random-episodes', '5');
+  assert.equal(p.status, 0, p.stderr);
+  const svg = readFileSync(out, 'utf8');
+  assert.match(svg, /^<svg/);
+  assert.match(svg, /random policy/);
+  assert.match(svg, /agent steps/);
 });

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
 import { train } from '../../src/train/coordinator.js';
+import { buildActorCritic } from '../../src/agents/networks.js';
+import { networkSpec } from '../../src/presets.js';
 
 function config(overrides: Record<string, unknown>) {
   return buildTrainConfig('cartpole', trainFlagsSchema.parse({ targetReturn: 'none', ...overrides }));
@@ -46,4 +48,25 @@ test('abort stops the workers promptly and still writes the weights', async () =
   assert.ok(performance.now() - started < 5000);
   assert.equal(summary.stopReason, 'interrupted');
   assert.ok(readFileSync(join(dir, 'model.safetensors')).length > 1000);
+});
+
+test('training with the wasm kernels matches the TypeScript reference kernels on a fixed seed', async () => {
+  const weights = [];
+  for (const kernels of ['js', 'wasm']) {
+    const dir = mkdtempSync(join(tmpdir(), `a3c-kernels-${kernels}-`));
+    await train(config({ workers: 1, seed: 5, steps: 600, kernels }), dir);
+    const bytes = readFileSync(join(dir, 'model.safetensors'));
+    const headerLength = Number(bytes.readBigUInt64LE(0));
+    const data = bytes.subarray(8 + headerLength);
+    weights.push(new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)));
+  }
+  const initial = buildActorCritic(networkSpec({ env: 'cartpole', net: 'mlp' }, 2), 1, undefined, 'js');
+  initial.initialize(5);
+  let maxDiff = 0, changed = 0;
+  for (let i = 0; i < weights[0].length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(weights[0][i] - weights[1][i]));
+    if (Math.abs(weights[0][i] - initial.params[i]) > 1e-6) changed++;
+  }
+  assert.ok(changed > 1000, `the weights were trained (${changed} changed)`);
+  assert.ok(maxDiff < 1e-4, `max weight difference after 600 steps: ${maxDiff}`);
 });

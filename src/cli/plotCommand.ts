@@ -1,0 +1,41 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { bookCurve, learningCurveSvg, readEpisodes, rollingCurve, type CurvePoint } from '../io/plot.js';
+import { evaluateRandom, loadRunConfig } from '../train/evaluate.js';
+import { METRICS_FILE } from '../train/coordinator.js';
+import { parseFlags } from './flags.js';
+
+const plotFlags = z.object({
+  out: z.string().min(1).optional(),
+  randomEpisodes: z.coerce.number().int().min(0).max(10000).default(100),
+  title: z.string().optional(),
+});
+
+/** Adds `a3c plot <run-dir...>`: learning curves as SVG, against the book's run for Breakout. */
+export function addPlotCommand(program: Command): void {
+  program.command('plot')
+    .description('draw learning curves (mean score of the last 100 episodes) as SVG; Breakout runs are overlaid on the book run')
+    .argument('<run-dirs...>', 'one or more directories written by a3c train')
+    .option('--out <file>', 'output SVG (default: <first run-dir>/learning-curve.svg)')
+    .option('--random-episodes <n>', 'episodes of random play for the baseline (0: none)', '100')
+    .option('--title <text>', 'chart title')
+    .action(async (runDirs: string[], options: Record<string, unknown>) => {
+      const o = parseFlags(plotFlags, options);
+      const configs = runDirs.map((dir) => loadRunConfig(dir));
+      const curves: CurvePoint[] = [];
+      runDirs.forEach((dir, i) => {
+        const c = configs[i];
+        curves.push(...rollingCurve(readEpisodes(join(dir, METRICS_FILE)), `a3c: ${c.env} ${c.net}, ${c.workers} worker${c.workers > 1 ? 's' : ''}`));
+      });
+      if (curves.length === 0) throw new Error(`no finished episodes in ${runDirs.join(', ')}: nothing to plot`);
+      const env = configs[0].env;
+      if (env === 'breakout') curves.push(...bookCurve());
+      const random = o.randomEpisodes > 0 ? evaluateRandom(env, o.randomEpisodes, 1).mean_return : null;
+      const svg = await learningCurveSvg(curves, random, o.title ?? `A3C on ${env}`);
+      const out = o.out ?? join(runDirs[0], 'learning-curve.svg');
+      writeFileSync(out, svg);
+      process.stdout.write(`a3c: wrote ${out}${random !== null ? ` (random policy: ${random.toFixed(2)} over ${o.randomEpisodes} episodes)` : ''}\n`);
+    });
+}
