@@ -36,6 +36,7 @@ export const trainConfigSchema = z.object({
   hogwild: z.boolean().describe('apply updates without the lock, as the A3C paper'),
   maxSteps: z.number().int().positive().nullable().describe('stop after this many global agent steps'),
   maxSeconds: z.number().positive().nullable().describe('stop after this many seconds'),
+  saveEverySeconds: z.number().positive().default(600).describe('write the global weights this often (the reference: every 10 minutes)'),
   targetReturn: z.number().nullable().describe('stop once the mean return of the last 100 episodes reaches this'),
   kernels: z.enum(['wasm', 'js']).default('wasm').describe('WebAssembly SIMD kernels, or the TypeScript reference kernels'),
   envOptions: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).default({}),

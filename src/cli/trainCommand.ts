@@ -24,6 +24,7 @@ export const trainFlagsSchema = z.object({
   hogwild: z.boolean().default(false),
   targetReturn: z.union([z.literal('none'), z.coerce.number()]).optional(),
   kernels: z.enum(['wasm', 'js']).optional(),
+  saveEvery: z.coerce.number().positive().default(600),
   quiet: z.boolean().default(false),
 });
 export type TrainFlags = z.infer<typeof trainFlagsSchema>;
@@ -54,6 +55,7 @@ export function buildTrainConfig(envId: string, flags: TrainFlags): TrainConfig 
     maxSeconds: flags.time ?? d.maxSeconds,
     targetReturn: flags.targetReturn === 'none' ? null : flags.targetReturn ?? d.targetReturn,
     kernels: flags.kernels ?? defaultKernels(),
+    saveEverySeconds: flags.saveEvery,
   };
   if (!preset.networks[raw.net]) throw new Error(`--net: unknown network '${raw.net}' for ${preset.id}: choose one of ${Object.keys(preset.networks).join(', ')}`);
   return trainConfigSchema.parse(raw);

@@ -126,6 +126,19 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
     });
   });
 
+  const weightsPath = join(runDir, WEIGHTS_FILE);
+  const snapshot = new Float32Array(store.params.length);
+  const saveWeights = (): void => {
+    store.locked(() => snapshot.set(store.params)); // a consistent copy: no update is half-applied
+    const p = progress();
+    saveSafetensors(weightsPath, globalNet.tensors(), snapshot, {
+      format: 'a3c-weights/1',
+      config: JSON.stringify(config),
+      counters: JSON.stringify({ globalSteps: p.globalSteps, episodes: p.episodes, updates: p.updates }),
+    });
+  };
+  let lastSave = performance.now();
+
   const onAbort = (): void => stop('interrupted');
   hooks.signal?.addEventListener('abort', onAbort);
   if (hooks.signal?.aborted) onAbort();
@@ -133,6 +146,10 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
     const p = progress();
     if (config.maxSeconds !== null && p.seconds >= config.maxSeconds) stop('time');
     if (config.maxSteps !== null && p.globalSteps >= config.maxSteps) stop('steps');
+    if (performance.now() - lastSave >= config.saveEverySeconds * 1000) {
+      lastSave = performance.now();
+      saveWeights();
+    }
     hooks.onTick?.(p);
   }, 250);
 
@@ -142,12 +159,7 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
 
   const final = progress();
   if (config.maxSteps !== null && final.globalSteps >= config.maxSteps) stopReason ??= 'steps';
-  const weightsPath = join(runDir, WEIGHTS_FILE);
-  saveSafetensors(weightsPath, globalNet.tensors(), store.params, {
-    format: 'a3c-weights/1',
-    config: JSON.stringify(config),
-    counters: JSON.stringify({ globalSteps: final.globalSteps, episodes: final.episodes, updates: final.updates }),
-  });
+  saveWeights();
   if (workerError) throw workerError;
   return { ...final, runDir, weightsPath, stopReason: stopReason ?? 'interrupted', solved, timings };
 }

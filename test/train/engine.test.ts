@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
@@ -69,4 +69,13 @@ test('training with the wasm kernels matches the TypeScript reference kernels on
   }
   assert.ok(changed > 1000, `the weights were trained (${changed} changed)`);
   assert.ok(maxDiff < 1e-4, `max weight difference after 600 steps: ${maxDiff}`);
+});
+
+test('the global weights are written periodically while training runs', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'a3c-save-'));
+  let seenWhileRunning = false;
+  await train(config({ workers: 1, seed: 3, time: 2, saveEvery: 0.5 }), dir, {
+    onTick: (p) => { if (p.seconds < 1.8 && existsSync(join(dir, 'model.safetensors'))) seenWhileRunning = true; },
+  });
+  assert.ok(seenWhileRunning, 'model.safetensors existed before the run ended');
 });
