@@ -187,3 +187,107 @@ export function gemmNT(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, acc
   for (; p < K; p++) r += load<f32>(x + (<usize>p << 2)) * load<f32>(y + (<usize>p << 2));
   return r;
 }
+
+/** C[M,N] = act(C + bias): adds the bias row to every row, then ReLU if `relu`. */
+export function biasActivation(M: i32, N: i32, c: usize, bias: usize, relu: i32): void {
+  const zero = f32x4.splat(0);
+  const rowC = <usize>N << 2;
+  for (let i = 0; i < M; i++) {
+    const cr = c + <usize>i * rowC;
+    let j = 0;
+    for (; j + 4 <= N; j += 4) {
+      const o = <usize>j << 2;
+      let v = f32x4.add(v128.load(cr + o), v128.load(bias + o));
+      if (relu) v = f32x4.max(v, zero);
+      v128.store(cr + o, v);
+    }
+    for (; j < N; j++) {
+      const o = <usize>j << 2;
+      let v = load<f32>(cr + o) + load<f32>(bias + o);
+      if (relu && v < 0) v = 0;
+      store<f32>(cr + o, v);
+    }
+  }
+}
+
+/** gradIn[i] = output[i] > 0 ? gradOut[i] : 0 over n floats. */
+export function reluBackward(n: i32, output: usize, gradOut: usize, gradIn: usize): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const mask = f32x4.gt(v128.load(output + o), zero);
+    v128.store(gradIn + o, v128.and(v128.load(gradOut + o), mask));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(gradIn + o, load<f32>(output + o) > 0 ? load<f32>(gradOut + o) : 0);
+  }
+}
+
+/** biasGrad[j] += sum over the M rows of g[i, j]. */
+export function biasGradient(M: i32, N: i32, g: usize, biasGrad: usize): void {
+  const rowG = <usize>N << 2;
+  let j = 0;
+  for (; j + 4 <= N; j += 4) {
+    const o = <usize>j << 2;
+    let s = f32x4.splat(0);
+    for (let i = 0; i < M; i++) s = f32x4.add(s, v128.load(g + <usize>i * rowG + o));
+    v128.store(biasGrad + o, f32x4.add(v128.load(biasGrad + o), s));
+  }
+  for (; j < N; j++) {
+    const o = <usize>j << 2;
+    let s: f32 = 0;
+    for (let i = 0; i < M; i++) s += load<f32>(g + <usize>i * rowG + o);
+    store<f32>(biasGrad + o, load<f32>(biasGrad + o) + s);
+  }
+}
+
+/**
+ * Unrolls `samples` NHWC images (H x W x C each) into rows of kernel patches: one row of
+ * KS*KS*C floats per output pixel. In NHWC a kernel row is KS*C contiguous floats: one copy.
+ */
+export function im2col(samples: i32, H: i32, W: i32, C: i32, KS: i32, S: i32, OH: i32, OW: i32, input: usize, cols: usize): void {
+  const run = <usize>(KS * C) << 2;
+  const sampleBytes = <usize>(H * W * C) << 2;
+  let dst = cols;
+  for (let b = 0; b < samples; b++) {
+    const base = input + <usize>b * sampleBytes;
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        for (let ky = 0; ky < KS; ky++) {
+          memory.copy(dst, base + (<usize>(((oy * S + ky) * W + ox * S) * C) << 2), run);
+          dst += run;
+        }
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col: zeroes `inputGrad` for the samples and adds each patch row back. */
+export function col2im(samples: i32, H: i32, W: i32, C: i32, KS: i32, S: i32, OH: i32, OW: i32, colGrad: usize, inputGrad: usize): void {
+  const runFloats = KS * C;
+  const sampleBytes = <usize>(H * W * C) << 2;
+  memory.fill(inputGrad, 0, <usize>samples * sampleBytes);
+  let src = colGrad;
+  for (let b = 0; b < samples; b++) {
+    const base = inputGrad + <usize>b * sampleBytes;
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        for (let ky = 0; ky < KS; ky++) {
+          const dst = base + (<usize>(((oy * S + ky) * W + ox * S) * C) << 2);
+          let k = 0;
+          for (; k + 4 <= runFloats; k += 4) {
+            const o = <usize>k << 2;
+            v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+          }
+          for (; k < runFloats; k++) {
+            const o = <usize>k << 2;
+            store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+          }
+          src += <usize>runFloats << 2;
+        }
+      }
+    }
+  }
+}

@@ -1,18 +1,4 @@
-/** Element-wise activations and the softmax family, over row ranges of flat buffers. */
-
-/** In place: x = max(x, 0) over [offset, offset + length). */
-export function reluInPlace(x: Float32Array, offset: number, length: number): void {
-  const end = offset + length;
-  for (let i = offset; i < end; i++) if (x[i] < 0) x[i] = 0;
-}
-
-/** gradIn = gradOut where the ReLU output was positive, else 0. */
-export function reluBackward(
-  output: Float32Array, gradOut: Float32Array, gradIn: Float32Array, offset: number, length: number,
-): void {
-  const end = offset + length;
-  for (let i = offset; i < end; i++) gradIn[i] = output[i] > 0 ? gradOut[i] : 0;
-}
+/** The softmax family over rows of flat buffers (ReLU lives in kernels/, fused into the layers). */
 
 /**
  * Numerically stable softmax of `count` logits starting at `inOffset` (row stride may differ

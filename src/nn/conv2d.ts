@@ -1,5 +1,5 @@
 import { HeapAllocator, type Allocator, type Kernels } from './kernels/backend.js';
-import { reluBackward, reluInPlace } from './activations.js';
+import type { ConvGeometry } from './kernels/elementwise.js';
 import { glorotUniform, type Activation, type Layer, type ParamTensorSpec } from './layer.js';
 import type { Rng } from './rng.js';
 
@@ -39,6 +39,7 @@ export class Conv2d implements Layer {
   private readonly columnGrad: Float32Array;
   private readonly preGrad: Float32Array;
   private readonly patchSize: number;
+  private readonly geometry: ConvGeometry;
   private readonly kernels: Kernels;
   private params: Float32Array = new Float32Array(0);
   private grads: Float32Array = new Float32Array(0);
@@ -58,6 +59,7 @@ export class Conv2d implements Layer {
     this.patchSize = o.kernelSize * o.kernelSize * o.inputChannels;
     this.paramCount = this.patchSize * o.filters + o.filters;
     const pixels = this.outputHeight * this.outputWidth;
+    this.geometry = { H: o.inputHeight, W: o.inputWidth, C: o.inputChannels, KS: o.kernelSize, S: o.stride, OH: this.outputHeight, OW: this.outputWidth };
     const alloc = o.allocator ?? new HeapAllocator();
     this.kernels = alloc.kernels;
     this.output = alloc.floats(o.maxBatch * this.outputSize);
@@ -90,16 +92,10 @@ export class Conv2d implements Layer {
   forward(input: Float32Array, row0: number, rows: number): void {
     const pixels = this.outputHeight * this.outputWidth;
     const F = this.filters;
-    this.im2col(input, row0, rows);
-    const out = this.output;
-    const biasOffset = this.patchSize * F;
     const start = row0 * pixels;
-    for (let r = start; r < start + rows * pixels; r++) {
-      const o = r * F;
-      for (let f = 0; f < F; f++) out[o + f] = this.params[biasOffset + f];
-    }
-    this.kernels.gemmNN(rows * pixels, F, this.patchSize, this.columns, start * this.patchSize, this.params, 0, out, start * F, true);
-    if (this.o.activation === 'relu') reluInPlace(out, row0 * this.outputSize, rows * this.outputSize);
+    this.kernels.im2col(this.geometry, rows, input, row0 * this.inputSize, this.columns, start * this.patchSize);
+    this.kernels.gemmNN(rows * pixels, F, this.patchSize, this.columns, start * this.patchSize, this.params, 0, this.output, start * F, false);
+    this.kernels.biasActivation(rows * pixels, F, this.output, start * F, this.params, this.patchSize * F, this.o.activation === 'relu');
   }
 
   backward(_input: Float32Array, outputGrad: Float32Array, row0: number, rows: number, wantInputGrad: boolean): void {
@@ -108,61 +104,15 @@ export class Conv2d implements Layer {
     const K = this.patchSize;
     let gradPre = outputGrad;
     if (this.o.activation === 'relu') {
-      reluBackward(this.output, outputGrad, this.preGrad, row0 * this.outputSize, rows * this.outputSize);
+      this.kernels.reluBackward(rows * this.outputSize, row0 * this.outputSize, this.output, outputGrad, this.preGrad);
       gradPre = this.preGrad;
     }
     const start = row0 * pixels;
     const count = rows * pixels;
     this.kernels.gemmTN(K, F, count, this.columns, start * K, gradPre, start * F, this.grads, 0);
-    const biasOffset = K * F;
-    for (let r = start; r < start + count; r++) {
-      const o = r * F;
-      for (let f = 0; f < F; f++) this.grads[biasOffset + f] += gradPre[o + f];
-    }
+    this.kernels.biasGradient(count, F, gradPre, start * F, this.grads, K * F);
     if (!wantInputGrad) return;
     this.kernels.gemmNT(count, K, F, gradPre, start * F, this.params, 0, this.columnGrad, start * K, false);
-    this.col2im(row0, rows);
-  }
-
-  /** Unrolls input samples [row0, row0+rows) into `columns`, one row per output pixel. */
-  private im2col(input: Float32Array, row0: number, rows: number): void {
-    const { inputWidth: W, inputChannels: C, kernelSize: KS, stride: S } = this.o;
-    const OH = this.outputHeight, OW = this.outputWidth;
-    const run = KS * C; // one kernel row: contiguous in NHWC
-    const cols = this.columns;
-    let dst = row0 * OH * OW * this.patchSize;
-    for (let b = row0; b < row0 + rows; b++) {
-      const sampleBase = b * this.inputSize;
-      for (let oy = 0; oy < OH; oy++) {
-        for (let ox = 0; ox < OW; ox++) {
-          for (let ky = 0; ky < KS; ky++) {
-            let src = sampleBase + ((oy * S + ky) * W + ox * S) * C;
-            for (let k = 0; k < run; k++) cols[dst++] = input[src++];
-          }
-        }
-      }
-    }
-  }
-
-  /** Scatters `columnGrad` back into `inputGrad` for samples [row0, row0+rows). */
-  private col2im(row0: number, rows: number): void {
-    const { inputWidth: W, inputChannels: C, kernelSize: KS, stride: S } = this.o;
-    const OH = this.outputHeight, OW = this.outputWidth;
-    const run = KS * C;
-    const grad = this.inputGrad;
-    grad.fill(0, row0 * this.inputSize, (row0 + rows) * this.inputSize);
-    let src = row0 * OH * OW * this.patchSize;
-    const colGrad = this.columnGrad;
-    for (let b = row0; b < row0 + rows; b++) {
-      const sampleBase = b * this.inputSize;
-      for (let oy = 0; oy < OH; oy++) {
-        for (let ox = 0; ox < OW; ox++) {
-          for (let ky = 0; ky < KS; ky++) {
-            let dst = sampleBase + ((oy * S + ky) * W + ox * S) * C;
-            for (let k = 0; k < run; k++) grad[dst++] += colGrad[src++];
-          }
-        }
-      }
-    }
+    this.kernels.col2im(this.geometry, rows, this.columnGrad, start * K, this.inputGrad, row0 * this.inputSize);
   }
 }

@@ -1,5 +1,4 @@
 import { HeapAllocator, type Allocator, type Kernels } from './kernels/backend.js';
-import { reluBackward, reluInPlace } from './activations.js';
 import { glorotUniform, type Activation, type Layer, type ParamTensorSpec } from './layer.js';
 import type { Rng } from './rng.js';
 
@@ -78,29 +77,19 @@ export class Dense implements Layer {
 
   forward(input: Float32Array, row0: number, rows: number): void {
     const { inputSize: K, outputSize: N, params } = this;
-    const out = this.output;
-    const biasOffset = K * N;
-    for (let r = row0; r < row0 + rows; r++) {
-      const o = r * N;
-      for (let j = 0; j < N; j++) out[o + j] = params[biasOffset + j];
-    }
-    this.kernels.gemmNN(rows, N, K, input, row0 * K, params, 0, out, row0 * N, true);
-    if (this.activation === 'relu') reluInPlace(out, row0 * N, rows * N);
+    this.kernels.gemmNN(rows, N, K, input, row0 * K, params, 0, this.output, row0 * N, false);
+    this.kernels.biasActivation(rows, N, this.output, row0 * N, params, K * N, this.activation === 'relu');
   }
 
   backward(input: Float32Array, outputGrad: Float32Array, row0: number, rows: number, wantInputGrad: boolean): void {
     const { inputSize: K, outputSize: N, params, grads } = this;
     let gradPre = outputGrad;
     if (this.activation === 'relu') {
-      reluBackward(this.output, outputGrad, this.preGrad, row0 * N, rows * N);
+      this.kernels.reluBackward(rows * N, row0 * N, this.output, outputGrad, this.preGrad);
       gradPre = this.preGrad;
     }
     this.kernels.gemmTN(K, N, rows, input, row0 * K, gradPre, row0 * N, grads, 0);
-    const biasOffset = K * N;
-    for (let r = row0; r < row0 + rows; r++) {
-      const o = r * N;
-      for (let j = 0; j < N; j++) grads[biasOffset + j] += gradPre[o + j];
-    }
+    this.kernels.biasGradient(rows, N, gradPre, row0 * N, grads, K * N);
     if (wantInputGrad) this.kernels.gemmNT(rows, K, N, gradPre, row0 * N, params, 0, this.inputGrad, row0 * K, false);
   }
 }

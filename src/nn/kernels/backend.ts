@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { gemmNN, gemmNT, gemmTN } from './gemm.js';
+import { biasActivation, biasGradient, col2im, im2col, reluBackward } from './elementwise.js';
 
 /**
  * Where a network's buffers live and which kernels compute on them. The 'js' backend uses plain
@@ -14,6 +15,11 @@ export interface Kernels {
   gemmNN: typeof gemmNN;
   gemmTN: typeof gemmTN;
   gemmNT: typeof gemmNT;
+  biasActivation: typeof biasActivation;
+  reluBackward: typeof reluBackward;
+  biasGradient: typeof biasGradient;
+  im2col: typeof im2col;
+  col2im: typeof col2im;
 }
 
 export interface Allocator {
@@ -21,7 +27,7 @@ export interface Allocator {
   floats(count: number): Float32Array;
 }
 
-export const jsKernels: Kernels = { name: 'js', gemmNN, gemmTN, gemmNT };
+export const jsKernels: Kernels = { name: 'js', gemmNN, gemmTN, gemmNT, biasActivation, reluBackward, biasGradient, im2col, col2im };
 
 export class HeapAllocator implements Allocator {
   readonly kernels = jsKernels;
@@ -42,6 +48,11 @@ interface WasmExports {
   gemmNN(M: number, N: number, K: number, a: number, b: number, c: number, accumulate: number): void;
   gemmTN(M: number, N: number, K: number, a: number, b: number, c: number): void;
   gemmNT(M: number, N: number, K: number, a: number, b: number, c: number, accumulate: number): void;
+  biasActivation(M: number, N: number, c: number, bias: number, relu: number): void;
+  reluBackward(n: number, output: number, gradOut: number, gradIn: number): void;
+  biasGradient(M: number, N: number, g: number, biasGrad: number): void;
+  im2col(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, input: number, cols: number): void;
+  col2im(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, colGrad: number, inputGrad: number): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -78,7 +89,9 @@ export class WasmArena implements Allocator {
     this.capacity = pages * 65536;
     this.buffer = this.memory.buffer;
     const exports = new WebAssembly.Instance(module, { env: { memory: this.memory, abort: () => { throw new Error('wasm abort'); } } }).exports as unknown as WasmExports;
-    const inArena = (...arrays: Float32Array[]): boolean => arrays.every((x) => x.buffer === this.buffer);
+    const buffer = this.buffer;
+    const inArena = (a: Float32Array, b: Float32Array, c: Float32Array = a): boolean => a.buffer === buffer && b.buffer === buffer && c.buffer === buffer;
+    const at = (x: Float32Array, offset: number): number => x.byteOffset + offset * 4;
     this.kernels = {
       name: 'wasm',
       gemmNN: (M, N, K, A, aOffset, B, bOffset, C, cOffset, accumulate) => {
@@ -92,6 +105,26 @@ export class WasmArena implements Allocator {
       gemmNT: (M, N, K, A, aOffset, B, bOffset, C, cOffset, accumulate) => {
         if (inArena(A, B, C)) exports.gemmNT(M, N, K, A.byteOffset + aOffset * 4, B.byteOffset + bOffset * 4, C.byteOffset + cOffset * 4, accumulate ? 1 : 0);
         else gemmNT(M, N, K, A, aOffset, B, bOffset, C, cOffset, accumulate);
+      },
+      biasActivation: (M, N, C, cOffset, bias, biasOffset, relu) => {
+        if (inArena(C, bias)) exports.biasActivation(M, N, at(C, cOffset), at(bias, biasOffset), relu ? 1 : 0);
+        else biasActivation(M, N, C, cOffset, bias, biasOffset, relu);
+      },
+      reluBackward: (n, offset, output, gradOut, gradIn) => {
+        if (inArena(output, gradOut, gradIn)) exports.reluBackward(n, at(output, offset), at(gradOut, offset), at(gradIn, offset));
+        else reluBackward(n, offset, output, gradOut, gradIn);
+      },
+      biasGradient: (M, N, G, gOffset, biasGrad, biasOffset) => {
+        if (inArena(G, biasGrad)) exports.biasGradient(M, N, at(G, gOffset), at(biasGrad, biasOffset));
+        else biasGradient(M, N, G, gOffset, biasGrad, biasOffset);
+      },
+      im2col: (g, samples, input, inOffset, cols, colsOffset) => {
+        if (inArena(input, cols)) exports.im2col(samples, g.H, g.W, g.C, g.KS, g.S, g.OH, g.OW, at(input, inOffset), at(cols, colsOffset));
+        else im2col(g, samples, input, inOffset, cols, colsOffset);
+      },
+      col2im: (g, samples, colGrad, colOffset, inputGrad, inOffset) => {
+        if (inArena(colGrad, inputGrad)) exports.col2im(samples, g.H, g.W, g.C, g.KS, g.S, g.OH, g.OW, at(colGrad, colOffset), at(inputGrad, inOffset));
+        else col2im(g, samples, colGrad, colOffset, inputGrad, inOffset);
       },
     };
   }
