@@ -44,7 +44,7 @@ const cartpole: Preset = {
 
 /** Numeric environment options a user may set (e.g. from the API), checked by name. */
 function breakoutOptions(envOptions: TrainConfig['envOptions']): Partial<BreakoutOptions> {
-  const known = ['frameSkip', 'repeatActionProbability', 'maxEpisodeFrames', 'maxPoolLastTwoFrames', 'paddleSpeed', 'noopStart'];
+  const known = ['frameSkip', 'repeatActionProbability', 'maxEpisodeFrames', 'maxPoolLastTwoFrames', 'paddleSpeed', 'ballSpeed', 'noopStart'];
   for (const key of Object.keys(envOptions)) if (!known.includes(key)) throw new Error(`unknown breakout option '${key}': choose from ${known.join(', ')}`);
   const { noopStart: _ignored, ...options } = envOptions;
   return options as Partial<BreakoutOptions>;

@@ -37,6 +37,7 @@ function buildProgram(): Command {
     .option('--hogwild', 'apply updates without the lock, as the A3C paper', false)
     .option('--target-return <x|none>', 'stop when the mean return of the last 100 episodes reaches x (cartpole: 475)')
     .option('--kernels <kind>', 'wasm (SIMD, default) or js (the TypeScript reference kernels)')
+    .option('--env-option <key=value...>', 'environment option, repeatable (breakout: repeatActionProbability=0.25, frameSkip, maxPoolLastTwoFrames, ballSpeed, noopStart)')
     .option('--save-every <seconds>', 'write the global weights this often', '600')
     .option('--quiet', 'print only errors', false)
     .action(async (env: string, options: Record<string, unknown>) => {

@@ -25,6 +25,7 @@ export const trainFlagsSchema = z.object({
   targetReturn: z.union([z.literal('none'), z.coerce.number()]).optional(),
   kernels: z.enum(['wasm', 'js']).optional(),
   saveEvery: z.coerce.number().positive().default(600),
+  envOption: z.array(z.string().regex(/^[A-Za-z]\w*=.+$/, 'expected key=value')).default([]),
   quiet: z.boolean().default(false),
 });
 export type TrainFlags = z.infer<typeof trainFlagsSchema>;
@@ -56,9 +57,20 @@ export function buildTrainConfig(envId: string, flags: TrainFlags): TrainConfig 
     targetReturn: flags.targetReturn === 'none' ? null : flags.targetReturn ?? d.targetReturn,
     kernels: flags.kernels ?? defaultKernels(),
     saveEverySeconds: flags.saveEvery,
+    envOptions: parseEnvOptions(flags.envOption),
   };
   if (!preset.networks[raw.net]) throw new Error(`--net: unknown network '${raw.net}' for ${preset.id}: choose one of ${Object.keys(preset.networks).join(', ')}`);
   return trainConfigSchema.parse(raw);
+}
+
+/** `key=value` pairs into typed options: numbers and booleans are recognized, the rest stay text. */
+function parseEnvOptions(pairs: string[]): Record<string, number | boolean | string> {
+  const options: Record<string, number | boolean | string> = {};
+  for (const pair of pairs) {
+    const [key, text] = [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
+    options[key] = text === 'true' ? true : text === 'false' ? false : Number.isFinite(Number(text)) ? Number(text) : text;
+  }
+  return options;
 }
 
 export async function runTrain(envId: string, rawFlags: Record<string, unknown>): Promise<number> {

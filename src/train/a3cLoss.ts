@@ -1,3 +1,5 @@
+import { softmax } from '../nn/activations.js';
+
 /**
  * The A3C loss exactly as the reference (rlcode's Keras Breakout A3C) computes it, with its
  * gradient with respect to the network head. The head is fused: each row holds the policy
@@ -46,16 +48,9 @@ export function a3cLoss(
   let actor = 0, critic = 0, entropy = 0, maxProbSum = 0;
   for (let t = 0; t < rows; t++) {
     const row = t * stride;
-    // softmax in double precision
-    let max = -Infinity;
-    for (let j = 0; j < numActions; j++) max = Math.max(max, head[row + j]);
-    let sum = 0;
-    for (let j = 0; j < numActions; j++) sum += (probs[j] = Math.exp(head[row + j] - max));
+    softmax(head, row, numActions, probs, 0); // in double precision
     let maxProb = 0;
-    for (let j = 0; j < numActions; j++) {
-      probs[j] /= sum;
-      maxProb = Math.max(maxProb, probs[j]);
-    }
+    for (let j = 0; j < numActions; j++) maxProb = Math.max(maxProb, probs[j]);
     maxProbSum += maxProb;
 
     const value = head[row + numActions];

@@ -2,6 +2,7 @@ import type { Env } from '../envs/env.js';
 import type { TrainConfig } from '../config.js';
 import { adamStep, clipByGlobalNorm, rmsPropStep, type AdamOptions } from '../nn/optimizers.js';
 import { Rng } from '../nn/rng.js';
+import { softmax } from '../nn/activations.js';
 import type { Sequential } from '../nn/sequential.js';
 import { a3cLoss, nStepReturns } from './a3cLoss.js';
 import { Counter, type GlobalStore } from './globalStore.js';
@@ -188,16 +189,9 @@ export class ActorLearner {
   private sampleAction(row: number): number {
     const { net } = this.o;
     const base = row * this.stride;
-    const logits = net.output;
-    let max = -Infinity;
-    for (let j = 0; j < this.numActions; j++) max = Math.max(max, logits[base + j]);
-    let sum = 0;
-    for (let j = 0; j < this.numActions; j++) sum += (this.probs[j] = Math.exp(logits[base + j] - max));
+    softmax(net.output, base, this.numActions, this.probs, 0);
     let maxProb = 0;
-    for (let j = 0; j < this.numActions; j++) {
-      this.probs[j] /= sum;
-      if (this.probs[j] > maxProb) maxProb = this.probs[j];
-    }
+    for (let j = 0; j < this.numActions; j++) if (this.probs[j] > maxProb) maxProb = this.probs[j];
     this.episodeMaxProbSum += maxProb;
     return this.rng.categorical(this.probs, 0, this.numActions);
   }

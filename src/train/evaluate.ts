@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { trainConfigSchema, describeIssue, type TrainConfig } from '../config.js';
 import { assignTensors, loadSafetensors } from '../io/safetensors.js';
 import { Rng } from '../nn/rng.js';
+import { softmax } from '../nn/activations.js';
 import { buildActorCritic } from '../agents/networks.js';
 import { getPreset, networkSpec } from '../presets.js';
 import { CONFIG_FILE, WEIGHTS_FILE } from './coordinator.js';
@@ -55,13 +56,11 @@ export function evaluateRun(runDir: string, options: EvalOptions): EvalResult {
   const policy = (observation: Float32Array): number => {
     net.input.set(observation, 0);
     net.forward(0, 1);
-    let max = -Infinity, best = 0;
-    for (let j = 0; j < numActions; j++) if (net.output[j] > max) { max = net.output[j]; best = j; }
-    if (options.greedy) return best;
-    let sum = 0;
-    for (let j = 0; j < numActions; j++) sum += (probs[j] = Math.exp(net.output[j] - max));
-    for (let j = 0; j < numActions; j++) probs[j] /= sum;
-    return rng.categorical(probs, 0, numActions);
+    softmax(net.output, 0, numActions, probs, 0);
+    if (!options.greedy) return rng.categorical(probs, 0, numActions);
+    let best = 0;
+    for (let j = 1; j < numActions; j++) if (probs[j] > probs[best]) best = j;
+    return best;
   };
   return playEpisodes(env, preset.actionAfterLifeLoss, options, policy);
 }

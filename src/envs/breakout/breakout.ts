@@ -13,17 +13,16 @@ export interface BreakoutOptions {
   maxPoolLastTwoFrames: boolean;
   /** Paddle speed in pixels per frame. */
   paddleSpeed: number;
+  /** Vertical ball speed at the start, in pixels per frame; each speed-up adds a quarter of it. */
+  ballSpeed: number;
 }
 
 export const defaultBreakoutOptions: BreakoutOptions = {
-  frameSkip: 4, repeatActionProbability: 0, maxEpisodeFrames: 108_000, maxPoolLastTwoFrames: false, paddleSpeed: 3,
+  frameSkip: 4, repeatActionProbability: 0, maxEpisodeFrames: 108_000, maxPoolLastTwoFrames: false, paddleSpeed: 3, ballSpeed: 1,
 };
 
 export const Action = { NOOP: 0, FIRE: 1, RIGHT: 2, LEFT: 3 } as const;
 
-/** Base vertical ball speed (pixels per frame) and the increase per speed-up. */
-const BASE_SPEED = 1.5;
-const SPEED_STEP = 0.375;
 const MAX_SPEED_LEVEL = 4;
 /** Horizontal speed, as a multiple of the vertical one, for the five paddle zones (left to right). */
 const ZONE_SLOPES = [-1.5, -1, 0.5, 1, 1.5];
@@ -141,7 +140,7 @@ export class Breakout implements Env<Uint8Array> {
   }
 
   private get verticalSpeed(): number {
-    return BASE_SPEED + SPEED_STEP * this.speedLevel;
+    return this.options.ballSpeed * (1 + 0.25 * this.speedLevel);
   }
 
   private speedUp(): void {
