@@ -291,3 +291,23 @@ export function col2im(samples: i32, H: i32, W: i32, C: i32, KS: i32, S: i32, OH
     }
   }
 }
+
+/** Sum of squares of n floats, accumulated in four f32 lanes per block of 1024, summed in f64. */
+export function sumSquares(n: i32, x: usize): f64 {
+  let total: f64 = 0;
+  let i = 0;
+  while (i + 4 <= n) {
+    let s = f32x4.splat(0);
+    const end = min(n, i + 1024) & ~3;
+    for (; i < end; i += 4) {
+      const v = v128.load(x + (<usize>i << 2));
+      s = f32x4.add(s, f32x4.mul(v, v));
+    }
+    total += <f64>hsum(s);
+  }
+  for (; i < n; i++) {
+    const v = <f64>load<f32>(x + (<usize>i << 2));
+    total += v * v;
+  }
+  return total;
+}

@@ -1,5 +1,6 @@
 import { buildActorCritic, referenceAtariNet, smallAtariNet } from '../agents/networks.js';
-import { adamStep, clipByGlobalNorm } from '../nn/optimizers.js';
+import { clipScale } from '../nn/optimizers.js';
+import { GlobalStore } from '../train/globalStore.js';
 import { Rng } from '../nn/rng.js';
 
 export interface NnBenchResult {
@@ -33,8 +34,8 @@ function time(fn: () => void, seconds: number, minRuns = 5): number {
 }
 
 /**
- * Forward at batch 1 (acting) and the update at batch 20: forward 20 rows, backward, clip, Adam,
- * the same work as the A3C loop, so figures compare with a framework's train step.
+ * Forward at batch 1 (acting) and the update at batch 20: forward 20 rows, backward, clip, Adam
+ * on a global store (the actor-learner's path), so figures compare with a framework's train step.
  */
 export function benchNn(netName: 'reference' | 'small', seconds = 2): NnBenchResult {
   const spec = netName === 'reference' ? referenceAtariNet(3) : smallAtariNet(3);
@@ -44,9 +45,9 @@ export function benchNn(netName: 'reference' | 'small', seconds = 2): NnBenchRes
   for (let i = 0; i < net.input.length; i++) net.input[i] = rng.next();
   const headGrad = new Float32Array(net.maxBatch * net.outputSize);
   for (let i = 0; i < headGrad.length; i++) headGrad[i] = rng.uniform(-1, 1);
-  const m = new Float32Array(net.paramCount), v = new Float32Array(net.paramCount);
-  const globalParams = net.params.slice();
-  let step = 0;
+  const store = GlobalStore.create(net.paramCount, 1);
+  store.params.set(net.params);
+  const adam = { kind: 'adam' as const, learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, epsilonStyle: 'tf' as const };
 
   const forwardMs = time(() => net.forward(0, 1), seconds);
   const backwardMs = time(() => { net.grads.fill(0); net.backward(headGrad, 0, 20); }, seconds);
@@ -54,8 +55,8 @@ export function benchNn(netName: 'reference' | 'small', seconds = 2): NnBenchRes
     net.forward(0, 20);
     net.grads.fill(0);
     net.backward(headGrad, 0, 20);
-    clipByGlobalNorm(net.grads, 40);
-    adamStep(globalParams, net.grads, m, v, ++step, { learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, epsilonStyle: 'tf' });
+    const norm = Math.sqrt(net.kernels.sumSquares(net.grads.length, net.grads, 0));
+    store.applyGradients(0, net.grads, clipScale(norm, 40), adam);
   }, seconds);
 
   // FLOPs: forward = 2 * MACs; backward = 2x forward (weight and input gradients) minus conv1's input gradient.

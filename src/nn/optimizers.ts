@@ -19,9 +19,12 @@ export interface AdamOptions {
 
 export const defaultAdam: AdamOptions = { learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, epsilonStyle: 'tf' };
 
-/** One Adam step at step number `step` (1-based), updating params, m and v in place. */
+/**
+ * One Adam step at step number `step` (1-based), updating params, m and v in place, with the
+ * gradients multiplied by `gradScale` (clipping by global norm folded into the same pass).
+ */
 export function adamStep(
-  params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, step: number, o: AdamOptions,
+  params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, step: number, o: AdamOptions, gradScale = 1,
 ): void {
   const { beta1, beta2, epsilon } = o;
   const c1 = 1 - Math.pow(beta1, step);
@@ -30,7 +33,7 @@ export function adamStep(
   if (o.epsilonStyle === 'tf') {
     const lrT = o.learningRate * Math.sqrt(c2) / c1;
     for (let i = 0; i < n; i++) {
-      const g = grads[i];
+      const g = grads[i] * gradScale;
       const mi = (m[i] = beta1 * m[i] + (1 - beta1) * g);
       const vi = (v[i] = beta2 * v[i] + (1 - beta2) * g * g);
       params[i] -= lrT * mi / (Math.sqrt(vi) + epsilon);
@@ -39,7 +42,7 @@ export function adamStep(
     const stepSize = o.learningRate / c1;
     const sqrtC2 = Math.sqrt(c2);
     for (let i = 0; i < n; i++) {
-      const g = grads[i];
+      const g = grads[i] * gradScale;
       const mi = (m[i] = beta1 * m[i] + (1 - beta1) * g);
       const vi = (v[i] = beta2 * v[i] + (1 - beta2) * g * g);
       params[i] -= stepSize * mi / (Math.sqrt(vi) / sqrtC2 + epsilon);
@@ -61,13 +64,18 @@ export const defaultRmsProp: RmsPropOptions = { learningRate: 7e-4, alpha: 0.99,
  * RMSProp with statistics `g` shared by all actor-learners, as the A3C paper's Eq. (S2-S3):
  * g = alpha*g + (1-alpha)*grad^2; p -= lr * grad / sqrt(g + eps).
  */
-export function rmsPropStep(params: Float32Array, grads: Float32Array, g: Float32Array, o: RmsPropOptions): void {
+export function rmsPropStep(params: Float32Array, grads: Float32Array, g: Float32Array, o: RmsPropOptions, gradScale = 1): void {
   const { learningRate, alpha, epsilon } = o;
   for (let i = 0; i < params.length; i++) {
-    const grad = grads[i];
+    const grad = grads[i] * gradScale;
     const gi = (g[i] = alpha * g[i] + (1 - alpha) * grad * grad);
     params[i] -= learningRate * grad / Math.sqrt(gi + epsilon);
   }
+}
+
+/** The factor tf.clip_by_global_norm applies for a gradient of this norm: clip / max(norm, clip). */
+export function clipScale(norm: number, clip: number): number {
+  return norm > clip ? clip / norm : 1;
 }
 
 /** Euclidean norm of the whole gradient, accumulated in double precision. */
@@ -84,9 +92,7 @@ export function globalNorm(grads: Float32Array): number {
 export function clipByGlobalNorm(grads: Float32Array, clip: number): number {
   const norm = globalNorm(grads);
   if (!Number.isFinite(norm)) return norm;
-  if (norm > clip) {
-    const scale = clip / norm;
-    for (let i = 0; i < grads.length; i++) grads[i] *= scale;
-  }
+  const scale = clipScale(norm, clip);
+  if (scale !== 1) for (let i = 0; i < grads.length; i++) grads[i] *= scale;
   return norm;
 }

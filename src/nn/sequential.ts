@@ -1,6 +1,6 @@
 import type { Layer, ParamTensorSpec } from './layer.js';
 import { Rng } from './rng.js';
-import { HeapAllocator, type Allocator } from './kernels/backend.js';
+import { HeapAllocator, type Allocator, type Kernels } from './kernels/backend.js';
 
 /** Where a named tensor lives in the flat parameter buffer. */
 export interface ParamTensor extends ParamTensorSpec {
@@ -20,6 +20,8 @@ export class Sequential {
   /** [maxBatch, inputSize]: callers write samples here, then call forward on their rows. */
   readonly input: Float32Array;
   readonly maxBatch: number;
+  /** The kernels the layers run (for whole-network passes such as the gradient norm). */
+  readonly kernels: Kernels;
 
   constructor(layers: Layer[], maxBatch: number, params?: Float32Array, allocator: Allocator = new HeapAllocator()) {
     for (let i = 1; i < layers.length; i++) {
@@ -29,6 +31,7 @@ export class Sequential {
     }
     this.layers = layers;
     this.maxBatch = maxBatch;
+    this.kernels = allocator.kernels;
     this.paramCount = layers.reduce((sum, layer) => sum + layer.paramCount, 0);
     if (params && params.length !== this.paramCount) {
       throw new Error(`parameter buffer has ${params.length} floats, the network needs ${this.paramCount}`);

@@ -1,6 +1,6 @@
 import type { Env } from '../envs/env.js';
 import type { TrainConfig } from '../config.js';
-import { adamStep, clipByGlobalNorm, rmsPropStep, type AdamOptions } from '../nn/optimizers.js';
+import { clipScale } from '../nn/optimizers.js';
 import { Rng } from '../nn/rng.js';
 import { softmax } from '../nn/activations.js';
 import type { Sequential } from '../nn/sequential.js';
@@ -67,7 +67,6 @@ export class ActorLearner {
   private readonly returns: Float64Array;
   private readonly headGrad: Float32Array;
   private readonly probs: Float64Array;
-  private readonly adam: AdamOptions | null;
   private observation: Float32Array | null = null;
   private forcedAction = -1;
   private seeded = false;
@@ -89,8 +88,6 @@ export class ActorLearner {
     this.returns = new Float64Array(config.tMax);
     this.headGrad = new Float32Array(net.maxBatch * this.stride);
     this.probs = new Float64Array(this.numActions);
-    const opt = config.optimizer;
-    this.adam = opt.kind === 'adam' ? opt : null;
     net.params.set(options.store.params);
   }
 
@@ -154,8 +151,8 @@ export class ActorLearner {
     const stats = a3cLoss(net.output, this.numActions, this.actions, this.returns, steps, config.entropyCoef, this.headGrad, this.probs);
     net.grads.fill(0);
     net.backward(this.headGrad, 0, steps);
-    const norm = clipByGlobalNorm(net.grads, config.clipNorm);
-    this.applyToGlobal(steps, Number.isFinite(norm) && Number.isFinite(stats.total));
+    const norm = Math.sqrt(net.kernels.sumSquares(net.grads.length, net.grads, 0));
+    this.applyToGlobal(steps, clipScale(norm, config.clipNorm), Number.isFinite(norm) && Number.isFinite(stats.total));
     timings.updateMs += performance.now() - updateStart;
     timings.steps += steps;
     timings.updates++;
@@ -167,13 +164,12 @@ export class ActorLearner {
     if (episodeEnded) this.finishEpisode();
   }
 
-  private applyToGlobal(steps: number, finite: boolean): void {
-    const { store, net, config } = this.o;
+  /** Clipping is folded into the optimizer pass as `gradScale`; non-finite gradients are skipped. */
+  private applyToGlobal(steps: number, gradScale: number, finite: boolean): void {
+    const { store, net, config, rank } = this.o;
     const c = store.counters;
     const apply = (): void => {
-      if (!finite) return;
-      if (this.adam) adamStep(store.params, net.grads, store.moment1, store.moment2, ++c[Counter.optimizerStep], this.adam);
-      else if (config.optimizer.kind === 'rmsprop') rmsPropStep(store.params, net.grads, store.moment1, config.optimizer);
+      if (finite) store.applyGradients(rank, net.grads, gradScale, config.optimizer);
     };
     if (config.hogwild) apply();
     store.locked(() => {

@@ -55,7 +55,7 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
   const probeEnv = preset.makeEnv(config.seed, config, 'train');
   const spec = networkSpec(config, probeEnv.actionSpace.n);
   probeEnv.close();
-  const store = GlobalStore.create(parameterCount(spec));
+  const store = GlobalStore.create(parameterCount(spec), config.workers, config.kernels === 'wasm');
   const globalNet = buildActorCritic(spec, 1, store.params, 'js');
   globalNet.initialize(config.seed);
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { adamStep, clipByGlobalNorm, rmsPropStep, type AdamOptions } from '../../src/nn/optimizers.js';
+import { Counter, GlobalStore } from '../../src/train/globalStore.js';
 
 /** The published update rules, in double precision, step by step. */
 function referenceAdam(gradients: number[][], p0: number[], o: AdamOptions): number[] {
@@ -59,4 +60,27 @@ test('clipByGlobalNorm scales by clip/norm above the clip, leaves smaller gradie
   assert.deepEqual([...small], [3, 4]);
   const bad = Float32Array.from([1, NaN]);
   assert.ok(Number.isNaN(clipByGlobalNorm(bad, 40)));
+});
+
+test('the shared-memory (wasm) optimizer step matches the reference rules, gradient scale included', () => {
+  const gradients = Array.from({ length: 50 }, (_, k) => [Math.sin(k), 0.01 * Math.cos(3 * k), k % 7 === 0 ? 0 : 1e-3 * k, -2 + 0.1 * k, 0.5, -0.25]);
+  const p0 = [0.5, -0.25, 1, 0, 0.1, -0.1];
+  for (const epsilonStyle of ['tf', 'pytorch'] as const) {
+    const o: AdamOptions = { learningRate: 1e-2, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, epsilonStyle };
+    const store = GlobalStore.create(p0.length, 2);
+    assert.ok(store.buffers.memory, 'the optimizer module is built');
+    store.params.set(p0);
+    gradients.forEach((g) => store.applyGradients(1, Float32Array.from(g.map((x) => x * 2)), 0.5, { kind: 'adam', ...o }));
+    const expected = referenceAdam(gradients, p0, o);
+    for (let i = 0; i < p0.length; i++) assert.ok(Math.abs(store.params[i] - expected[i]) < 1e-6, `${epsilonStyle} [${i}]: ${store.params[i]} vs ${expected[i]}`);
+    assert.equal(store.counters[Counter.optimizerStep], 50);
+  }
+  const store = GlobalStore.create(5, 1);
+  const js = Float32Array.from([1, 2, 3, 4, 5]), g = new Float32Array(5);
+  store.params.set(js);
+  const grads = Float32Array.from([2, -1, 0.5, 0, 3]);
+  const rms = { kind: 'rmsprop' as const, learningRate: 0.1, alpha: 0.9, epsilon: 0.1 };
+  store.applyGradients(0, grads, 0.5, rms);
+  rmsPropStep(js, grads, g, rms, 0.5);
+  for (let i = 0; i < 5; i++) assert.ok(Math.abs(store.params[i] - js[i]) < 1e-6, `rmsprop [${i}]`);
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { gemmNN, gemmNT, gemmTN } from './gemm.js';
-import { biasActivation, biasGradient, col2im, im2col, reluBackward } from './elementwise.js';
+import { biasActivation, biasGradient, col2im, im2col, reluBackward, sumSquares } from './elementwise.js';
 
 /**
  * Where a network's buffers live and which kernels compute on them. The 'js' backend uses plain
@@ -20,6 +20,7 @@ export interface Kernels {
   biasGradient: typeof biasGradient;
   im2col: typeof im2col;
   col2im: typeof col2im;
+  sumSquares: typeof sumSquares;
 }
 
 export interface Allocator {
@@ -27,7 +28,7 @@ export interface Allocator {
   floats(count: number): Float32Array;
 }
 
-export const jsKernels: Kernels = { name: 'js', gemmNN, gemmTN, gemmNT, biasActivation, reluBackward, biasGradient, im2col, col2im };
+export const jsKernels: Kernels = { name: 'js', gemmNN, gemmTN, gemmNT, biasActivation, reluBackward, biasGradient, im2col, col2im, sumSquares };
 
 export class HeapAllocator implements Allocator {
   readonly kernels = jsKernels;
@@ -53,6 +54,7 @@ interface WasmExports {
   biasGradient(M: number, N: number, g: number, biasGrad: number): void;
   im2col(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, input: number, cols: number): void;
   col2im(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, colGrad: number, inputGrad: number): void;
+  sumSquares(n: number, x: number): number;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -126,6 +128,7 @@ export class WasmArena implements Allocator {
         if (inArena(colGrad, inputGrad)) exports.col2im(samples, g.H, g.W, g.C, g.KS, g.S, g.OH, g.OW, at(colGrad, colOffset), at(inputGrad, inOffset));
         else col2im(g, samples, colGrad, colOffset, inputGrad, inOffset);
       },
+      sumSquares: (n, x, offset) => (x.buffer === buffer ? exports.sumSquares(n, at(x, offset)) : sumSquares(n, x, offset)),
     };
   }
 

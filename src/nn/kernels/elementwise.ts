@@ -68,3 +68,10 @@ export function col2im(g: ConvGeometry, samples: number, colGrad: Float32Array, 
     }
   }
 }
+
+/** Sum of squares of x[offset .. offset + n), in double precision. */
+export function sumSquares(n: number, x: Float32Array, offset: number): number {
+  let sum = 0;
+  for (let i = offset; i < offset + n; i++) sum += x[i] * x[i];
+  return sum;
+}
