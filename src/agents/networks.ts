@@ -64,7 +64,7 @@ function assemble(spec: NetworkSpec, maxBatch: number, params: Float32Array | un
   if (spec.kind === 'mlp') {
     width = spec.inputSize;
     spec.hidden.forEach((units, i) => {
-      layers.push(new Dense({ name: `fc${i + 1}`, inputSize: width, outputSize: units, activation: 'relu', maxBatch, allocator }));
+      layers.push(new Dense({ name: `fc${i + 1}`, inputSize: width, outputSize: units, activation: 'relu', maxBatch, allocator, inputGradient: i > 0 }));
       width = units;
     });
   } else {
@@ -72,7 +72,7 @@ function assemble(spec: NetworkSpec, maxBatch: number, params: Float32Array | un
     spec.convs.forEach((c, i) => {
       const conv = new Conv2d({
         name: `conv${i + 1}`, inputHeight: height, inputWidth: columns, inputChannels: channels,
-        filters: c.filters, kernelSize: c.kernelSize, stride: c.stride, activation: 'relu', maxBatch, allocator,
+        filters: c.filters, kernelSize: c.kernelSize, stride: c.stride, activation: 'relu', maxBatch, allocator, inputGradient: i > 0,
       });
       layers.push(conv);
       height = conv.outputHeight; columns = conv.outputWidth; channels = c.filters;

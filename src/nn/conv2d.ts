@@ -15,6 +15,8 @@ export interface Conv2dOptions {
   maxBatch: number;
   /** Where buffers live and which kernels run (default: plain arrays, TypeScript kernels). */
   allocator?: Allocator;
+  /** False for a first layer: no buffers for the gradient with respect to its input. */
+  inputGradient?: boolean;
 }
 
 /**
@@ -63,10 +65,11 @@ export class Conv2d implements Layer {
     const alloc = o.allocator ?? new HeapAllocator();
     this.kernels = alloc.kernels;
     this.output = alloc.floats(o.maxBatch * this.outputSize);
-    this.inputGrad = alloc.floats(o.maxBatch * this.inputSize);
+    const inputGradient = o.inputGradient ?? true;
+    this.inputGrad = alloc.floats(inputGradient ? o.maxBatch * this.inputSize : 0);
     this.preGrad = alloc.floats(o.maxBatch * this.outputSize);
     this.columns = alloc.floats(o.maxBatch * pixels * this.patchSize);
-    this.columnGrad = alloc.floats(o.maxBatch * pixels * this.patchSize);
+    this.columnGrad = alloc.floats(inputGradient ? o.maxBatch * pixels * this.patchSize : 0);
   }
 
   tensors(): ParamTensorSpec[] {
@@ -112,6 +115,7 @@ export class Conv2d implements Layer {
     this.kernels.gemmTN(K, F, count, this.columns, start * K, gradPre, start * F, this.grads, 0);
     this.kernels.biasGradient(count, F, gradPre, start * F, this.grads, K * F);
     if (!wantInputGrad) return;
+    if (this.columnGrad.length === 0) throw new Error(`${this.name} was built without input gradients`);
     this.kernels.gemmNT(count, K, F, gradPre, start * F, this.params, 0, this.columnGrad, start * K, false);
     this.kernels.col2im(this.geometry, rows, this.columnGrad, start * K, this.inputGrad, row0 * this.inputSize);
   }

@@ -10,6 +10,8 @@ export interface DenseOptions {
   maxBatch: number;
   /** Where buffers live and which kernels run (default: plain arrays, TypeScript kernels). */
   allocator?: Allocator;
+  /** False for a first layer: no buffers for the gradient with respect to its input. */
+  inputGradient?: boolean;
   /**
    * Column groups initialized as separate Glorot matrices, e.g. [3, 1] for fused policy and value
    * heads, so each gets the limit Keras would give it as its own layer. Default: one group.
@@ -41,7 +43,7 @@ export class Dense implements Layer {
     const alloc = options.allocator ?? new HeapAllocator();
     this.kernels = alloc.kernels;
     this.output = alloc.floats(options.maxBatch * this.outputSize);
-    this.inputGrad = alloc.floats(options.maxBatch * this.inputSize);
+    this.inputGrad = alloc.floats((options.inputGradient ?? true) ? options.maxBatch * this.inputSize : 0);
     this.preGrad = alloc.floats(options.maxBatch * this.outputSize);
     this.initGroups = options.initGroups ?? [this.outputSize];
     if (this.initGroups.reduce((a, b) => a + b, 0) !== this.outputSize) {
@@ -90,6 +92,7 @@ export class Dense implements Layer {
     }
     this.kernels.gemmTN(K, N, rows, input, row0 * K, gradPre, row0 * N, grads, 0);
     this.kernels.biasGradient(rows, N, gradPre, row0 * N, grads, K * N);
+    if (wantInputGrad && this.inputGrad.length === 0) throw new Error(`${this.name} was built without input gradients`);
     if (wantInputGrad) this.kernels.gemmNT(rows, K, N, gradPre, row0 * N, params, 0, this.inputGrad, row0 * K, false);
   }
 }
