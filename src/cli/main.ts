@@ -64,6 +64,11 @@ function buildProgram(): Command {
 
 /** Runs the CLI on `argv` (process.argv layout) and resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // A closed pipe (`a3c train ... | head`, or a tee killed by the same Ctrl-C) must not crash
+  // the process before it saves: output is best-effort, the run directory is what matters.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => { if (error.code !== 'EPIPE') throw error; });
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,4 +78,13 @@ test('plot draws an SVG learning curve of a run', () => {
   assert.match(svg, /^<svg/);
   assert.match(svg, /random policy/);
   assert.match(svg, /agent steps/);
+});
+
+test('a closed stdout pipe does not stop the run from saving its weights', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'a3c-pipe-')), 'run');
+  const child = spawn(process.execPath, [cli, 'train', 'cartpole', '--workers', '1', '--target-return', 'none', '--time', '2', '--run-dir', dir]);
+  child.stdout.once('data', () => child.stdout.destroy()); // like `| head -1`
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0);
+  assert.ok(existsSync(join(dir, 'model.safetensors')));
 });
