@@ -169,7 +169,8 @@ export class ActorLearner {
     const { store, net, config, rank } = this.o;
     const c = store.counters;
     const apply = (): void => {
-      if (finite) store.applyGradients(rank, net.grads, gradScale, config.optimizer);
+      // Hogwild updates overlap, so each worker has its own gradient slot; locked ones share slot 0.
+      if (finite) store.applyGradients(config.hogwild ? rank : 0, net.grads, gradScale, config.optimizer);
     };
     if (config.hogwild) apply();
     store.locked(() => {

@@ -55,7 +55,7 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
   const probeEnv = preset.makeEnv(config.seed, config, 'train');
   const spec = networkSpec(config, probeEnv.actionSpace.n);
   probeEnv.close();
-  const store = GlobalStore.create(parameterCount(spec), config.workers, config.kernels === 'wasm');
+  const store = GlobalStore.create(parameterCount(spec), gradientSlots(config), config.kernels === 'wasm');
   const globalNet = buildActorCritic(spec, 1, store.params, 'js');
   globalNet.initialize(config.seed);
 
@@ -162,6 +162,11 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
   saveWeights();
   if (workerError) throw workerError;
   return { ...final, runDir, weightsPath, stopReason: stopReason ?? 'interrupted', solved, timings };
+}
+
+/** Under the lock one update runs at a time, so one shared gradient slot serves every worker. */
+export function gradientSlots(config: Pick<TrainConfig, 'hogwild' | 'workers'>): number {
+  return config.hogwild ? config.workers : 1;
 }
 
 function round(x: number, digits: number): number {

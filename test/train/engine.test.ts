@@ -30,7 +30,7 @@ test('with one worker a run is bit-for-bit reproducible from its seed', async ()
 
 test('two workers learn CartPole: mean return of the last 20 episodes >= 200 (seed 1)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'a3c-cartpole-'));
-  const summary = await train(config({ workers: 2, seed: 1, steps: 400_000, targetReturn: 475 }), dir);
+  const summary = await train(config({ workers: 2, seed: 1, steps: 1_500_000, targetReturn: 475 }), dir);
   const episodes = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   const last = episodes.slice(-20).map((e) => e.return);
   const mean = last.reduce((a, b) => a + b, 0) / last.length;
