@@ -33,7 +33,11 @@ export interface Preset {
 const cartpole: Preset = {
   id: 'cartpole',
   description: 'CartPole-v1 (Gymnasium dynamics, 500-step limit), MLP agent',
-  makeEnv: (seed) => new TimeLimit(new CartPole(seed), 500),
+  makeEnv: (seed, settings) => {
+    const keys = Object.keys(settings.envOptions);
+    if (keys.length > 0) throw new Error(`cartpole takes no environment options (got ${keys.join(', ')})`);
+    return new TimeLimit(new CartPole(seed), 500);
+  },
   networks: { mlp: (numActions) => mlpNet(4, numActions, [64, 64]) },
   defaults: {
     env: 'cartpole', net: 'mlp', tMax: 20, gamma: 0.99, entropyCoef: 0.01, clipNorm: 40, rewardClip: null,

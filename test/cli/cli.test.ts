@@ -27,6 +27,9 @@ test('bad flags and values give one line on stderr and a non-zero exit', () => {
     [['train', 'cartpole', '--optimizer', 'sgd'], /--optimizer/],
     [['eval', '/nonexistent/run'], /run directory \/nonexistent\/run does not exist/],
     [['frobnicate'], /unknown command 'frobnicate'/],
+    [['train', 'breakout', '--env-option', 'bogus=1', '--steps', '10'], /unknown breakout option 'bogus': choose from/],
+    [['train', 'breakout', '--env-option', 'nonsense'], /--env-option: .*key=value/],
+    [['train', 'cartpole', '--env-option', 'ballSpeed=2'], /cartpole takes no environment options/],
   ];
   for (const [args, pattern] of cases) {
     const r = run(...args);
