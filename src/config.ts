@@ -34,6 +34,7 @@ export const trainConfigSchema = z.object({
   rewardClip: z.number().positive().nullable().describe('clip rewards to [-c, c] for learning; null: no clipping'),
   optimizer: optimizerSchema,
   hogwild: z.boolean().describe('apply updates without the lock, as the A3C paper'),
+  lifeLossTerminal: z.boolean().default(false).describe('treat a lost life as terminal (no bootstrap), DQN-style; the reference bootstraps across lives'),
   maxSteps: z.number().int().positive().nullable().describe('stop after this many global agent steps'),
   maxSeconds: z.number().positive().nullable().describe('stop after this many seconds'),
   saveEverySeconds: z.number().positive().default(600).describe('write the global weights this often (the reference: every 10 minutes)'),

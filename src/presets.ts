@@ -25,7 +25,7 @@ export interface Preset {
   description: string;
   makeEnv(seed: number, settings: EnvSettings, mode: EnvMode): Env;
   networks: Record<string, (numActions: number) => NetworkSpec>;
-  defaults: Omit<TrainConfig, 'workers' | 'seed' | 'kernels' | 'saveEverySeconds'>;
+  defaults: Omit<TrainConfig, 'workers' | 'seed' | 'kernels' | 'saveEverySeconds' | 'lifeLossTerminal'>;
   /** Action forced on the step after a lost life (the reference forces FIRE). */
   actionAfterLifeLoss?: number;
 }

@@ -35,6 +35,7 @@ function buildProgram(): Command {
     .option('--entropy <x>', 'entropy weight (default 0.01)')
     .addOption(new Option('--optimizer <kind>', 'shared optimizer').choices(['adam', 'rmsprop']))
     .option('--hogwild', 'apply updates without the lock, as the A3C paper', false)
+    .option('--life-loss-terminal', 'treat a lost life as terminal (DQN-style); the reference bootstraps across lives', false)
     .option('--target-return <x|none>', 'stop when the mean return of the last 100 episodes reaches x (cartpole: 475)')
     .option('--kernels <kind>', 'wasm (SIMD, default) or js (the TypeScript reference kernels)')
     .option('--env-option <key=value...>', 'environment option, repeatable (breakout: repeatActionProbability=0.25, frameSkip, maxPoolLastTwoFrames, ballSpeed, noopStart)')

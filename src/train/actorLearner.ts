@@ -102,7 +102,7 @@ export class ActorLearner {
     const inputSize = net.inputSize;
     if (this.observation === null) this.startEpisode();
     let steps = 0;
-    let bootstrap = true; // false once a terminal state (or a lost life) ends the rollout
+    let bootstrap = true; // false once a terminal state (or, optionally, a lost life) ends the rollout
     let episodeEnded = false;
     const timings = this.timings;
     while (steps < config.tMax) {
@@ -131,7 +131,10 @@ export class ActorLearner {
         break;
       }
       if (result.info.lifeLost) {
-        bootstrap = false;
+        // "Dead": the rollout ends here. The reference's returns run on across lives, so by
+        // default the value of the refilled next state is bootstrapped; DQN-style terminal
+        // lives are an option.
+        bootstrap = !config.lifeLossTerminal;
         if (this.o.actionAfterLifeLoss !== undefined) this.forcedAction = this.o.actionAfterLifeLoss;
         break;
       }
