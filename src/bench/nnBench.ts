@@ -1,10 +1,12 @@
-import { buildActorCritic, referenceAtariNet, smallAtariNet } from '../agents/networks.js';
+import { buildActorCritic, defaultKernels, referenceAtariNet, smallAtariNet } from '../agents/networks.js';
+import type { KernelName } from '../nn/kernels/backend.js';
 import { clipScale } from '../nn/optimizers.js';
 import { GlobalStore } from '../train/globalStore.js';
 import { Rng } from '../nn/rng.js';
 
 export interface NnBenchResult {
   net: string;
+  kernels: KernelName;
   params: number;
   forward_b1_ms: number;
   backward_b20_ms: number;
@@ -37,15 +39,15 @@ function time(fn: () => void, seconds: number, minRuns = 5): number {
  * Forward at batch 1 (acting) and the update at batch 20: forward 20 rows, backward, clip, Adam
  * on a global store (the actor-learner's path), so figures compare with a framework's train step.
  */
-export function benchNn(netName: 'reference' | 'small', seconds = 2): NnBenchResult {
+export function benchNn(netName: 'reference' | 'small', seconds = 2, kernels: KernelName = defaultKernels()): NnBenchResult {
   const spec = netName === 'reference' ? referenceAtariNet(3) : smallAtariNet(3);
-  const net = buildActorCritic(spec, 21);
+  const net = buildActorCritic(spec, 21, undefined, kernels);
   net.initialize(1);
   const rng = new Rng(2);
   for (let i = 0; i < net.input.length; i++) net.input[i] = rng.next();
   const headGrad = new Float32Array(net.maxBatch * net.outputSize);
   for (let i = 0; i < headGrad.length; i++) headGrad[i] = rng.uniform(-1, 1);
-  const store = GlobalStore.create(net.paramCount, 1);
+  const store = GlobalStore.create(net.paramCount, 1, kernels === 'wasm');
   store.params.set(net.params);
   const adam = { kind: 'adam' as const, learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, epsilonStyle: 'tf' as const };
 
@@ -81,7 +83,7 @@ export function benchNn(netName: 'reference' | 'small', seconds = 2): NnBenchRes
     };
   });
   return {
-    net: netName, params: net.paramCount,
+    net: netName, kernels, params: net.paramCount,
     forward_b1_ms: forwardMs, backward_b20_ms: backwardMs, update_b20_ms: updateMs,
     gflops_forward: forwardFlops / (forwardMs * 1e6), gflops_update: updateFlops / (updateMs * 1e6),
     layers,

@@ -8,6 +8,7 @@ import { parseFlags } from './flags.js';
 
 const nnFlags = z.object({
   net: z.enum(['reference', 'small']).default('reference'),
+  kernels: z.enum(['wasm', 'js']).optional(),
   seconds: z.coerce.number().positive().max(600).default(2),
   json: z.boolean().default(false),
 });
@@ -30,9 +31,9 @@ const out = (s: string): void => { process.stdout.write(s + '\n'); };
 
 async function runNn(raw: Record<string, unknown>): Promise<void> {
   const o = parseFlags(nnFlags, raw);
-  const r = benchNn(o.net, o.seconds);
+  const r = benchNn(o.net, o.seconds, o.kernels);
   if (o.json) return out(JSON.stringify(r));
-  out(`nn: ${r.net} net (${r.params.toLocaleString('en-US')} parameters), one thread, medians after warm-up`);
+  out(`nn: ${r.net} net (${r.params.toLocaleString('en-US')} parameters), ${r.kernels} kernels, one thread, medians after warm-up`);
   out(table([
     ['forward, batch 1', `${f(r.forward_b1_ms, 3)} ms  (${f(r.gflops_forward, 1)} GFLOP/s)`],
     ['backward, batch 20', `${f(r.backward_b20_ms, 2)} ms`],
@@ -79,6 +80,7 @@ export function addBenchCommand(program: Command): void {
   bench.command('nn')
     .description('forward (batch 1) and update (batch 20) of an Atari net')
     .option('--net <name>', 'reference (conv32/conv64/fc512) or small (conv16/conv32/fc256)', 'reference')
+    .option('--kernels <kind>', 'wasm (SIMD) or js (the TypeScript reference kernels)')
     .option('--seconds <s>', 'time per measurement', '2')
     .option('--json', 'print one JSON object', false)
     .action((options: Record<string, unknown>) => runNn(options));
