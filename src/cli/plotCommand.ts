@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { bookCurve, learningCurveSvg, readEpisodes, rollingCurve, type CurvePoint } from '../io/plot.js';
@@ -27,7 +27,8 @@ export function addPlotCommand(program: Command): void {
       const curves: CurvePoint[] = [];
       runDirs.forEach((dir, i) => {
         const c = configs[i];
-        curves.push(...rollingCurve(readEpisodes(join(dir, METRICS_FILE)), `a3c: ${c.env} ${c.net}, ${c.workers} worker${c.workers > 1 ? 's' : ''}`));
+        const label = `a3c: ${c.env} ${c.net}, ${c.workers} worker${c.workers > 1 ? 's' : ''}${c.lifeLossTerminal ? ', terminal lives' : ''}`;
+        curves.push(...rollingCurve(readEpisodes(join(dir, METRICS_FILE)), runDirs.length > 1 ? `${label} (${basename(dir)})` : label));
       });
       if (curves.length === 0) throw new Error(`no finished episodes in ${runDirs.join(', ')}: nothing to plot`);
       const env = configs[0].env;
