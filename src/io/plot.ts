@@ -50,11 +50,11 @@ export async function learningCurveSvg(curves: CurvePoint[], randomScore: number
   const stepLimit = maxSteps ?? Math.max(...curves.filter((c) => !c.series.startsWith('book')).map((c) => c.steps));
   const hourLimit = Math.max(...curves.filter((c) => !c.series.startsWith('book')).map((c) => c.hours));
   const color = { field: 'series', type: 'nominal' as const, title: null, legend: { orient: 'bottom' as const, labelLimit: 400, columns: 1 } };
-  const rule = randomScore === null ? [] : [{
+  const rule = (limit: number) => randomScore === null ? [] : [{
     data: { values: [{ score: randomScore, label: `random policy ${randomScore.toFixed(2)}` }] },
     layer: [
       { mark: { type: 'rule' as const, strokeDash: [6, 4], color: 'gray' }, encoding: { y: { field: 'score', type: 'quantitative' as const } } },
-      { mark: { type: 'text' as const, align: 'left' as const, dx: 4, dy: -6, color: 'gray' }, encoding: { y: { field: 'score', type: 'quantitative' as const }, x: { datum: 0, type: 'quantitative' as const }, text: { field: 'label' } } },
+      { mark: { type: 'text' as const, align: 'right' as const, dx: -4, dy: -6, color: 'gray' }, encoding: { y: { field: 'score', type: 'quantitative' as const }, x: { datum: limit, type: 'quantitative' as const }, text: { field: 'label' } } },
     ],
   }];
   const panel = (x: 'steps' | 'hours', limit: number, xTitle: string) => ({
@@ -69,7 +69,7 @@ export async function learningCurveSvg(curves: CurvePoint[], randomScore: number
           color,
         },
       },
-      ...rule,
+      ...rule(limit),
     ],
   });
   const spec = {
