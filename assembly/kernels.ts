@@ -22,11 +22,44 @@
   }
 }
 
+/** Above this many floats B no longer fits in cache: stream it row by row instead of tiling. */
+const STREAM_B_FLOATS = 1 << 18;
+
 /** C[M,N] (+)= A[M,K] B[K,N]. */
 export function gemmNN(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, accumulate: i32): void {
   const rowC = <usize>N << 2, rowA = <usize>K << 2;
   if (!accumulate) memory.fill(c, 0, <usize>M * rowC);
   let i = 0;
+  if (<i64>K * N > STREAM_B_FLOATS) {
+    // Large weights (the dense layer): read B once per 4 rows of A, contiguously, updating four
+    // rows of C that stay in L1; the 4x8 tiles would walk B with an N-float stride instead.
+    for (; i + 4 <= M; i += 4) {
+      const a0 = a + <usize>i * rowA, a1 = a0 + rowA, a2 = a1 + rowA, a3 = a2 + rowA;
+      const c0 = c + <usize>i * rowC, c1 = c0 + rowC, c2 = c1 + rowC, c3 = c2 + rowC;
+      for (let p = 0; p < K; p++) {
+        const po = <usize>p << 2;
+        const x0 = load<f32>(a0 + po), x1 = load<f32>(a1 + po), x2 = load<f32>(a2 + po), x3 = load<f32>(a3 + po);
+        if (x0 == 0 && x1 == 0 && x2 == 0 && x3 == 0) continue;
+        const v0 = splat(x0), v1 = splat(x1), v2 = splat(x2), v3 = splat(x3);
+        const br = b + <usize>p * rowC;
+        let j = 0;
+        for (; j + 4 <= N; j += 4) {
+          const o = <usize>j << 2;
+          const bv = v128.load(br + o);
+          v128.store(c0 + o, madd(v128.load(c0 + o), v0, bv));
+          v128.store(c1 + o, madd(v128.load(c1 + o), v1, bv));
+          v128.store(c2 + o, madd(v128.load(c2 + o), v2, bv));
+          v128.store(c3 + o, madd(v128.load(c3 + o), v3, bv));
+        }
+        for (; j < N; j++) {
+          const o = <usize>j << 2;
+          const bv = load<f32>(br + o);
+          store<f32>(c0 + o, load<f32>(c0 + o) + x0 * bv); store<f32>(c1 + o, load<f32>(c1 + o) + x1 * bv);
+          store<f32>(c2 + o, load<f32>(c2 + o) + x2 * bv); store<f32>(c3 + o, load<f32>(c3 + o) + x3 * bv);
+        }
+      }
+    }
+  }
   for (; i + 4 <= M; i += 4) {
     const a0 = a + <usize>i * rowA, a1 = a0 + rowA, a2 = a1 + rowA, a3 = a2 + rowA;
     const c0 = c + <usize>i * rowC, c1 = c0 + rowC, c2 = c1 + rowC, c3 = c2 + rowC;

@@ -5,7 +5,7 @@ import { buildActorCritic, referenceAtariNet } from '../../src/agents/networks.j
 import { Rng } from '../../src/nn/rng.js';
 
 const shapes: [number, number, number][] = [
-  [1, 1, 1], [1, 512, 5184], [3, 5, 7], [4, 8, 3], [5, 9, 13], [20, 32, 256], [400, 32, 256], [81, 64, 512], [7, 4, 64], [2, 3, 6], [6, 17, 9],
+  [1, 1, 1], [1, 512, 5184], [20, 512, 5184], [6, 518, 600], [3, 5, 7], [4, 8, 3], [5, 9, 13], [20, 32, 256], [400, 32, 256], [81, 64, 512], [7, 4, 64], [2, 3, 6], [6, 17, 9],
 ];
 
 test('the wasm kernels are built', () => {
