@@ -23,5 +23,6 @@ export { saveSafetensors, loadSafetensors } from './io/safetensors.js';
 
 /** Builds the environment registered under `id` (e.g. 'cartpole', 'breakout'), seeded. */
 export function makeEnv(id: string, seed = 0, mode: EnvMode = 'eval', options: Record<string, number | boolean | string> = {}): Env {
-  return getPreset(id).makeEnv(seed, { envOptions: options, rewardClip: getPreset(id).defaults.rewardClip }, mode);
+  const preset = getPreset(id);
+  return preset.makeEnv(seed, { envOptions: options, rewardClip: preset.defaults.rewardClip }, mode);
 }

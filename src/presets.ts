@@ -8,6 +8,7 @@ import { ActionSubset, ClipReward, EpisodicLife, RandomStartSteps } from './wrap
 import { FrameStack } from './wrappers/frameStack.js';
 import { GrayResize } from './wrappers/grayResize.js';
 import type { Sequential } from './nn/sequential.js';
+import { defaultAdam } from './nn/optimizers.js';
 import { TimeLimit } from './wrappers/timeLimit.js';
 
 /** Whether an environment is built for learning or for evaluation. */
@@ -41,7 +42,7 @@ const cartpole: Preset = {
   networks: { mlp: (numActions) => mlpNet(4, numActions, [64, 64]) },
   defaults: {
     env: 'cartpole', net: 'mlp', tMax: 20, gamma: 0.99, entropyCoef: 0.01, clipNorm: 40, rewardClip: null,
-    optimizer: { kind: 'adam', learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, epsilonStyle: 'tf' },
+    optimizer: { kind: 'adam', ...defaultAdam, learningRate: 1e-3 },
     hogwild: false, maxSteps: null, maxSeconds: null, targetReturn: 475, envOptions: {},
   },
 };
@@ -78,7 +79,7 @@ const breakout: Preset = {
   networks: { reference: referenceAtariNet, small: smallAtariNet },
   defaults: {
     env: 'breakout', net: 'reference', tMax: 20, gamma: 0.99, entropyCoef: 0.01, clipNorm: 40, rewardClip: 1,
-    optimizer: { kind: 'adam', learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, epsilonStyle: 'tf' },
+    optimizer: { kind: 'adam', ...defaultAdam }, // the reference: TF1 Adam, lr 1e-4
     hogwild: false, maxSteps: null, maxSeconds: null, targetReturn: null, envOptions: {},
   },
   actionAfterLifeLoss: 0, // FIRE, the first of the agent's actions

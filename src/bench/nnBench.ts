@@ -1,6 +1,6 @@
 import { buildActorCritic, defaultKernels, referenceAtariNet, smallAtariNet } from '../agents/networks.js';
 import type { KernelName } from '../nn/kernels/backend.js';
-import { clipScale } from '../nn/optimizers.js';
+import { clipScale, defaultAdam } from '../nn/optimizers.js';
 import { GlobalStore } from '../train/globalStore.js';
 import { Rng } from '../nn/rng.js';
 
@@ -49,7 +49,7 @@ export function benchNn(netName: 'reference' | 'small', seconds = 2, kernels: Ke
   for (let i = 0; i < headGrad.length; i++) headGrad[i] = rng.uniform(-1, 1);
   const store = GlobalStore.create(net.paramCount, 1, kernels === 'wasm');
   store.params.set(net.params);
-  const adam = { kind: 'adam' as const, learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, epsilonStyle: 'tf' as const };
+  const adam = { kind: 'adam' as const, ...defaultAdam };
 
   const forwardMs = time(() => net.forward(0, 1), seconds);
   const backwardMs = time(() => { net.grads.fill(0); net.backward(headGrad, 0, 20); }, seconds);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { trainConfigSchema, type TrainConfig } from '../config.js';
 import { getPreset } from '../presets.js';
 import { defaultKernels } from '../agents/networks.js';
+import { defaultAdam, defaultRmsProp } from '../nn/optimizers.js';
 import { train, type Progress, type TrainSummary } from '../train/coordinator.js';
 import type { EpisodeRecord } from '../train/actorLearner.js';
 import { defaultRunDir, formatInt, formatSeconds } from './format.js';
@@ -38,8 +39,8 @@ export function buildTrainConfig(envId: string, flags: TrainFlags): TrainConfig 
   let optimizer = d.optimizer;
   if (flags.optimizer && flags.optimizer !== optimizer.kind) {
     optimizer = flags.optimizer === 'rmsprop'
-      ? { kind: 'rmsprop', learningRate: 7e-4, alpha: 0.99, epsilon: 0.1 }
-      : { kind: 'adam', learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, epsilonStyle: 'tf' };
+      ? { kind: 'rmsprop', ...defaultRmsProp }
+      : { kind: 'adam', ...defaultAdam };
   }
   if (flags.lr !== undefined) optimizer = { ...optimizer, learningRate: flags.lr };
   const raw: TrainConfig = {
