@@ -1,15 +1,14 @@
 import type { Env, ResetOptions, ResetResult, StepResult } from '../envs/env.js';
+import { Wrapper } from './wrapper.js';
 
 /** Gymnasium's TimeLimit: sets `truncated` once `maxSteps` steps have been taken. */
-export class TimeLimit<Obs> implements Env<Obs> {
+export class TimeLimit<Obs> extends Wrapper<Obs> {
   private elapsed = 0;
 
-  constructor(readonly env: Env<Obs>, readonly maxSteps: number) {
+  constructor(env: Env<Obs>, readonly maxSteps: number) {
+    super(env);
     if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new RangeError(`TimeLimit: maxSteps must be a positive integer, got ${maxSteps}`);
   }
-
-  get observationSpace() { return this.env.observationSpace; }
-  get actionSpace() { return this.env.actionSpace; }
 
   reset(options?: ResetOptions): ResetResult<Obs> {
     this.elapsed = 0;
@@ -22,7 +21,4 @@ export class TimeLimit<Obs> implements Env<Obs> {
     if (this.elapsed >= this.maxSteps && !result.terminated) return { ...result, truncated: true };
     return result;
   }
-
-  render() { return this.env.render!(); }
-  close(): void { this.env.close(); }
 }
