@@ -227,8 +227,9 @@ export class Breakout implements Env<Uint8Array> {
     const colFrom = Math.max(0, Math.floor((left - G.PLAY_LEFT) / G.BRICK_WIDTH));
     const colTo = Math.min(G.BRICK_COLUMNS - 1, Math.floor((right - 1e-9 - G.PLAY_LEFT) / G.BRICK_WIDTH));
     // Moving up, the lowest row is met first; moving down, the highest.
-    const rows = this.ballVY < 0 ? range(rowTo, rowFrom) : range(rowFrom, rowTo);
-    for (const row of rows) {
+    const up = this.ballVY < 0;
+    const first = up ? rowTo : rowFrom, last = up ? rowFrom : rowTo, direction = up ? -1 : 1;
+    for (let row = first; row !== last + direction; row += direction) {
       for (let col = colFrom; col <= colTo; col++) {
         const index = row * G.BRICK_COLUMNS + col;
         if (!this.bricks[index]) continue;
@@ -293,11 +294,4 @@ export class Breakout implements Env<Uint8Array> {
       x0 += 8;
     }
   }
-}
-
-function range(from: number, to: number): number[] {
-  const out: number[] = [];
-  if (from <= to) for (let i = from; i <= to; i++) out.push(i);
-  else for (let i = from; i >= to; i--) out.push(i);
-  return out;
 }
