@@ -8,6 +8,12 @@
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
 
+/** c[0..8) += (lo, hi): adds one row of a 4x8 register tile back into C. */
+@inline function addPair(c: usize, lo: v128, hi: v128): void {
+  v128.store(c, f32x4.add(v128.load(c), lo));
+  v128.store(c, f32x4.add(v128.load(c, 16), hi), 16);
+}
+
 /** c[0..n) += x * b[0..n): one row of C updated from one row of B (4 lanes, then scalar). */
 @inline function axpy(n: i32, x: f32, b: usize, c: usize): void {
   const xv = splat(x);
@@ -80,10 +86,8 @@ export function gemmNN(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, acc
         bp += rowC;
       }
       const jo = <usize>j << 2;
-      v128.store(c0 + jo, f32x4.add(v128.load(c0 + jo), s00)); v128.store(c0 + jo, f32x4.add(v128.load(c0 + jo, 16), s01), 16);
-      v128.store(c1 + jo, f32x4.add(v128.load(c1 + jo), s10)); v128.store(c1 + jo, f32x4.add(v128.load(c1 + jo, 16), s11), 16);
-      v128.store(c2 + jo, f32x4.add(v128.load(c2 + jo), s20)); v128.store(c2 + jo, f32x4.add(v128.load(c2 + jo, 16), s21), 16);
-      v128.store(c3 + jo, f32x4.add(v128.load(c3 + jo), s30)); v128.store(c3 + jo, f32x4.add(v128.load(c3 + jo, 16), s31), 16);
+      addPair(c0 + jo, s00, s01); addPair(c1 + jo, s10, s11);
+      addPair(c2 + jo, s20, s21); addPair(c3 + jo, s30, s31);
     }
     // remaining columns: scalar dot products
     for (; j < N; j++) {
@@ -133,10 +137,8 @@ export function gemmTN(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize): vo
         ap += rowA; bp += rowB;
       }
       const jo = <usize>j << 2;
-      v128.store(c0 + jo, f32x4.add(v128.load(c0 + jo), s00)); v128.store(c0 + jo, f32x4.add(v128.load(c0 + jo, 16), s01), 16);
-      v128.store(c1 + jo, f32x4.add(v128.load(c1 + jo), s10)); v128.store(c1 + jo, f32x4.add(v128.load(c1 + jo, 16), s11), 16);
-      v128.store(c2 + jo, f32x4.add(v128.load(c2 + jo), s20)); v128.store(c2 + jo, f32x4.add(v128.load(c2 + jo, 16), s21), 16);
-      v128.store(c3 + jo, f32x4.add(v128.load(c3 + jo), s30)); v128.store(c3 + jo, f32x4.add(v128.load(c3 + jo, 16), s31), 16);
+      addPair(c0 + jo, s00, s01); addPair(c1 + jo, s10, s11);
+      addPair(c2 + jo, s20, s21); addPair(c3 + jo, s30, s31);
     }
     for (; j < N; j++) {
       const jo = <usize>j << 2;
