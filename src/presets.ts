@@ -26,7 +26,7 @@ export interface Preset {
   description: string;
   makeEnv(seed: number, settings: EnvSettings, mode: EnvMode): Env;
   networks: Record<string, (numActions: number) => NetworkSpec>;
-  defaults: Omit<TrainConfig, 'workers' | 'seed' | 'kernels' | 'saveEverySeconds' | 'lifeLossTerminal'>;
+  defaults: Omit<TrainConfig, 'workers' | 'seed' | 'kernels' | 'checkpointEverySeconds' | 'keepCheckpoints' | 'lifeLossTerminal'>;
   /** Action forced on the step after a lost life (the reference forces FIRE). */
   actionAfterLifeLoss?: number;
 }

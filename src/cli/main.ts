@@ -21,27 +21,33 @@ function buildProgram(): Command {
     .enablePositionalOptions();
 
   program.command('train')
-    .description(`train an agent; writes config.json, metrics.jsonl and model.safetensors to the run directory`)
-    .argument('<env>', `environment id: ${presetIds().join(', ')}`)
+    .description('train an agent; writes config.json, metrics.jsonl, TensorBoard events, checkpoints/ and model.safetensors to the run directory')
+    .argument('[env]', `environment id: ${presetIds().join(', ')} (omit with --resume)`)
     .option('--workers <n>', 'actor-learner threads (default: number of cores)')
-    .option('--seed <s>', 'run seed; worker k is seeded seed+k', '0')
-    .option('--steps <n>', 'stop after this many global agent steps')
-    .option('--time <seconds>', 'stop after this many seconds')
+    .option('--seed <s>', 'run seed; worker k is seeded seed+k (default 0)')
+    .option('--steps <n>', 'stop once the run has made this many global agent steps in total')
+    .option('--time <seconds>', 'stop after this many seconds (of this invocation)')
     .option('--run-dir <dir>', 'output directory (default: runs/<env>-<timestamp>)')
+    .option('--resume <run-dir>', 'continue a run from its newest checkpoint: weights, optimizer, counters and curves')
     .option('--net <name>', 'network from the preset (cartpole: mlp; breakout: reference, small)')
     .option('--lr <x>', 'learning rate (default: the preset\'s)')
     .option('--t-max <n>', 'steps per rollout before each update (default 20)')
     .option('--gamma <x>', 'discount factor (default 0.99)')
     .option('--entropy <x>', 'entropy weight (default 0.01)')
     .addOption(new Option('--optimizer <kind>', 'shared optimizer').choices(['adam', 'rmsprop']))
-    .option('--hogwild', 'apply updates without the lock, as the A3C paper', false)
-    .option('--life-loss-terminal', 'treat a lost life as terminal (DQN-style); the reference bootstraps across lives', false)
+    .option('--hogwild', 'apply updates without the lock, as the A3C paper')
+    .option('--life-loss-terminal', 'treat a lost life as terminal (DQN-style); the reference bootstraps across lives')
     .option('--target-return <x|none>', 'stop when the mean return of the last 100 episodes reaches x (cartpole: 475)')
     .option('--kernels <kind>', 'wasm (SIMD, default) or js (the TypeScript reference kernels)')
     .option('--env-option <key=value...>', 'environment option, repeatable (breakout: repeatActionProbability=0.25, frameSkip, maxPoolLastTwoFrames, ballSpeed, noopStart)')
-    .option('--save-every <seconds>', 'write the global weights this often', '600')
-    .option('--quiet', 'print only errors', false)
-    .action(async (env: string, options: Record<string, unknown>) => {
+    .option('--checkpoint-every <seconds>', 'write a checkpoint this often (default 600, as the reference saved its weights)')
+    .option('--keep-checkpoints <k>', 'checkpoints to keep (default 3)')
+    .option('--dashboard', 'serve the live dashboard while training')
+    .option('--host <address>', 'dashboard address (default 127.0.0.1: this machine only)')
+    .option('--port <port>', 'dashboard port (default 8787)')
+    .option('--json-logs', 'print one JSON object per line (episodes, checkpoints, summary) for scripts')
+    .option('--quiet', 'print only errors')
+    .action(async (env: string | undefined, options: Record<string, unknown>) => {
       program.setOptionValue('exitCode', await runTrain(env, options));
     });
 

@@ -4,10 +4,16 @@ import { trainConfigSchema, type TrainConfig } from '../config.js';
 import { getPreset } from '../presets.js';
 import { defaultKernels } from '../agents/networks.js';
 import { defaultAdam, defaultRmsProp } from '../nn/optimizers.js';
-import { train, type Progress, type TrainSummary } from '../train/coordinator.js';
-import type { EpisodeRecord } from '../train/actorLearner.js';
+import { mkdirSync } from 'node:fs';
+import { buildActorCritic } from '../agents/networks.js';
+import { startDashboard, type Dashboard } from '../dashboard/server.js';
+import { networkSpec, presetIds } from '../presets.js';
+import { listCheckpoints, readLatestCheckpoint, type Checkpoint } from '../train/checkpoint.js';
+import { train, type TrainSummary } from '../train/coordinator.js';
+import { loadRunConfig } from '../train/evaluate.js';
 import { defaultRunDir, formatInt, formatSeconds } from './format.js';
-import { parseFlags } from './flags.js';
+import { flagName, parseFlags, UsageError } from './flags.js';
+import { chooseStyle, createTrainConsole } from './trainConsole.js';
 
 /** The `train` flags as commander hands them over (strings), validated and coerced here. */
 export const trainFlagsSchema = z.object({
@@ -26,7 +32,13 @@ export const trainFlagsSchema = z.object({
   lifeLossTerminal: z.boolean().default(false),
   targetReturn: z.union([z.literal('none'), z.coerce.number()]).optional(),
   kernels: z.enum(['wasm', 'js']).optional(),
-  saveEvery: z.coerce.number().positive().default(600),
+  checkpointEvery: z.coerce.number().positive().optional(),
+  keepCheckpoints: z.coerce.number().int().min(1).max(1000).optional(),
+  resume: z.string().min(1).optional(),
+  dashboard: z.boolean().default(false),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(8787),
+  jsonLogs: z.boolean().default(false),
   envOption: z.array(z.string().regex(/^[A-Za-z]\w*=.+$/, 'expected key=value')).default([]),
   quiet: z.boolean().default(false),
 });
@@ -59,7 +71,8 @@ export function buildTrainConfig(envId: string, flags: TrainFlags): TrainConfig 
     maxSeconds: flags.time ?? d.maxSeconds,
     targetReturn: flags.targetReturn === 'none' ? null : flags.targetReturn ?? d.targetReturn,
     kernels: flags.kernels ?? defaultKernels(),
-    saveEverySeconds: flags.saveEvery,
+    checkpointEverySeconds: flags.checkpointEvery ?? 600,
+    keepCheckpoints: flags.keepCheckpoints ?? 3,
     envOptions: parseEnvOptions(flags.envOption),
   };
   if (!preset.networks[raw.net]) throw new Error(`--net: unknown network '${raw.net}' for ${preset.id}: choose one of ${Object.keys(preset.networks).join(', ')}`);
@@ -76,24 +89,79 @@ function parseEnvOptions(pairs: string[]): Record<string, number | boolean | str
   return options;
 }
 
-export async function runTrain(envId: string, rawFlags: Record<string, unknown>): Promise<number> {
-  const flags = parseFlags(trainFlagsSchema, rawFlags);
-  const config = buildTrainConfig(envId, flags);
-  const runDir = flags.runDir ?? defaultRunDir(config.env);
-  const quiet = flags.quiet;
-  const say = (line: string) => { if (!quiet) process.stdout.write(line + '\n'); };
+/** Flags that describe the run itself: a resumed run keeps the checkpoint's values. */
+const FIXED_ON_RESUME = ['seed', 'net', 'lr', 'tMax', 'gamma', 'entropy', 'optimizer', 'hogwild', 'lifeLossTerminal', 'kernels', 'envOption'] as const;
 
+/** The config of a resumed run: the checkpoint's, with the budget, workers and checkpointing updated from the flags. */
+function resumedConfig(saved: TrainConfig, flags: TrainFlags, rawFlags: Record<string, unknown>): TrainConfig {
+  for (const key of FIXED_ON_RESUME) {
+    const value = rawFlags[key];
+    if (value !== undefined && value !== false && !(Array.isArray(value) && value.length === 0)) {
+      throw new UsageError(`${flagName(key)} cannot change when resuming: the run continues with its saved settings (drop the flag, or start a new run)`);
+    }
+  }
+  return trainConfigSchema.parse({
+    ...saved,
+    workers: flags.workers ?? saved.workers,
+    maxSteps: flags.steps ?? saved.maxSteps,
+    maxSeconds: flags.time ?? saved.maxSeconds,
+    targetReturn: flags.targetReturn === undefined ? saved.targetReturn : flags.targetReturn === 'none' ? null : flags.targetReturn,
+    checkpointEverySeconds: flags.checkpointEvery ?? saved.checkpointEverySeconds,
+    keepCheckpoints: flags.keepCheckpoints ?? saved.keepCheckpoints,
+  });
+}
+
+/** The parameter layout of the network a config describes (to read a checkpoint against). */
+function layoutFor(config: TrainConfig) {
+  const env = getPreset(config.env).makeEnv(config.seed, config, 'train');
+  const layout = buildActorCritic(networkSpec(config, env.actionSpace.n), 1, undefined, 'js').tensors();
+  env.close();
+  return layout;
+}
+
+export async function runTrain(envId: string | undefined, rawFlags: Record<string, unknown>): Promise<number> {
+  const flags = parseFlags(trainFlagsSchema, rawFlags);
+  let config: TrainConfig;
+  let runDir: string;
+  let resumeFrom: Checkpoint | undefined;
+  if (flags.resume !== undefined) {
+    runDir = flags.resume;
+    if (flags.runDir !== undefined && flags.runDir !== runDir) throw new UsageError('--run-dir: a resumed run continues in its own directory (drop --run-dir)');
+    const saved = loadRunConfig(runDir);
+    if (envId !== undefined && getPreset(envId).id !== saved.env) throw new UsageError(`${runDir} trains ${saved.env}, not ${envId}: drop the environment argument when resuming`);
+    resumeFrom = readLatestCheckpoint(runDir, layoutFor);
+    config = resumedConfig(resumeFrom.config, flags, rawFlags);
+    if (config.maxSteps !== null && resumeFrom.state.globalSteps >= config.maxSteps) {
+      throw new UsageError(`--steps: the run already made ${formatInt(resumeFrom.state.globalSteps)} steps of its ${formatInt(config.maxSteps)}: pass a larger --steps to continue`);
+    }
+  } else {
+    if (envId === undefined) throw new UsageError(`train: name an environment (${presetIds().join(', ')}) or pass --resume <run-dir>`);
+    config = buildTrainConfig(envId, flags);
+    runDir = flags.runDir ?? defaultRunDir(config.env);
+    if (listCheckpoints(runDir).length > 0) throw new UsageError(`--run-dir: ${runDir} already holds a run: continue it with --resume ${runDir}, or choose another directory`);
+  }
+
+  const style = chooseStyle({ quiet: flags.quiet, jsonLogs: flags.jsonLogs, hasBudget: config.maxSteps !== null || config.maxSeconds !== null, isTTY: process.stdout.isTTY === true });
+  const out = createTrainConsole(style, config, resumeFrom?.state.globalSteps ?? 0);
   const budget = [config.maxSteps !== null ? `${formatInt(config.maxSteps)} steps` : '', config.maxSeconds !== null ? `${config.maxSeconds}s` : '',
     config.targetReturn !== null ? `until mean return of last 100 episodes >= ${config.targetReturn}` : ''].filter(Boolean).join(', ');
-  say(`a3c: training ${config.env} (net ${config.net}) with ${config.workers} worker${config.workers > 1 ? 's' : ''}, seed ${config.seed}${budget ? `, ${budget}` : ', until Ctrl-C'}`);
-  say(`a3c: run directory ${runDir}`);
+  out.info(`a3c: ${resumeFrom ? 'resuming' : 'training'} ${config.env} (net ${config.net}) with ${config.workers} worker${config.workers > 1 ? 's' : ''}, seed ${config.seed}${budget ? `, ${budget}` : ', until Ctrl-C'}`);
+  if (resumeFrom) out.info(`a3c: from ${resumeFrom.path}: ${formatInt(resumeFrom.state.globalSteps)} steps, ${formatInt(resumeFrom.state.episodes)} episodes, ${formatSeconds(resumeFrom.state.seconds)} trained`);
+  out.info(`a3c: run directory ${runDir}`);
+
+  let dashboard: Dashboard | null = null;
+  if (flags.dashboard) {
+    mkdirSync(runDir, { recursive: true });
+    dashboard = await startDashboard(runDir, { host: flags.host, port: flags.port });
+    out.info(`a3c: dashboard at ${dashboard.url}`);
+  }
 
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (): void => {
     interrupts++;
     if (interrupts === 1) {
-      process.stderr.write('\na3c: stopping workers and saving weights (Ctrl-C again to quit at once)\n');
+      process.stderr.write('\na3c: stopping workers and writing a checkpoint (Ctrl-C again to quit at once)\n');
       controller.abort();
     } else {
       process.exit(130);
@@ -102,25 +170,17 @@ export async function runTrain(envId: string, rawFlags: Record<string, unknown>)
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  let lastLine = 0;
-  const onEpisode = (record: EpisodeRecord, p: Progress): void => {
-    const now = performance.now();
-    if (now - lastLine < 250) return; // fast games finish hundreds of episodes a second
-    lastLine = now;
-    say(`episode ${String(record.episode).padStart(6)} | score ${record.return.toFixed(1).padStart(6)} | avg ${record.scoreAverage.toFixed(2).padStart(7)} | max ${record.scoreMax.toFixed(1).padStart(6)} | mean100 ${p.meanReturn100.toFixed(1).padStart(6)} | steps ${formatInt(p.globalSteps).padStart(10)} | ${formatInt(p.stepsPerSecond)} steps/s | ${formatSeconds(p.seconds)}`);
-  };
-
   let summary: TrainSummary;
   try {
-    summary = await train(config, runDir, { onEpisode, signal: controller.signal });
+    summary = await train(config, runDir, {
+      onEpisode: out.episode, onTick: out.tick, onCheckpoint: out.checkpoint,
+      signal: controller.signal, resumeFrom,
+    });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await dashboard?.close();
   }
-  const reason = { steps: 'step budget reached', time: 'time budget reached', target: 'target return reached', interrupted: 'interrupted' }[summary.stopReason];
-  say(`a3c: ${reason} after ${formatSeconds(summary.seconds)}: ${formatInt(summary.globalSteps)} steps, ${formatInt(summary.episodes)} episodes, ${formatInt(summary.stepsPerSecond)} steps/s, mean return (last 100) ${summary.meanReturn100.toFixed(2)}`);
-  if (summary.solved) say(`a3c: solved (mean return of last 100 episodes >= ${config.targetReturn}) in ${summary.solved.seconds.toFixed(1)} s and ${formatInt(summary.solved.steps)} steps`);
-  if (summary.skippedUpdates > 0) say(`a3c: ${summary.skippedUpdates} updates skipped for non-finite gradients`);
-  say(`a3c: weights saved to ${summary.weightsPath}`);
+  out.finish(summary, config);
   return 0;
 }

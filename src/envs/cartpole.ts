@@ -1,4 +1,5 @@
 import { Rng } from '../nn/rng.js';
+import { CARTPOLE_FRAME, renderCartPole } from './cartpoleRender.js';
 import { checkAction, type BoxSpace, type DiscreteSpace, type Env, type ResetOptions, type ResetResult, type StepResult } from './env.js';
 
 /**
@@ -25,6 +26,7 @@ export class CartPole implements Env {
   /** x, x_dot, theta, theta_dot in double precision, as Gymnasium keeps them. */
   private readonly state = new Float64Array(4);
   private readonly observation = new Float32Array(4);
+  private readonly frame = new Uint8Array(CARTPOLE_FRAME.width * CARTPOLE_FRAME.height * 3);
   private rng: Rng;
   private needsReset = true;
 
@@ -64,6 +66,10 @@ export class CartPole implements Env {
   /** The exact internal state (x, x_dot, theta, theta_dot), for tests and rendering. */
   getState(): Float64Array {
     return this.state.slice();
+  }
+
+  render(): { width: number; height: number; rgb: Uint8Array } {
+    return renderCartPole(this.state[0], this.state[2], this.frame);
   }
 
   close(): void {}

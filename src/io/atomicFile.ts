@@ -4,8 +4,10 @@ import { dirname, basename, join } from 'node:path';
 /**
  * Writes `chunks` to `path` so that a reader (or a crash) sees the old file or the new one,
  * never a mix: temp file in the same directory, fsync, rename, fsync of the directory.
+ * `durable: false` skips the fsyncs, for files that only readers (not crashes) must see whole.
  */
-export function writeFileAtomic(path: string, chunks: Uint8Array[]): void {
+export function writeFileAtomic(path: string, chunks: Uint8Array[], options: { durable?: boolean } = {}): void {
+  const durable = options.durable ?? true;
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   let fd = -1;
   try {
@@ -14,7 +16,7 @@ export function writeFileAtomic(path: string, chunks: Uint8Array[]): void {
       let written = 0;
       while (written < chunk.byteLength) written += writeSync(fd, chunk, written, chunk.byteLength - written);
     }
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
     closeSync(fd);
     fd = -1;
     renameSync(temp, path);
@@ -23,6 +25,7 @@ export function writeFileAtomic(path: string, chunks: Uint8Array[]): void {
     try { unlinkSync(temp); } catch { /* the temp file may not exist */ }
     throw error;
   }
+  if (!durable) return;
   try {
     const dirFd = openSync(dirname(path), 'r');
     try { fsyncSync(dirFd); } finally { closeSync(dirFd); }

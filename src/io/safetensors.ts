@@ -1,50 +1,75 @@
 import { readFileSync } from 'node:fs';
 import type { ParamTensor } from '../nn/sequential.js';
 import { writeFileAtomic } from './atomicFile.js';
+import { crc32c } from './crc32c.js';
 
 /**
  * Weights in the safetensors layout (8-byte little-endian header length, JSON header, raw
  * little-endian data), so Python's `safetensors` opens our files. Free-form run information
- * goes in `__metadata__` (string values only, as the format requires).
+ * goes in `__metadata__` (string values only, as the format requires), and so does a CRC-32C
+ * of the data, so a flipped bit is refused instead of loaded as garbage.
  */
+
+/** The metadata key holding the CRC-32C of the data section, as 8 hex digits. */
+const CHECKSUM_KEY = 'data_crc32c';
+
+export interface NamedTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
 
 export interface LoadedTensors {
   tensors: Map<string, { shape: number[]; data: Float32Array }>;
   metadata: Record<string, string>;
 }
 
+/** The named slices of a flat parameter-sized array, e.g. the weights or an optimizer moment. */
+export function layoutTensors(layout: ParamTensor[], values: Float32Array, prefix = ''): NamedTensor[] {
+  return layout.map((t) => ({ name: prefix + t.name, shape: t.shape, data: values.subarray(t.offset, t.offset + t.length) }));
+}
+
 /** Writes the named slices of `params` atomically. */
 export function saveSafetensors(path: string, layout: ParamTensor[], params: Float32Array, metadata: Record<string, string> = {}): void {
-  const header: Record<string, unknown> = { __metadata__: metadata };
+  writeSafetensors(path, layoutTensors(layout, params), metadata);
+}
+
+/** Writes `tensors` atomically, with the data's CRC-32C in the metadata. */
+export function writeSafetensors(path: string, tensors: NamedTensor[], metadata: Record<string, string> = {}): void {
+  const entries: Record<string, unknown> = {};
   let offset = 0;
-  for (const t of layout) {
-    header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.length * 4] };
-    offset += t.length * 4;
+  for (const t of tensors) {
+    entries[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.length * 4] };
+    offset += t.data.length * 4;
   }
+  const data = Buffer.alloc(offset);
+  let position = 0;
+  for (const t of tensors) {
+    data.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), position);
+    position += t.data.byteLength;
+  }
+  const header = { __metadata__: { ...metadata, [CHECKSUM_KEY]: hex32(crc32c(data)) }, ...entries };
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - (json.length % 8)) % 8); // align the data to 8 bytes
   const headerBytes = Buffer.from(json, 'utf8');
   const prefix = Buffer.alloc(8);
   prefix.writeBigUInt64LE(BigInt(headerBytes.length));
-  const data = Buffer.alloc(offset);
-  let position = 0;
-  for (const t of layout) {
-    const slice = params.subarray(t.offset, t.offset + t.length);
-    data.set(new Uint8Array(slice.buffer, slice.byteOffset, slice.byteLength), position);
-    position += slice.byteLength;
-  }
   writeFileAtomic(path, [prefix, headerBytes, data]);
 }
 
+function hex32(x: number): string {
+  return x.toString(16).padStart(8, '0');
+}
+
 /** Reads a safetensors file of F32 tensors; every malformation is a one-line error naming the file. */
-export function loadSafetensors(path: string): LoadedTensors {
+export function loadSafetensors(path: string, what = 'weights file'): LoadedTensors {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new Error(`cannot read weights file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new Error(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  const fail = (why: string): never => { throw new Error(`weights file ${path} is not a valid safetensors file: ${why}`); };
+  const fail = (why: string): never => { throw new Error(`${what} ${path} is not a valid safetensors file: ${why}`); };
   if (bytes.length < 8) fail(`only ${bytes.length} bytes`);
   const headerLength = Number(bytes.readBigUInt64LE(0));
   if (headerLength <= 0 || 8 + headerLength > bytes.length) fail(`header length ${headerLength} does not fit in ${bytes.length} bytes`);
@@ -61,9 +86,11 @@ export function loadSafetensors(path: string): LoadedTensors {
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
+      if (!entry || typeof entry !== 'object' || !Object.values(entry).every((v) => typeof v === 'string')) fail('__metadata__ is not a map of strings');
       metadata = entry as Record<string, string>;
       continue;
     }
+    if (!entry || typeof entry !== 'object') fail(`tensor ${name} has no description`);
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (e.dtype !== 'F32') fail(`tensor ${name} has dtype ${String(e.dtype)}, expected F32`);
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`tensor ${name} has a bad shape`);
@@ -78,6 +105,8 @@ export function loadSafetensors(path: string): LoadedTensors {
     new Uint8Array(data.buffer).set(bytes.subarray(dataStart + begin, dataStart + end));
     tensors.set(name, { shape: e.shape as number[], data });
   }
+  const expected = metadata[CHECKSUM_KEY];
+  if (expected !== undefined && expected !== hex32(crc32c(bytes.subarray(dataStart)))) fail('data checksum mismatch (corrupt file)');
   return { tensors, metadata };
 }
 

@@ -41,6 +41,8 @@ export interface LoopTimings {
 
 export interface ActorLearnerOptions {
   rank: number;
+  /** Seeds action sampling and the first environment reset (the coordinator passes seed + rank). */
+  seed: number;
   config: TrainConfig;
   store: GlobalStore;
   env: Env;
@@ -82,18 +84,13 @@ export class ActorLearner {
     if (net.maxBatch < config.tMax + 1) throw new Error(`network batch ${net.maxBatch} < tMax + 1 = ${config.tMax + 1}`);
     this.numActions = net.outputSize - 1;
     this.stride = net.outputSize;
-    this.rng = new Rng((config.seed + options.rank) ^ 0x5bd1e995);
+    this.rng = new Rng(options.seed ^ 0x5bd1e995);
     this.actions = new Int32Array(config.tMax);
     this.rewards = new Float64Array(config.tMax);
     this.returns = new Float64Array(config.tMax);
     this.headGrad = new Float32Array(net.maxBatch * this.stride);
     this.probs = new Float64Array(this.numActions);
     net.params.set(options.store.params);
-  }
-
-  /** Runs rollouts until a stop is requested or the step budget is spent. */
-  run(): void {
-    while (!this.o.store.stopRequested) this.rolloutAndUpdate();
   }
 
   /** One rollout of up to tMax steps followed by one update of the global network. */
@@ -197,9 +194,9 @@ export class ActorLearner {
   }
 
   private startEpisode(): void {
-    const { env, config, rank } = this.o;
+    const { env, seed } = this.o;
     // Seed once; later episodes continue the environment's own random stream.
-    const reset = env.reset(this.seeded ? {} : { seed: config.seed + rank });
+    const reset = env.reset(this.seeded ? {} : { seed });
     this.seeded = true;
     this.observation = reset.observation;
     this.forcedAction = -1;

@@ -1,35 +1,51 @@
 /**
- * Entry point of one actor-learner thread. Receives its rank, the run config and the shared
- * buffers; builds its own environment and local network; reports episodes to the coordinator.
+ * Entry point of one actor-learner thread. Receives its rank, seed, the run config and the
+ * shared buffers; builds its own environment and local network; reports episodes (and, for the
+ * dashboard's live view, a copy of its screen now and then) to the coordinator.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { TrainConfig } from '../config.js';
+import type { RgbImage } from '../io/png.js';
 import { makeAgentSetup } from '../presets.js';
-import { ActorLearner } from './actorLearner.js';
+import { ActorLearner, type EpisodeRecord, type LoopTimings } from './actorLearner.js';
 import { GlobalStore, type GlobalBuffers } from './globalStore.js';
 
 export interface WorkerInput {
   rank: number;
+  /** Seeds the environment and the action sampling. */
+  seed: number;
   config: TrainConfig;
   buffers: GlobalBuffers;
+  /** Post the rendered screen at most this often (0: never). */
+  liveFrameEveryMs: number;
 }
 
 export type WorkerMessage =
-  | { type: 'episode'; record: import('./actorLearner.js').EpisodeRecord }
-  | { type: 'timings'; rank: number; timings: import('./actorLearner.js').LoopTimings }
+  | { type: 'episode'; record: EpisodeRecord }
+  | { type: 'frame'; frame: RgbImage }
+  | { type: 'timings'; rank: number; timings: LoopTimings }
   | { type: 'error'; rank: number; message: string; stack?: string };
 
 const input = workerData as WorkerInput;
 const port = parentPort!;
 try {
   const store = new GlobalStore(input.buffers);
-  const { env, net, preset } = makeAgentSetup(input.config, input.config.seed + input.rank, 'train');
+  const { env, net, preset } = makeAgentSetup(input.config, input.seed, 'train');
   const learner = new ActorLearner({
-    rank: input.rank, config: input.config, store, env, net,
+    rank: input.rank, seed: input.seed, config: input.config, store, env, net,
     actionAfterLifeLoss: preset.actionAfterLifeLoss,
     onEpisode: (record) => port.postMessage({ type: 'episode', record } satisfies WorkerMessage),
   });
-  learner.run();
+  const render = input.liveFrameEveryMs > 0 && env.render ? env.render.bind(env) : null;
+  let lastFrame = 0;
+  while (!store.stopRequested) {
+    learner.rolloutAndUpdate();
+    if (render && performance.now() - lastFrame >= input.liveFrameEveryMs) {
+      lastFrame = performance.now();
+      const { width, height, rgb } = render();
+      port.postMessage({ type: 'frame', frame: { width, height, rgb: rgb.slice() } } satisfies WorkerMessage);
+    }
+  }
   env.close();
   port.postMessage({ type: 'timings', rank: input.rank, timings: learner.timings } satisfies WorkerMessage);
 } catch (error) {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
 import { train } from '../../src/train/coordinator.js';
+import { listCheckpoints } from '../../src/train/checkpoint.js';
 import { buildActorCritic } from '../../src/agents/networks.js';
 import { networkSpec } from '../../src/presets.js';
 
@@ -71,11 +72,15 @@ test('training with the wasm kernels matches the TypeScript reference kernels on
   assert.ok(maxDiff < 1e-4, `max weight difference after 600 steps: ${maxDiff}`);
 });
 
-test('the global weights are written periodically while training runs', async () => {
+test('checkpoints and weights are written periodically while training runs, keeping the newest K', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'a3c-save-'));
   let seenWhileRunning = false;
-  await train(config({ workers: 1, seed: 3, time: 2, saveEvery: 0.5 }), dir, {
+  const written: string[] = [];
+  await train(config({ workers: 1, seed: 3, time: 2.2, checkpointEvery: 0.4, keepCheckpoints: 2 }), dir, {
     onTick: (p) => { if (p.seconds < 1.8 && existsSync(join(dir, 'model.safetensors'))) seenWhileRunning = true; },
+    onCheckpoint: (path) => written.push(path),
   });
   assert.ok(seenWhileRunning, 'model.safetensors existed before the run ended');
+  assert.ok(written.length >= 4, `checkpoints written: ${written.length}`);
+  assert.deepEqual(listCheckpoints(dir), written.slice(-2), 'only the newest two are kept');
 });

@@ -32,7 +32,7 @@ function firstEpisodeValueLoss(lifeLossTerminal: boolean): { valueLoss: number; 
   init.forward(0, 1);
   const initialValue = init.output[2];
   const episodes: EpisodeRecord[] = [];
-  const learner = new ActorLearner({ rank: 0, config, store, env: new EpisodicLife(new TwoSteps()), net: buildActorCritic(spec, config.tMax + 1, undefined, 'js'), onEpisode: (e) => episodes.push(e) });
+  const learner = new ActorLearner({ rank: 0, seed: config.seed, config, store, env: new EpisodicLife(new TwoSteps()), net: buildActorCritic(spec, config.tMax + 1, undefined, 'js'), onEpisode: (e) => episodes.push(e) });
   while (episodes.length === 0) learner.rolloutAndUpdate();
   return { valueLoss: episodes[0].valueLoss, initialValue };
 }

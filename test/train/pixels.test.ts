@@ -51,7 +51,7 @@ test('the reference conv net learns a pixel task through the actor-learner (wasm
   buildActorCritic(spec, 1, store.params, 'js').initialize(3);
   const episodes: EpisodeRecord[] = [];
   const learner = new ActorLearner({
-    rank: 0, config, store, env: new LitSide(), net: buildActorCritic(spec, config.tMax + 1, undefined, 'wasm'),
+    rank: 0, seed: config.seed, config, store, env: new LitSide(), net: buildActorCritic(spec, config.tMax + 1, undefined, 'wasm'),
     onEpisode: (e) => episodes.push(e),
   });
   while (episodes.length < 150) learner.rolloutAndUpdate();

@@ -1,0 +1,98 @@
+import cliProgress from 'cli-progress';
+import type { TrainConfig } from '../config.js';
+import type { EpisodeRecord } from '../train/actorLearner.js';
+import type { Progress, TrainSummary } from '../train/coordinator.js';
+import { formatInt, formatSeconds } from './format.js';
+
+/**
+ * What `a3c train` prints while it runs, in one of four styles: a progress bar (a budget was
+ * given and stdout is a terminal), one line per episode (at most four a second), JSON lines for
+ * scripts (`--json-logs`), or nothing (`--quiet`).
+ */
+export type ConsoleStyle = 'bar' | 'lines' | 'json' | 'quiet';
+
+export interface TrainConsole {
+  info(line: string): void;
+  episode(record: EpisodeRecord, progress: Progress): void;
+  tick(progress: Progress): void;
+  checkpoint(path: string, milliseconds: number): void;
+  finish(summary: TrainSummary, config: TrainConfig): void;
+}
+
+export function chooseStyle(options: { quiet: boolean; jsonLogs: boolean; hasBudget: boolean; isTTY: boolean }): ConsoleStyle {
+  if (options.jsonLogs) return 'json';
+  if (options.quiet) return 'quiet';
+  return options.hasBudget && options.isTTY ? 'bar' : 'lines';
+}
+
+export function createTrainConsole(style: ConsoleStyle, config: TrainConfig, startSteps: number, out: NodeJS.WritableStream = process.stdout): TrainConsole {
+  const write = (line: string) => { out.write(line + '\n'); };
+  const json = (value: Record<string, unknown>) => write(JSON.stringify(value));
+  let bar: { multi: cliProgress.MultiBar; bar: cliProgress.SingleBar } | null = null;
+  // The bar follows the budget that ends first: steps when given, else time.
+  const byTime = config.maxSteps === null;
+  if (style === 'bar') {
+    const multi = new cliProgress.MultiBar({
+      format: `{bar} {percentage}% | {done} | {speed} steps/s | ETA {etaText} | mean100 {mean100}`,
+      hideCursor: true, clearOnComplete: false, stream: out as NodeJS.WriteStream,
+    }, cliProgress.Presets.shades_classic);
+    const total = byTime ? config.maxSeconds! : config.maxSteps!;
+    bar = { multi, bar: multi.create(total, byTime ? 0 : startSteps, fields(null)) };
+  }
+  let lastLine = 0;
+
+  function fields(p: Progress | null): Record<string, string> {
+    if (!p) return { done: '', speed: '–', etaText: '–', mean100: '–' };
+    const remaining = byTime ? config.maxSeconds! - p.sessionSeconds
+      : p.stepsPerSecond > 0 ? (config.maxSteps! - p.globalSteps) / p.stepsPerSecond : Infinity;
+    return {
+      done: byTime ? `${formatSeconds(p.sessionSeconds)} / ${formatSeconds(config.maxSeconds!)}, ${formatInt(p.globalSteps)} steps` : `${formatInt(p.globalSteps)} / ${formatInt(config.maxSteps!)} steps`,
+      speed: formatInt(p.stepsPerSecond),
+      etaText: Number.isFinite(remaining) ? formatSeconds(Math.max(0, remaining)) : '–',
+      mean100: p.episodes > 0 ? p.meanReturn100.toFixed(1) : '–',
+    };
+  }
+
+  return {
+    info(line) {
+      if (style === 'json') json({ type: 'info', message: line });
+      else if (style === 'bar') bar!.multi.log(line + '\n');
+      else if (style === 'lines') write(line);
+    },
+    episode(record, p) {
+      if (style === 'json') {
+        json({ type: 'episode', ...record, mean_return_100: p.meanReturn100, steps_per_second: p.stepsPerSecond, seconds: p.seconds });
+        return;
+      }
+      if (style !== 'lines') return;
+      const now = performance.now();
+      if (now - lastLine < 250) return; // fast games finish hundreds of episodes a second
+      lastLine = now;
+      write(`episode ${String(record.episode).padStart(6)} | score ${record.return.toFixed(1).padStart(6)} | avg ${record.scoreAverage.toFixed(2).padStart(7)} | max ${record.scoreMax.toFixed(1).padStart(6)} | mean100 ${p.meanReturn100.toFixed(1).padStart(6)} | steps ${formatInt(p.globalSteps).padStart(10)} | ${formatInt(p.stepsPerSecond)} steps/s | ${formatSeconds(p.seconds)}`);
+    },
+    tick(p) {
+      if (!bar) return;
+      const value = byTime ? Math.min(config.maxSeconds!, p.sessionSeconds) : Math.min(config.maxSteps!, p.globalSteps);
+      bar.bar.update(value, fields(p));
+    },
+    checkpoint(path, milliseconds) {
+      if (style === 'json') json({ type: 'checkpoint', path, milliseconds: Math.round(milliseconds) });
+      else if (style === 'bar') bar!.multi.log(`a3c: checkpoint ${path} (${Math.round(milliseconds)} ms)\n`);
+    },
+    finish(summary, c) {
+      bar?.multi.stop();
+      if (style === 'json') {
+        const { timings: _timings, ...rest } = summary;
+        json({ type: 'summary', ...rest });
+        return;
+      }
+      if (style === 'quiet') return;
+      const reason = { steps: 'step budget reached', time: 'time budget reached', target: 'target return reached', interrupted: 'interrupted' }[summary.stopReason];
+      write(`a3c: ${reason} after ${formatSeconds(summary.seconds)}: ${formatInt(summary.globalSteps)} steps, ${formatInt(summary.episodes)} episodes, ${formatInt(summary.stepsPerSecond)} steps/s, mean return (last 100) ${summary.meanReturn100.toFixed(2)}`);
+      if (summary.solved) write(`a3c: solved (mean return of last 100 episodes >= ${c.targetReturn}) in ${summary.solved.seconds.toFixed(1)} s and ${formatInt(summary.solved.steps)} steps`);
+      if (summary.skippedUpdates > 0) write(`a3c: ${summary.skippedUpdates} updates skipped for non-finite gradients`);
+      write(`a3c: checkpoint ${summary.checkpointPath}; weights ${summary.weightsPath}`);
+      write(`a3c: continue with: a3c train --resume ${summary.runDir}${summary.stopReason === 'steps' ? ' --steps <more>' : ''}`);
+    },
+  };
+}
