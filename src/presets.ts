@@ -29,6 +29,8 @@ export interface Preset {
   defaults: Omit<TrainConfig, 'workers' | 'seed' | 'kernels' | 'checkpointEverySeconds' | 'keepCheckpoints' | 'lifeLossTerminal'>;
   /** Action forced on the step after a lost life (the reference forces FIRE). */
   actionAfterLifeLoss?: number;
+  /** Real-time duration of one agent step, for recordings played at the game's speed. */
+  stepMilliseconds(settings: EnvSettings): number;
 }
 
 const cartpole: Preset = {
@@ -45,6 +47,7 @@ const cartpole: Preset = {
     optimizer: { kind: 'adam', ...defaultAdam, learningRate: 1e-3 },
     hogwild: false, maxSteps: null, maxSeconds: null, targetReturn: 475, envOptions: {},
   },
+  stepMilliseconds: () => CartPole.tau * 1000,
 };
 
 /** Numeric environment options a user may set (e.g. from the API), checked by name. */
@@ -83,6 +86,7 @@ const breakout: Preset = {
     hogwild: false, maxSteps: null, maxSeconds: null, targetReturn: null, envOptions: {},
   },
   actionAfterLifeLoss: 0, // FIRE, the first of the agent's actions
+  stepMilliseconds: (settings) => ((breakoutOptions(settings.envOptions).frameSkip ?? 4) * 1000) / 60, // 60 Hz frames
 };
 
 const presets = new Map<string, Preset>([[cartpole.id, cartpole], [breakout.id, breakout]]);

@@ -6,6 +6,8 @@ import { parseFlags, UsageError } from './flags.js';
 import { runTrain } from './trainCommand.js';
 import { addBenchCommand } from './benchCommand.js';
 import { addPlotCommand } from './plotCommand.js';
+import { addPlayCommand } from './playCommand.js';
+import { addDashboardCommand } from './dashboardCommand.js';
 
 const evalFlagsSchema = z.object({
   episodes: z.coerce.number().int().min(1).max(100000).default(10),
@@ -66,6 +68,8 @@ function buildProgram(): Command {
     });
   addBenchCommand(program);
   addPlotCommand(program);
+  addPlayCommand(program);
+  addDashboardCommand(program);
   return program;
 }
 

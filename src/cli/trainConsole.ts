@@ -78,6 +78,7 @@ export function createTrainConsole(style: ConsoleStyle, config: TrainConfig, sta
     checkpoint(path, milliseconds) {
       if (style === 'json') json({ type: 'checkpoint', path, milliseconds: Math.round(milliseconds) });
       else if (style === 'bar') bar!.multi.log(`a3c: checkpoint ${path} (${Math.round(milliseconds)} ms)\n`);
+      else if (style === 'lines') write(`a3c: checkpoint ${path} (${Math.round(milliseconds)} ms)`);
     },
     finish(summary, c) {
       bar?.multi.stop();

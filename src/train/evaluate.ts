@@ -40,8 +40,16 @@ export function loadRunConfig(runDir: string): TrainConfig {
   return parsed.data;
 }
 
-/** Plays the saved policy of a run for `episodes` full episodes and summarizes the returns. */
-export function evaluateRun(runDir: string, options: EvalOptions): EvalResult {
+/** A run's saved policy, ready to act in a fresh environment of its preset. */
+export interface LoadedPolicy {
+  config: TrainConfig;
+  env: Env;
+  actionAfterLifeLoss: number | undefined;
+  policy: (observation: Float32Array) => number;
+}
+
+/** Loads a run's config and weights and builds its environment (seeded `seed`) and policy. */
+export function loadPolicy(runDir: string, options: Pick<EvalOptions, 'seed' | 'greedy'>): LoadedPolicy {
   const config = loadRunConfig(runDir);
   const preset = getPreset(config.env);
   const env = preset.makeEnv(options.seed, config, 'eval');
@@ -62,7 +70,13 @@ export function evaluateRun(runDir: string, options: EvalOptions): EvalResult {
     for (let j = 1; j < numActions; j++) if (probs[j] > probs[best]) best = j;
     return best;
   };
-  return playEpisodes(env, preset.actionAfterLifeLoss, options, policy);
+  return { config, env, actionAfterLifeLoss: preset.actionAfterLifeLoss, policy };
+}
+
+/** Plays the saved policy of a run for `episodes` full episodes and summarizes the returns. */
+export function evaluateRun(runDir: string, options: EvalOptions): EvalResult {
+  const { env, actionAfterLifeLoss, policy } = loadPolicy(runDir, options);
+  return summarize(playEpisodes(env, actionAfterLifeLoss, options, policy));
 }
 
 /** The score of a uniformly random policy in an environment (the baseline learning curves start from). */
@@ -70,28 +84,48 @@ export function evaluateRandom(envId: string, episodes: number, seed: number): E
   const preset = getPreset(envId);
   const env = preset.makeEnv(seed, { envOptions: {}, rewardClip: preset.defaults.rewardClip }, 'eval');
   const rng = new Rng(seed ^ 0x2545f491);
-  return playEpisodes(env, preset.actionAfterLifeLoss, { episodes, seed }, () => rng.int(0, env.actionSpace.n - 1));
+  return summarize(playEpisodes(env, preset.actionAfterLifeLoss, { episodes, seed }, () => rng.int(0, env.actionSpace.n - 1)));
 }
 
-/** Plays full episodes with `policy`, forcing the preset's action after a lost life, as in training. */
-function playEpisodes(env: Env, actionAfterLifeLoss: number | undefined, options: { episodes: number; seed: number }, policy: (observation: Float32Array) => number): EvalResult {
+/** Where an episode stands after a step (or at its start, step 0), for recorders. */
+export interface PlayStep {
+  episode: number;
+  step: number;
+  score: number;
+}
+
+/**
+ * Plays full episodes with `policy`, forcing the preset's action after a lost life, as in
+ * training; `onStep` sees every state (recorders render it). Returns the episodes' returns.
+ */
+export function playEpisodes(
+  env: Env, actionAfterLifeLoss: number | undefined, options: { episodes: number; seed: number },
+  policy: (observation: Float32Array) => number, onStep?: (at: PlayStep) => void,
+): number[] {
   const returns: number[] = [];
   for (let episode = 0; episode < options.episodes; episode++) {
     let { observation } = env.reset(episode === 0 ? { seed: options.seed } : {});
     let total = 0;
     let forced = -1;
+    let steps = 0;
+    onStep?.({ episode: episode + 1, step: 0, score: 0 });
     for (;;) {
       let action = policy(observation);
       if (forced >= 0) { action = forced; forced = -1; }
       const step = env.step(action);
       total += step.info.rawReward ?? step.reward;
       observation = step.observation;
+      onStep?.({ episode: episode + 1, step: ++steps, score: total });
       if (step.terminated || step.truncated) break;
       if (step.info.lifeLost && actionAfterLifeLoss !== undefined) forced = actionAfterLifeLoss;
     }
     returns.push(total);
   }
   env.close();
+  return returns;
+}
+
+function summarize(returns: number[]): EvalResult {
   const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
   const variance = returns.reduce((a, b) => a + (b - mean) ** 2, 0) / returns.length;
   return {

@@ -28,8 +28,21 @@ function stepsPerSecond(points) {
   });
 }
 
+/** Mean return of the last 100 episodes at each point (points may hold several episodes each). */
+function mean100(points) {
+  return points.map((_, i) => {
+    let episodes = 0, sum = 0;
+    for (let j = i; j >= 0 && episodes < 100; j--) {
+      const take = Math.min(points[j].episodes, 100 - episodes);
+      sum += points[j].return * take;
+      episodes += take;
+    }
+    return sum / episodes;
+  });
+}
+
 const chartSpecs = [
-  { id: 'chart-return', title: 'episode return', series: [['mean', (p) => p.map((x) => x.return), '#1f77b4'], ['max', (p) => p.map((x) => x.return_max), '#aec7e8']] },
+  { id: 'chart-return', title: 'episode return', series: [['return', (p) => p.map((x) => x.return), '#aec7e8'], ['mean of last 100', mean100, '#1f77b4']] },
   { id: 'chart-length', title: 'episode length (agent steps)', series: [['length', (p) => p.map((x) => x.length), '#2ca02c']] },
   { id: 'chart-speed', title: 'agent steps per second', series: [['steps/s', stepsPerSecond, '#ff7f0e']] },
   { id: 'chart-value', title: 'value loss', series: [['value', (p) => p.map((x) => x.value_loss), '#d62728']] },

@@ -10,7 +10,7 @@ const cli = fileURLToPath(new URL('../../../bin/a3c.js', import.meta.url));
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
 
 test('every command has --help', () => {
-  for (const args of [['--help'], ['train', '--help'], ['eval', '--help']]) {
+  for (const args of [['--help'], ['train', '--help'], ['eval', '--help'], ['play', '--help'], ['dashboard', '--help'], ['bench', '--help'], ['plot', '--help']]) {
     const r = run(...args);
     assert.equal(r.status, 0, args.join(' '));
     assert.match(r.stdout, /Usage: a3c/);
@@ -27,6 +27,10 @@ test('bad flags and values give one line on stderr and a non-zero exit', () => {
     [['train', 'cartpole', '--optimizer', 'sgd'], /--optimizer/],
     [['eval', '/nonexistent/run'], /run directory \/nonexistent\/run does not exist/],
     [['frobnicate'], /unknown command 'frobnicate'/],
+    [['train', '--resume', '/nonexistent/run'], /run directory \/nonexistent\/run does not exist/],
+    [['train', 'cartpole', '--checkpoint-every', '0'], /--checkpoint-every: .*"0"/],
+    [['train', 'cartpole', '--port', '70000', '--dashboard'], /--port: .*"70000"/],
+    [['dashboard', '/nonexistent/run'], /run directory \/nonexistent\/run does not exist/],
     [['train', 'breakout', '--env-option', 'bogus=1', '--steps', '10'], /unknown breakout option 'bogus': choose from/],
     [['train', 'breakout', '--env-option', 'nonsense'], /--env-option: .*key=value/],
     [['train', 'cartpole', '--env-option', 'ballSpeed=2'], /cartpole takes no environment options/],

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { recordRun } from '../play/record.js';
+import { formatInt } from './format.js';
+import { parseFlags, UsageError } from './flags.js';
+
+const playFlags = z.object({
+  episodes: z.coerce.number().int().min(1).max(1000).default(1),
+  seed: z.coerce.number().int().min(0).default(12345),
+  greedy: z.boolean().default(false),
+  gif: z.string().min(1).optional(),
+  pngDir: z.string().min(1).optional(),
+  scale: z.coerce.number().int().min(1).max(8).default(2),
+});
+
+/** Adds `a3c play <run-dir>`: records the saved policy playing, as an animated GIF and/or PNG frames. */
+export function addPlayCommand(program: Command): void {
+  program.command('play')
+    .description('record the saved policy of a run playing (full colour, score shown) to a GIF and/or PNG frames')
+    .argument('<run-dir>', 'a directory written by a3c train')
+    .option('--episodes <n>', 'episodes to play', '1')
+    .option('--seed <s>', 'environment and sampling seed', '12345')
+    .option('--greedy', 'take the most probable action instead of sampling')
+    .option('--gif <file>', 'write an animated GIF')
+    .option('--png-dir <dir>', 'write one PNG per agent step into this directory')
+    .option('--scale <k>', 'enlarge frames k times', '2')
+    .action((runDir: string, options: Record<string, unknown>) => {
+      const flags = parseFlags(playFlags, options);
+      if (!flags.gif && !flags.pngDir) throw new UsageError('play: nothing to record: pass --gif FILE and/or --png-dir DIR (a3c eval prints statistics)');
+      const result = recordRun(runDir, flags);
+      const outputs = [flags.gif ? `${flags.gif} (${formatInt(result.gifBytes / 1024)} KiB)` : '', flags.pngDir ? `${flags.pngDir}/frame-*.png` : ''].filter(Boolean).join(' and ');
+      process.stdout.write(`a3c: ${result.returns.length} episode${result.returns.length > 1 ? 's' : ''} (returns ${result.returns.join(', ')}), ${formatInt(result.frames)} frames to ${outputs}\n`);
+    });
+}
