@@ -81,7 +81,10 @@ export function createTrainConsole(style: ConsoleStyle, config: TrainConfig, sta
       else if (style === 'lines') write(`a3c: checkpoint ${path} (${Math.round(milliseconds)} ms)`);
     },
     finish(summary, c) {
-      bar?.multi.stop();
+      if (bar) {
+        bar.bar.update(byTime ? Math.min(c.maxSeconds!, summary.sessionSeconds) : Math.min(c.maxSteps!, summary.globalSteps), fields(summary));
+        bar.multi.stop();
+      }
       if (style === 'json') {
         const { timings: _timings, ...rest } = summary;
         json({ type: 'summary', ...rest });
