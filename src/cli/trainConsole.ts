@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { TrainConfig } from '../config.js';
 import type { EpisodeRecord } from '../train/actorLearner.js';
-import type { Progress, TrainSummary } from '../train/coordinator.js';
+import type { Progress, TrainSummary, WorkerFault } from '../train/coordinator.js';
 import { formatInt, formatSeconds } from './format.js';
 
 /**
@@ -16,6 +16,8 @@ export interface TrainConsole {
   episode(record: EpisodeRecord, progress: Progress): void;
   tick(progress: Progress): void;
   checkpoint(path: string, milliseconds: number): void;
+  workerFault(fault: WorkerFault): void;
+  warning(message: string): void;
   finish(summary: TrainSummary, config: TrainConfig): void;
 }
 
@@ -80,6 +82,21 @@ export function createTrainConsole(style: ConsoleStyle, config: TrainConfig, sta
       else if (style === 'bar') bar!.multi.log(`a3c: checkpoint ${path} (${Math.round(milliseconds)} ms)\n`);
       else if (style === 'lines') write(`a3c: checkpoint ${path} (${Math.round(milliseconds)} ms)`);
     },
+    workerFault(f) {
+      if (style === 'json') {
+        json({ type: 'worker_fault', ...f });
+        return;
+      }
+      const recovery = { none: '', released: '; it held the lock, released', 'completed-update': '; it died inside an update, which was completed' }[f.recovery];
+      const line = `a3c: worker ${f.rank} failed: ${f.cause}${recovery}; ${f.restarting ? 'restarting it with a fresh environment and the global weights' : 'not restarting'}`;
+      if (style === 'bar') bar!.multi.log(line + '\n');
+      else process.stderr.write(line + '\n');
+    },
+    warning(message) {
+      if (style === 'json') json({ type: 'warning', message });
+      else if (style === 'bar') bar!.multi.log(`a3c: warning: ${message}\n`);
+      else process.stderr.write(`a3c: warning: ${message}\n`);
+    },
     finish(summary, c) {
       if (bar) {
         bar.bar.update(byTime ? Math.min(c.maxSeconds!, summary.sessionSeconds) : Math.min(c.maxSteps!, summary.globalSteps), fields(summary));
@@ -95,6 +112,7 @@ export function createTrainConsole(style: ConsoleStyle, config: TrainConfig, sta
       write(`a3c: ${reason} after ${formatSeconds(summary.seconds)}: ${formatInt(summary.globalSteps)} steps, ${formatInt(summary.episodes)} episodes, ${formatInt(summary.stepsPerSecond)} steps/s, mean return (last 100) ${summary.meanReturn100.toFixed(2)}`);
       if (summary.solved) write(`a3c: solved (mean return of last 100 episodes >= ${c.targetReturn}) in ${summary.solved.seconds.toFixed(1)} s and ${formatInt(summary.solved.steps)} steps`);
       if (summary.skippedUpdates > 0) write(`a3c: ${summary.skippedUpdates} updates skipped for non-finite gradients`);
+      if (summary.workerRestarts > 0) write(`a3c: ${summary.workerRestarts} worker restarts`);
       write(`a3c: checkpoint ${summary.checkpointPath}; weights ${summary.weightsPath}`);
       write(`a3c: continue with: a3c train --resume ${summary.runDir}${summary.stopReason === 'steps' ? ' --steps <more>' : ''}`);
     },

@@ -5,7 +5,7 @@ import { Rng } from '../nn/rng.js';
 import { softmax } from '../nn/activations.js';
 import type { Sequential } from '../nn/sequential.js';
 import { a3cLoss, nStepReturns } from './a3cLoss.js';
-import { Counter, type GlobalStore } from './globalStore.js';
+import { Counter, UPDATE_CHUNK, type GlobalStore } from './globalStore.js';
 
 /** What an actor-learner reports when one of its episodes ends. */
 export interface EpisodeRecord {
@@ -51,6 +51,24 @@ export interface ActorLearnerOptions {
   /** Action (agent index) forced on the step after a life is lost, e.g. FIRE to serve. */
   actionAfterLifeLoss?: number;
   onEpisode?: (record: EpisodeRecord) => void;
+  /** Injected faults, for the chaos tests; none in normal training. */
+  faults?: FaultPlan;
+}
+
+/**
+ * Faults an actor-learner can inject into itself, each a probability per update (the soak test
+ * and the robustness tests drive these; see docs/robustness.md).
+ */
+export interface FaultPlan {
+  /** Throw an exception (the worker dies with a cause). */
+  crash?: number;
+  /** Exit the thread in the middle of applying an update to the global network, holding the lock. */
+  exitInUpdate?: number;
+  /** Make one gradient element NaN. */
+  nanGradient?: number;
+  /** Write a NaN into the global weights (a bug the numeric guard must catch) at this update. */
+  corruptWeightsAtUpdate?: number;
+  seed?: number;
 }
 
 /**
@@ -69,6 +87,8 @@ export class ActorLearner {
   private readonly returns: Float64Array;
   private readonly headGrad: Float32Array;
   private readonly probs: Float64Array;
+  private readonly chaos: Rng;
+  private updates = 0;
   private observation: Float32Array | null = null;
   private forcedAction = -1;
   private seeded = false;
@@ -90,7 +110,8 @@ export class ActorLearner {
     this.returns = new Float64Array(config.tMax);
     this.headGrad = new Float32Array(net.maxBatch * this.stride);
     this.probs = new Float64Array(this.numActions);
-    net.params.set(options.store.params);
+    this.chaos = new Rng((options.faults?.seed ?? 0) ^ options.seed ^ 0x1b873593);
+    options.store.locked(() => net.params.set(options.store.params)); // a whole copy, never a half-applied update
   }
 
   /** One rollout of up to tMax steps followed by one update of the global network. */
@@ -151,6 +172,8 @@ export class ActorLearner {
     const stats = a3cLoss(net.output, this.numActions, this.actions, this.returns, steps, config.entropyCoef, this.headGrad, this.probs);
     net.grads.fill(0);
     net.backward(this.headGrad, 0, steps);
+    this.updates++;
+    if (this.o.faults) this.injectFaults();
     const norm = Math.sqrt(net.kernels.sumSquares(net.grads.length, net.grads, 0));
     this.applyToGlobal(steps, clipScale(norm, config.clipNorm), Number.isFinite(norm) && Number.isFinite(stats.total));
     timings.updateMs += performance.now() - updateStart;
@@ -164,13 +187,22 @@ export class ActorLearner {
     if (episodeEnded) this.finishEpisode();
   }
 
+  private injectFaults(): void {
+    const f = this.o.faults!;
+    const roll = (p: number | undefined) => p !== undefined && p > 0 && this.chaos.uniform(0, 1) < p;
+    if (roll(f.crash)) throw new Error(`injected fault: actor-learner ${this.o.rank} crashed at its update ${this.updates}`);
+    if (roll(f.nanGradient)) this.o.net.grads[this.chaos.int(0, this.o.net.grads.length - 1)] = Number.NaN;
+    if (roll(f.exitInUpdate)) this.o.store.exitAfterChunks = this.chaos.int(0, Math.ceil(this.o.net.grads.length / UPDATE_CHUNK) - 1);
+    if (f.corruptWeightsAtUpdate === this.updates) this.o.store.locked(() => { this.o.store.params[0] = Number.NaN; });
+  }
+
   /** Clipping is folded into the optimizer pass as `gradScale`; non-finite gradients are skipped. */
   private applyToGlobal(steps: number, gradScale: number, finite: boolean): void {
     const { store, net, config, rank } = this.o;
     const c = store.counters;
     const apply = (): void => {
       // Hogwild updates overlap, so each worker has its own gradient slot; locked ones share slot 0.
-      if (finite) store.applyGradients(config.hogwild ? rank : 0, net.grads, gradScale, config.optimizer);
+      if (finite) store.applyGradients(config.hogwild ? rank : 0, net.grads, gradScale, config.optimizer, !config.hogwild);
     };
     if (config.hogwild) apply();
     store.locked(() => {

@@ -24,6 +24,7 @@ export const checkpointStateSchema = z.object({
   optimizerStep: z.number().int().min(0),
   scoreAverage: z.number(),
   scoreMax: z.number(),
+  workerRestarts: z.number().int().min(0).default(0),
   /** Training seconds of all segments so far, so the wall-clock curve continues. */
   seconds: z.number().min(0),
   /** How many times the run was started (1 for the first); worker seeds depend on it. */

@@ -7,9 +7,10 @@ import { saveSafetensors } from '../io/safetensors.js';
 import { JsonlSink, METRICS_FILE, TensorBoardSink, truncateMetrics, type MetricsSink } from '../metrics/sinks.js';
 import { writeLiveFrame } from '../metrics/liveFrame.js';
 import { getPreset, networkSpec } from '../presets.js';
-import type { EpisodeRecord, LoopTimings } from './actorLearner.js';
-import { writeCheckpoint, type Checkpoint, type CheckpointState } from './checkpoint.js';
-import { Counter, GlobalStore } from './globalStore.js';
+import type { EpisodeRecord, FaultPlan, LoopTimings } from './actorLearner.js';
+import type { ParamTensor } from '../nn/sequential.js';
+import { listCheckpoints, readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointState } from './checkpoint.js';
+import { allFinite, Counter, GlobalStore } from './globalStore.js';
 import type { WorkerInput, WorkerMessage } from './workerThread.js';
 
 export const WEIGHTS_FILE = 'model.safetensors';
@@ -31,6 +32,7 @@ export interface Progress {
   scoreMax: number;
   /** Mean return of the last (up to) 100 episodes. */
   meanReturn100: number;
+  workerRestarts: number;
 }
 
 export interface TrainSummary extends Progress {
@@ -58,7 +60,27 @@ export interface TrainHooks {
   resumeFrom?: Checkpoint;
   /** More sinks for the metrics stream (metrics.jsonl and TensorBoard are always written). */
   sinks?: MetricsSink[];
+  /** A worker died; it is restarted unless the run is stopping or it keeps crashing. */
+  onWorkerFault?: (fault: WorkerFault) => void;
+  /** Something went wrong that training survives (a checkpoint or metrics write failed). */
+  onWarning?: (message: string) => void;
+  /** Faults the workers inject into themselves (chaos tests). */
+  faults?: FaultPlan;
+  /** Crashes of one worker within a minute that stop the run (default MAX_RESTARTS). */
+  maxRestarts?: number;
 }
+
+export interface WorkerFault {
+  rank: number;
+  cause: string;
+  /** What the coordinator did about the global network: nothing, released the dead worker's lock, or finished its update. */
+  recovery: 'none' | 'released' | 'completed-update';
+  restarting: boolean;
+}
+
+/** A worker crashing this many times within RESTART_WINDOW_MS stops the run instead of looping. */
+export const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 60_000;
 
 const SCALARS_EVERY_MS = 5000;
 const LIVE_FRAME_EVERY_MS = 250;
@@ -81,7 +103,12 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
   const recentReturns: number[] = [];
   let secondsBefore = 0;
   let segment = 1;
-  mkdirSync(runDir, { recursive: true });
+  try {
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(join(runDir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
+  } catch (error) {
+    throw new Error(`cannot write to the run directory ${runDir}: ${describeError(error)}: choose another with --run-dir`);
+  }
   if (resume) {
     if (resume.params.length !== store.params.length) throw new Error(`checkpoint ${resume.path} holds ${resume.params.length} parameters, the network has ${store.params.length}`);
     store.params.set(resume.params);
@@ -96,6 +123,7 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
     c[Counter.optimizerStep] = s.optimizerStep;
     c[Counter.scoreAverage] = s.scoreAverage;
     c[Counter.scoreMax] = s.scoreMax;
+    c[Counter.workerRestarts] = s.workerRestarts;
     recentReturns.push(...s.recentReturns);
     secondsBefore = s.seconds;
     segment = s.segment + 1;
@@ -104,7 +132,6 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
     globalNet.initialize(config.seed);
     writeFileSync(join(runDir, METRICS_FILE), '');
   }
-  writeFileSync(join(runDir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
   const sinks: MetricsSink[] = [new JsonlSink(runDir), new TensorBoardSink(runDir), ...(hooks.sinks ?? [])];
 
   const started = performance.now();
@@ -132,12 +159,26 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
       scoreAverage: c[Counter.scoreAverage],
       scoreMax: c[Counter.scoreMax],
       meanReturn100: recentReturns.length ? recentReturns.reduce((a, b) => a + b, 0) / recentReturns.length : 0,
+      workerRestarts: c[Counter.workerRestarts],
     };
+  };
+
+  // A sink that cannot write (disk full) must not stop training; say so once per sink.
+  const failedSinks = new Set<MetricsSink>();
+  const toSinks = (fn: (sink: MetricsSink) => void): void => {
+    for (const sink of sinks) {
+      try {
+        fn(sink);
+      } catch (error) {
+        if (!failedSinks.has(sink)) hooks.onWarning?.(`metrics: ${describeError(error)} (training goes on; metrics may have gaps)`);
+        failedSinks.add(sink);
+      }
+    }
   };
 
   const onEpisode = (record: EpisodeRecord): void => {
     const wallTime = secondsBefore + (performance.now() - started) / 1000;
-    for (const sink of sinks) sink.episode(record, wallTime);
+    toSinks((sink) => sink.episode(record, wallTime));
     recentReturns.push(record.return);
     if (recentReturns.length > 100) recentReturns.shift();
     const p = progress();
@@ -149,64 +190,109 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
   };
 
   let lastFrameWrite = 0;
-  const workers = Array.from({ length: config.workers }, (_, rank) => {
+  let running = 0;
+  let allExited!: () => void;
+  const exited = new Promise<void>((resolve) => { allExited = resolve; });
+  const crashTimes = new Map<number, number[]>();
+  const startWorker = (rank: number, generation: number): void => {
+    running++;
     const input: WorkerInput = {
-      rank, config, buffers: store.buffers,
-      seed: config.seed + rank + (segment - 1) * 10_007, // a resumed run does not replay its first random streams
+      rank, config, buffers: store.buffers, faults: hooks.faults,
+      // A resumed run or a restarted worker does not replay earlier random streams.
+      seed: config.seed + rank + (segment - 1) * 10_007 + generation * 104_729,
       liveFrameEveryMs: rank === 0 ? LIVE_FRAME_EVERY_MS : 0,
     };
     const worker = new Worker(new URL('./workerThread.js', import.meta.url), { workerData: input });
+    let cause: string | null = null;
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'episode') onEpisode(message.record);
       else if (message.type === 'frame') {
         if (performance.now() - lastFrameWrite < LIVE_FRAME_EVERY_MS / 2) return;
         lastFrameWrite = performance.now();
-        writeLiveFrame(runDir, message.frame);
+        try { writeLiveFrame(runDir, message.frame); } catch { /* the live view is best-effort */ }
       } else if (message.type === 'timings') {
         for (const key of Object.keys(timings) as (keyof LoopTimings)[]) timings[key] += message.timings[key];
       } else {
-        workerError ??= new Error(`worker ${message.rank} failed: ${message.message}`);
-        stop('interrupted');
+        cause ??= message.message;
       }
     });
-    return new Promise<void>((resolve) => {
-      worker.on('error', (error) => { workerError ??= error; stop('interrupted'); resolve(); });
-      worker.on('exit', () => resolve());
+    worker.on('error', (error) => { cause ??= error.message; });
+    worker.on('exit', (code) => {
+      running--;
+      const recovery = store.recoverFrom(rank, config.optimizer);
+      if (code !== 0 || cause !== null || recovery !== 'none') {
+        // Only the coordinator writes this counter, so it needs no lock (which another dead worker may hold).
+        store.counters[Counter.workerRestarts]++;
+        const now = performance.now();
+        const recent = (crashTimes.get(rank) ?? []).filter((t) => now - t < RESTART_WINDOW_MS);
+        recent.push(now);
+        crashTimes.set(rank, recent);
+        const why = cause ?? `the thread exited with code ${code}`;
+        const restarting = !store.stopRequested && recent.length < (hooks.maxRestarts ?? MAX_RESTARTS);
+        hooks.onWorkerFault?.({ rank, cause: why, recovery, restarting });
+        if (restarting) startWorker(rank, generation + 1);
+        else if (!store.stopRequested) {
+          workerError ??= new Error(`worker ${rank} crashed ${recent.length} times within ${RESTART_WINDOW_MS / 1000} s; last cause: ${why}`);
+          stop('interrupted');
+        }
+      }
+      if (running === 0) allExited();
     });
-  });
+  };
+  for (let rank = 0; rank < config.workers; rank++) startWorker(rank, 0);
 
   const weightsPath = join(runDir, WEIGHTS_FILE);
   const snapshot = { params: new Float32Array(store.params.length), moment1: new Float32Array(store.params.length), moment2: new Float32Array(store.params.length) };
   let lastCheckpointPath = '';
-  const checkpoint = (): void => {
+  let numericFault: string | null = null;
+  let checkpointing = false;
+  /** Writes a checkpoint and model.safetensors; resolves false (with a warning) if the disk refused. */
+  const checkpoint = async (): Promise<boolean> => {
     const t0 = performance.now();
     // A consistent copy under the lock: no update is half-applied in it.
-    const counters = store.locked(() => {
+    await store.lockAsync();
+    let counters: Float64Array;
+    try {
       snapshot.params.set(store.params);
       snapshot.moment1.set(store.moment1);
       snapshot.moment2.set(store.moment2);
-      return Float64Array.from(store.counters);
-    });
+      counters = Float64Array.from(store.counters);
+    } finally {
+      store.unlock();
+    }
+    if (!allFinite(snapshot.params) || !allFinite(snapshot.moment1) || !allFinite(snapshot.moment2)) {
+      numericFault ??= `the global network became non-finite by step ${counters[Counter.globalSteps]}`;
+      stop('interrupted');
+      return false;
+    }
     const p = progress();
     const state: CheckpointState = {
       globalSteps: counters[Counter.globalSteps], episodes: counters[Counter.episodes], updates: counters[Counter.updates],
       skippedUpdates: counters[Counter.skippedUpdates], optimizerStep: counters[Counter.optimizerStep],
       scoreAverage: counters[Counter.scoreAverage], scoreMax: counters[Counter.scoreMax],
+      workerRestarts: counters[Counter.workerRestarts],
       seconds: p.seconds, segment, recentReturns: [...recentReturns],
     };
-    for (const sink of sinks) sink.flush(); // the metrics on disk reach at least as far as the checkpoint
-    lastCheckpointPath = writeCheckpoint(runDir, layout, { config, state, ...snapshot }, config.keepCheckpoints);
-    saveSafetensors(weightsPath, layout, snapshot.params, {
-      format: 'a3c-weights/1', config: JSON.stringify(config),
-      counters: JSON.stringify({ globalSteps: state.globalSteps, episodes: state.episodes, updates: state.updates }),
-    });
+    toSinks((sink) => sink.flush()); // the metrics on disk reach at least as far as the checkpoint
+    try {
+      lastCheckpointPath = writeCheckpoint(runDir, layout, { config, state, ...snapshot }, config.keepCheckpoints);
+      saveSafetensors(weightsPath, layout, snapshot.params, {
+        format: 'a3c-weights/1', config: JSON.stringify(config),
+        counters: JSON.stringify({ globalSteps: state.globalSteps, episodes: state.episodes, updates: state.updates }),
+      });
+    } catch (error) {
+      hooks.onWarning?.(`checkpoint at step ${state.globalSteps} not written: ${describeError(error)}; earlier checkpoints are intact${lastCheckpointPath ? ` (newest: ${lastCheckpointPath})` : ''}`);
+      return false;
+    }
     hooks.onCheckpoint?.(lastCheckpointPath, performance.now() - t0);
+    return true;
   };
 
   const onAbort = (): void => stop('interrupted');
   hooks.signal?.addEventListener('abort', onAbort);
   if (hooks.signal?.aborted) onAbort();
   let lastCheckpoint = performance.now();
+  let lastFiniteCheck = performance.now();
   let lastScalars = { at: performance.now(), steps: startSteps, updates: store.counters[Counter.updates] };
   const ticker = setInterval(() => {
     const p = progress();
@@ -215,37 +301,77 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
     const now = performance.now();
     if (now - lastScalars.at >= SCALARS_EVERY_MS) {
       const dt = (now - lastScalars.at) / 1000;
-      for (const sink of sinks) {
+      toSinks((sink) => {
         sink.scalars(p.globalSteps, p.seconds, {
           'perf/steps_per_second': (p.globalSteps - lastScalars.steps) / dt,
           'perf/updates_per_second': (p.updates - lastScalars.updates) / dt,
           'perf/skipped_updates': p.skippedUpdates,
           'charts/learning_rate': config.optimizer.learningRate,
           'charts/mean_return_100': p.meanReturn100,
+          'perf/worker_restarts': p.workerRestarts,
         });
-      }
+      });
       lastScalars = { at: now, steps: p.globalSteps, updates: p.updates };
     }
-    for (const sink of sinks) sink.flush();
-    if (now - lastCheckpoint >= config.checkpointEverySeconds * 1000) {
+    toSinks((sink) => sink.flush());
+    if (now - lastFiniteCheck >= 1000) {
+      lastFiniteCheck = now;
+      if (!allFinite(store.params)) {
+        numericFault ??= `the global weights became non-finite by step ${p.globalSteps}`;
+        stop('interrupted');
+      }
+    }
+    if (now - lastCheckpoint >= config.checkpointEverySeconds * 1000 && !checkpointing) {
       lastCheckpoint = now;
-      checkpoint();
+      checkpointing = true;
+      void checkpoint().finally(() => { checkpointing = false; });
     }
     hooks.onTick?.(p);
   }, 250);
 
   try {
-    await Promise.all(workers);
+    await exited;
   } finally {
     clearInterval(ticker);
     hooks.signal?.removeEventListener('abort', onAbort);
   }
   const final = progress();
   if (config.maxSteps !== null && final.globalSteps >= config.maxSteps) stopReason ??= 'steps';
-  checkpoint();
-  for (const sink of sinks) sink.close();
+  while (checkpointing) await new Promise((resolve) => setTimeout(resolve, 10));
+  const saved = numericFault === null && await checkpoint();
+  toSinks((sink) => sink.close());
+  if (numericFault !== null) throw new Error(restoreAfterNumericFault(runDir, layout, numericFault));
+  if (!saved) throw new Error(`the final checkpoint could not be written (see the warning above)${lastCheckpointPath ? `; the newest intact one is ${lastCheckpointPath}` : ''}`);
   if (workerError) throw workerError;
   return { ...final, runDir, weightsPath, checkpointPath: lastCheckpointPath, stopReason: stopReason ?? 'interrupted', solved, timings };
+}
+
+/**
+ * Non-finite global weights are never written. model.safetensors is put back to the newest
+ * good checkpoint's weights; returns the message that explains what happened.
+ */
+function restoreAfterNumericFault(runDir: string, layout: ParamTensor[], fault: string): string {
+  const files = listCheckpoints(runDir);
+  if (files.length === 0) return `${fault}; no checkpoint had been written yet, so nothing was saved`;
+  const newest = files[files.length - 1];
+  try {
+    const good = readCheckpoint(newest, () => layout);
+    saveSafetensors(join(runDir, WEIGHTS_FILE), layout, good.params, { format: 'a3c-weights/1', config: JSON.stringify(good.config), restoredFrom: newest });
+  } catch (error) {
+    return `${fault}; restoring ${newest} failed too: ${describeError(error)}`;
+  }
+  return `${fault}; nothing was saved after it: ${WEIGHTS_FILE} holds the weights of the last good checkpoint ${newest}; continue with a3c train --resume ${runDir}`;
+}
+
+/** One line for an error, with the plain meaning of common file-system codes. */
+export function describeError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  const meaning: Record<string, string> = {
+    ENOSPC: 'the disk is full', EROFS: 'the file system is read-only', EACCES: 'permission denied',
+    EPERM: 'operation not permitted', ENOTDIR: 'a path component is not a directory', EDQUOT: 'disk quota exceeded',
+  };
+  if (e && typeof e === 'object' && e.code && meaning[e.code]) return `${meaning[e.code]} (${e.code}${e.path ? `: ${e.path}` : ''})`;
+  return e instanceof Error ? e.message : String(error);
 }
 
 /** Under the lock one update runs at a time, so one shared gradient slot serves every worker. */

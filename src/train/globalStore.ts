@@ -3,16 +3,29 @@ import { OptimizerStep, optimizerModule } from '../nn/kernels/sharedOptimizer.js
 
 /**
  * The global network and everything actor-learners share, created up front by the coordinator
- * and handed to each worker: parameters, optimizer statistics, a lock and counters. Where the
- * WebAssembly optimizer is built, parameters, moments and one gradient slot per worker live in
- * one shared WebAssembly memory, so the locked update runs as SIMD code on the shared data;
- * otherwise they are plain SharedArrayBuffers and the TypeScript optimizers run.
+ * and handed to each worker: parameters, optimizer statistics, one gradient slot per concurrent
+ * updater, a lock, an update journal and counters. Where the WebAssembly optimizer is built
+ * they live in one shared WebAssembly memory, so the locked update runs as SIMD code on the
+ * shared data; otherwise in a SharedArrayBuffer with the TypeScript optimizers.
+ *
+ * An update is applied in chunks and journaled (slot, step, scale, chunks done) under the
+ * lock, so if a worker dies in the middle of one, the coordinator finishes it from the
+ * gradient still in the shared slot: an update is applied whole or not at all.
  */
 
 /** Int32 control words. */
-const LOCK = 0;
+const LOCK = 0; // 0: free; otherwise the holder's id
 const STOP = 1;
-const CONTROL_WORDS = 4;
+const JOURNAL_ACTIVE = 2;
+const JOURNAL_SLOT = 3;
+const JOURNAL_STEP = 4;
+const JOURNAL_DONE = 5; // chunks applied so far
+const CONTROL_WORDS = 8;
+
+/** Elements per journaled chunk of an update (the optimizer pass stays one call per 256 KB). */
+export const UPDATE_CHUNK = 1 << 16;
+/** Lock holder id of the coordinator; workers use rank + 1. */
+export const COORDINATOR_ID = 0x7fff_ffff;
 
 /** Float64 counters; written under the lock, readable by anyone at any time. */
 export const Counter = {
@@ -23,6 +36,8 @@ export const Counter = {
   updates: 4,
   optimizerStep: 5,
   skippedUpdates: 6,
+  workerRestarts: 7,
+  journalGradScale: 8,
 } as const;
 const COUNTER_SLOTS = 16;
 
@@ -33,7 +48,7 @@ export interface GlobalBuffers {
   slots: number;
   /** Shared WebAssembly memory holding [params | moment1 | moment2 | slot 0 | ...], if built. */
   memory: WebAssembly.Memory | null;
-  /** Otherwise: one SharedArrayBuffer holding [params | moment1 | moment2]. */
+  /** Otherwise: one SharedArrayBuffer with the same layout. */
   floats: SharedArrayBuffer | null;
 }
 
@@ -47,8 +62,11 @@ export class GlobalStore {
   private readonly control: Int32Array;
   private readonly slots: Float32Array[];
   private optimizer: OptimizerStep | null = null;
+  /** Fault injection for the chaos tests: the thread exits after applying this many chunks of its next update. */
+  exitAfterChunks = -1;
 
-  constructor(readonly buffers: GlobalBuffers) {
+  /** `holder` identifies this thread in the lock word (worker rank + 1, or COORDINATOR_ID). */
+  constructor(readonly buffers: GlobalBuffers, private readonly holder = COORDINATOR_ID) {
     this.control = new Int32Array(buffers.control);
     this.counters = new Float64Array(buffers.counters);
     const backing = buffers.memory ? buffers.memory.buffer : buffers.floats!;
@@ -57,12 +75,12 @@ export class GlobalStore {
     this.params = view(0);
     this.moment1 = view(1);
     this.moment2 = view(2);
-    this.slots = buffers.memory ? Array.from({ length: buffers.slots }, (_, k) => view(3 + k)) : [];
+    this.slots = Array.from({ length: buffers.slots }, (_, k) => view(3 + k));
   }
 
   /**
-   * Shared buffers for `paramCount` parameters and `slots` actor-learners; `wasm` false keeps
-   * to SharedArrayBuffers and the TypeScript optimizers (the reference implementation).
+   * Shared buffers for `paramCount` parameters and `slots` concurrent updaters; `wasm` false
+   * keeps to SharedArrayBuffers and the TypeScript optimizers (the reference implementation).
    */
   static create(paramCount: number, slots = 1, wasm = true): GlobalStore {
     const bytes = (3 + slots) * paramCount * 4;
@@ -73,31 +91,96 @@ export class GlobalStore {
       control: new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT),
       counters: new SharedArrayBuffer(COUNTER_SLOTS * Float64Array.BYTES_PER_ELEMENT),
       paramCount, slots, memory,
-      floats: memory ? null : new SharedArrayBuffer(3 * paramCount * 4),
+      floats: memory ? null : new SharedArrayBuffer(bytes),
     });
   }
 
+  /** The same shared store as seen by worker `rank`. */
+  forWorker(rank: number): GlobalStore {
+    return new GlobalStore(this.buffers, rank + 1);
+  }
+
   /**
-   * One optimizer step on the global network with `grads * gradScale`, from actor-learner
-   * `slot`: the gradient is copied into the shared memory first. Call under the lock unless
-   * Hogwild. Returns the optimizer's step number.
+   * One optimizer step on the global network with `grads * gradScale`, from updater `slot`:
+   * the gradient is copied into the shared memory, then applied chunk by chunk under the
+   * journal. Call under the lock, or with `journaled` false for Hogwild updates (which overlap,
+   * so they cannot share the journal). Returns the optimizer's step number.
    */
-  applyGradients(slot: number, grads: Float32Array, gradScale: number, config: OptimizerConfig): number {
-    this.optimizer ??= new OptimizerStep(this.buffers.memory);
-    let source = grads;
-    if (this.slots.length > 0) {
-      if (slot < 0 || slot >= this.slots.length) throw new RangeError(`gradient slot ${slot} does not exist (${this.slots.length} slots)`);
-      this.slots[slot].set(grads);
-      source = this.slots[slot];
+  applyGradients(slot: number, grads: Float32Array, gradScale: number, config: OptimizerConfig, journaled = true): number {
+    if (slot < 0 || slot >= this.slots.length) throw new RangeError(`gradient slot ${slot} does not exist (${this.slots.length} slots)`);
+    if (grads.length !== this.params.length) throw new RangeError(`gradient has ${grads.length} elements, the network ${this.params.length}`);
+    this.slots[slot].set(grads);
+    if (!journaled) {
+      this.optimizer ??= new OptimizerStep(this.buffers.memory);
+      const step = ++this.counters[Counter.optimizerStep];
+      this.optimizer.apply(config, step, this.params, this.slots[slot], this.moment1, this.moment2, gradScale);
+      return step;
     }
-    const step = ++this.counters[Counter.optimizerStep];
-    this.optimizer.apply(config, step, this.params, source, this.moment1, this.moment2, gradScale);
+    const step = this.counters[Counter.optimizerStep] + 1;
+    const c = this.control;
+    c[JOURNAL_SLOT] = slot;
+    c[JOURNAL_STEP] = step;
+    c[JOURNAL_DONE] = 0;
+    this.counters[Counter.journalGradScale] = gradScale;
+    Atomics.store(c, JOURNAL_ACTIVE, 1);
+    this.runJournal(config);
     return step;
+  }
+
+  /** Applies the journaled update's remaining chunks and closes the journal. */
+  private runJournal(config: OptimizerConfig): void {
+    this.optimizer ??= new OptimizerStep(this.buffers.memory);
+    const c = this.control;
+    const grads = this.slots[c[JOURNAL_SLOT]];
+    const step = c[JOURNAL_STEP];
+    const gradScale = this.counters[Counter.journalGradScale];
+    const n = this.params.length;
+    for (let chunk = c[JOURNAL_DONE]; chunk * UPDATE_CHUNK < n; chunk++) {
+      if (chunk === this.exitAfterChunks) process.exit(70); // chaos: die in the middle of the update
+      const a = chunk * UPDATE_CHUNK, b = Math.min(n, a + UPDATE_CHUNK);
+      this.optimizer.apply(config, step, this.params.subarray(a, b), grads.subarray(a, b), this.moment1.subarray(a, b), this.moment2.subarray(a, b), gradScale);
+      Atomics.store(c, JOURNAL_DONE, chunk + 1);
+    }
+    this.counters[Counter.optimizerStep] = step;
+    Atomics.store(c, JOURNAL_ACTIVE, 0);
+  }
+
+  /**
+   * After worker `rank` died: if it held the lock, finish its journaled update (if any) and
+   * release the lock. Returns what was done, for the log.
+   */
+  recoverFrom(rank: number, config: OptimizerConfig): 'none' | 'released' | 'completed-update' {
+    if (Atomics.load(this.control, LOCK) !== rank + 1) return 'none';
+    let action: 'released' | 'completed-update' = 'released';
+    if (Atomics.load(this.control, JOURNAL_ACTIVE) === 1) {
+      this.runJournal(config);
+      action = 'completed-update';
+    }
+    this.unlock();
+    return action;
   }
 
   /** Mutual exclusion across threads: compare-and-swap, sleeping on the word while contended. */
   lock(): void {
-    while (Atomics.compareExchange(this.control, LOCK, 0, 1) !== 0) Atomics.wait(this.control, LOCK, 1, 50);
+    for (;;) {
+      const seen = Atomics.compareExchange(this.control, LOCK, 0, this.holder);
+      if (seen === 0) return;
+      Atomics.wait(this.control, LOCK, seen, 50);
+    }
+  }
+
+  /**
+   * The lock for the coordinator's thread, which must keep handling events while it waits:
+   * a worker that died holding the lock is only released from the worker's exit event.
+   */
+  async lockAsync(): Promise<void> {
+    for (;;) {
+      const seen = Atomics.compareExchange(this.control, LOCK, 0, this.holder);
+      if (seen === 0) return;
+      const waited = Atomics.waitAsync(this.control, LOCK, seen, 50);
+      if (waited.async) await waited.value;
+      await new Promise((resolve) => setImmediate(resolve)); // let exit events run
+    }
   }
 
   unlock(): void {
@@ -117,4 +200,11 @@ export class GlobalStore {
 
   requestStop(): void { Atomics.store(this.control, STOP, 1); }
   get stopRequested(): boolean { return Atomics.load(this.control, STOP) !== 0; }
+}
+
+/** True when every element is finite (a NaN or infinity anywhere poisons the sum). */
+export function allFinite(values: Float32Array): boolean {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i] * 0;
+  return sum === 0;
 }

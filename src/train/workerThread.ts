@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { TrainConfig } from '../config.js';
 import type { RgbImage } from '../io/png.js';
 import { makeAgentSetup } from '../presets.js';
-import { ActorLearner, type EpisodeRecord, type LoopTimings } from './actorLearner.js';
+import { ActorLearner, type EpisodeRecord, type FaultPlan, type LoopTimings } from './actorLearner.js';
 import { GlobalStore, type GlobalBuffers } from './globalStore.js';
 
 export interface WorkerInput {
@@ -18,6 +18,8 @@ export interface WorkerInput {
   buffers: GlobalBuffers;
   /** Post the rendered screen at most this often (0: never). */
   liveFrameEveryMs: number;
+  /** Injected faults (chaos tests only). */
+  faults?: FaultPlan;
 }
 
 export type WorkerMessage =
@@ -29,11 +31,11 @@ export type WorkerMessage =
 const input = workerData as WorkerInput;
 const port = parentPort!;
 try {
-  const store = new GlobalStore(input.buffers);
+  const store = new GlobalStore(input.buffers, input.rank + 1);
   const { env, net, preset } = makeAgentSetup(input.config, input.seed, 'train');
   const learner = new ActorLearner({
     rank: input.rank, seed: input.seed, config: input.config, store, env, net,
-    actionAfterLifeLoss: preset.actionAfterLifeLoss,
+    actionAfterLifeLoss: preset.actionAfterLifeLoss, faults: input.faults,
     onEpisode: (record) => port.postMessage({ type: 'episode', record } satisfies WorkerMessage),
   });
   const render = input.liveFrameEveryMs > 0 && env.render ? env.render.bind(env) : null;

@@ -20,7 +20,7 @@ function sample(steps: number) {
   const rng = new Rng(steps);
   const state: CheckpointState = {
     globalSteps: steps, episodes: 17, updates: 400, skippedUpdates: 1, optimizerStep: 401,
-    scoreAverage: 12.5, scoreMax: 80, seconds: 3.25, segment: 2, recentReturns: [1, 2, 3],
+    scoreAverage: 12.5, scoreMax: 80, workerRestarts: 0, seconds: 3.25, segment: 2, recentReturns: [1, 2, 3],
   };
   return { config, state, params: randomArray(count, rng), moment1: randomArray(count, rng), moment2: randomArray(count, rng, 0.01) };
 }
