@@ -7,11 +7,19 @@ import { crc32c } from './crc32c.js';
  * Weights in the safetensors layout (8-byte little-endian header length, JSON header, raw
  * little-endian data), so Python's `safetensors` opens our files. Free-form run information
  * goes in `__metadata__` (string values only, as the format requires), and so does a CRC-32C
- * of the data, so a flipped bit is refused instead of loaded as garbage.
+ * of the header and the data, so a flipped bit is refused instead of loaded as garbage.
  */
 
-/** The metadata key holding the CRC-32C of the data section, as 8 hex digits. */
-const CHECKSUM_KEY = 'data_crc32c';
+/**
+ * The metadata key holding, as 8 hex digits, the CRC-32C of the header's canonical JSON (the
+ * header without this key, as JSON.stringify writes it) followed by the data section. Other
+ * tools may reformat the header's whitespace without breaking it.
+ */
+const CHECKSUM_KEY = 'crc32c';
+
+function checksum(headerWithoutChecksum: unknown, data: Uint8Array): string {
+  return hex32(crc32c(data, crc32c(Buffer.from(JSON.stringify(headerWithoutChecksum), 'utf8'))));
+}
 
 export interface NamedTensor {
   name: string;
@@ -48,7 +56,8 @@ export function writeSafetensors(path: string, tensors: NamedTensor[], metadata:
     data.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), position);
     position += t.data.byteLength;
   }
-  const header = { __metadata__: { ...metadata, [CHECKSUM_KEY]: hex32(crc32c(data)) }, ...entries };
+  const header = { __metadata__: { ...metadata }, ...entries };
+  (header.__metadata__ as Record<string, string>)[CHECKSUM_KEY] = checksum(header, data);
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - (json.length % 8)) % 8); // align the data to 8 bytes
   const headerBytes = Buffer.from(json, 'utf8');
@@ -106,7 +115,10 @@ export function loadSafetensors(path: string, what = 'weights file'): LoadedTens
     tensors.set(name, { shape: e.shape as number[], data });
   }
   const expected = metadata[CHECKSUM_KEY];
-  if (expected !== undefined && expected !== hex32(crc32c(bytes.subarray(dataStart)))) fail('data checksum mismatch (corrupt file)');
+  if (expected !== undefined) {
+    const { [CHECKSUM_KEY]: _own, ...rest } = metadata;
+    if (expected !== checksum({ ...header, __metadata__: rest }, bytes.subarray(dataStart))) fail('checksum mismatch (corrupt file)');
+  }
   return { tensors, metadata };
 }
 
