@@ -1,0 +1,154 @@
+import { Rng } from '../../nn/rng.js';
+import { checkAction, type BoxSpace, type DiscreteSpace, type Env, type ResetOptions, type ResetResult, type StepResult } from '../env.js';
+import { ACTION_NAMES, AleAction, type GameSettings, type GameTracker } from './games.js';
+import { Atari2600, SCREEN_HEIGHT, SCREEN_WIDTH, type Inputs } from './stella.js';
+
+export interface AtariOptions {
+  /** Frames each action is repeated (ALE frameskip; Deterministic-v4: 4). */
+  frameSkip: number;
+  /** Probability that a frame keeps the previous action (ALE sticky actions; v5: 0.25). */
+  repeatActionProbability: number;
+  /** The episode is truncated after this many frames (Gymnasium Atari v5: 108,000). */
+  maxEpisodeFrames: number;
+  /** The observation is the pixel-wise max of the last two frames of the skip (DQN-style). */
+  maxPoolLastTwoFrames: boolean;
+}
+
+export const DEFAULT_ATARI_OPTIONS: AtariOptions = { frameSkip: 4, repeatActionProbability: 0, maxEpisodeFrames: 108_000, maxPoolLastTwoFrames: false };
+
+/** The ALE's paddle model: resistance moved by ±23,000 per frame within [27,450, 790,196], centred at reset. */
+const PADDLE = { delta: 23_000, min: 27_450, max: 790_196 };
+
+/**
+ * Stella (ALE) paddle resistance to the 6502.ts paddle value: both emulators charge the paddle
+ * capacitor until a threshold, ALE's Stella in 1.6e-8 * R s at 1.19 MHz (R * 0.019 CPU cycles),
+ * 6502.ts in 380 * (v * 1e6 + 1800) / (1e6 + 1800) scanlines of 76 cycles. Equal times give this.
+ */
+export function paddleValue(resistance: number): number {
+  const lines = (resistance * 1.6e-8 * 1.19e6) / 76;
+  return (lines * (1e6 + 1800)) / 380 / 1e6 - 1800 / 1e6;
+}
+
+/**
+ * An Atari 2600 game from a user's ROM with the Arcade Learning Environment's semantics: reset
+ * sequence, frame skip with sticky actions, reward/lives/terminal from RAM, the minimal action
+ * set, 210x160 RGB observations in the NTSC palette, truncation after `maxEpisodeFrames`.
+ */
+export class AtariEnv implements Env<Uint8Array> {
+  readonly observationSpace: BoxSpace = { kind: 'box', shape: [SCREEN_HEIGHT, SCREEN_WIDTH, 3], low: 0, high: 255 };
+  readonly actionSpace: DiscreteSpace;
+  readonly options: AtariOptions;
+  private readonly machine: Atari2600;
+  private readonly frame = new Uint8Array(SCREEN_HEIGHT * SCREEN_WIDTH * 3);
+  private readonly previous = new Uint8Array(SCREEN_HEIGHT * SCREEN_WIDTH * 3);
+  private readonly ram: (i: number) => number;
+  private tracker: GameTracker;
+  private rng: Rng;
+  private lastAction: number = AleAction.NOOP;
+  private paddle = (PADDLE.min + PADDLE.max) / 2;
+  private episodeFrames = 0;
+  private needsReset = true;
+
+  constructor(readonly game: GameSettings, rom: Uint8Array, seed = 0, options: Partial<AtariOptions> = {}) {
+    this.options = { ...DEFAULT_ATARI_OPTIONS, ...options };
+    const o = this.options;
+    if (!Number.isInteger(o.frameSkip) || o.frameSkip < 1) throw new RangeError(`${game.id}: frameSkip must be a positive integer, got ${o.frameSkip}`);
+    if (!(o.repeatActionProbability >= 0 && o.repeatActionProbability < 1)) throw new RangeError(`${game.id}: repeatActionProbability must be in [0, 1), got ${o.repeatActionProbability}`);
+    this.actionSpace = { kind: 'discrete', n: game.minimalActions.length, names: game.minimalActions.map((a) => ACTION_NAMES[a]) };
+    this.machine = new Atari2600(rom, seed, game.paddles);
+    this.ram = (i) => this.machine.ram(i);
+    this.tracker = game.tracker();
+    this.rng = new Rng(seed);
+  }
+
+  /** Frames emulated so far, resets included (for benchmarks). */
+  get framesEmulated(): number { return this.machine.framesEmulated; }
+
+  reset(options: ResetOptions = {}): ResetResult<Uint8Array> {
+    if (options.seed !== undefined) this.rng = new Rng(options.seed);
+    const { game, machine } = this;
+    this.paddle = (PADDLE.min + PADDLE.max) / 2;
+    machine.hardReset();
+    this.emulate(AleAction.NOOP, 60);
+    this.softReset();
+    this.tracker = game.tracker();
+    if (game.mode) {
+      // Press SELECT until the mode byte reads the default mode (bounded: a ROM may not have modes).
+      for (let presses = 0; presses < 256 && this.ram(game.mode.ramIndex) !== game.mode.value; presses++) {
+        for (let f = 0; f < game.mode.selectFrames; f++) machine.frame(this.inputs(AleAction.NOOP, { select: true }));
+        this.emulate(AleAction.NOOP, 1);
+      }
+    }
+    this.softReset();
+    for (const action of game.startingActions) this.emulate(action, 1);
+    this.lastAction = AleAction.NOOP;
+    this.episodeFrames = 0;
+    this.needsReset = false;
+    machine.screen(this.frame);
+    return { observation: this.frame, info: { lives: this.tracker.lives, frame: 0 } };
+  }
+
+  step(action: number): StepResult<Uint8Array> {
+    checkAction(action, this.actionSpace, this.game.id);
+    if (this.needsReset) throw new Error(`${this.game.id}: step() called before reset() or after the episode ended`);
+    const o = this.options;
+    const wanted = this.game.minimalActions[action];
+    let reward = 0;
+    for (let i = 0; i < o.frameSkip && !this.tracker.terminal; i++) {
+      if (o.repeatActionProbability === 0 || this.rng.uniform(0, 1) >= o.repeatActionProbability) this.lastAction = wanted;
+      reward += this.emulate(this.lastAction, 1);
+      this.episodeFrames++;
+      if (o.maxPoolLastTwoFrames && i === o.frameSkip - 2) this.machine.screen(this.previous);
+    }
+    this.machine.screen(this.frame);
+    if (o.maxPoolLastTwoFrames && o.frameSkip > 1) {
+      for (let i = 0; i < this.frame.length; i++) if (this.previous[i] > this.frame[i]) this.frame[i] = this.previous[i];
+    }
+    const terminated = this.tracker.terminal;
+    const truncated = !terminated && this.episodeFrames >= o.maxEpisodeFrames;
+    if (terminated || truncated) this.needsReset = true;
+    return { observation: this.frame, reward, terminated, truncated, info: { lives: this.tracker.lives, frame: this.episodeFrames } };
+  }
+
+  render(): { width: number; height: number; rgb: Uint8Array } {
+    return { width: SCREEN_WIDTH, height: SCREEN_HEIGHT, rgb: this.frame };
+  }
+
+  /** RIOT RAM byte (for tests and tools). */
+  readRam(index: number): number { return this.ram(index); }
+
+  close(): void {}
+
+  /** Holds the console's RESET switch for 4 frames, as the ALE's softReset. */
+  private softReset(): void {
+    for (let f = 0; f < 4; f++) {
+      this.machine.frame(this.inputs(AleAction.NOOP, { reset: true }));
+      this.tracker.step(this.ram);
+    }
+  }
+
+  /** Emulates `frames` frames with `action` held; returns the reward the game's RAM shows. */
+  private emulate(action: number, frames: number): number {
+    let reward = 0;
+    for (let f = 0; f < frames; f++) {
+      this.machine.frame(this.inputs(action));
+      reward += this.tracker.step(this.ram);
+    }
+    return reward;
+  }
+
+  private inputs(action: number, console: { reset?: boolean; select?: boolean } = {}): Inputs {
+    const A = AleAction;
+    const right = action === A.RIGHT || action === A.UPRIGHT || action === A.DOWNRIGHT || action === A.RIGHTFIRE || action === A.UPRIGHTFIRE || action === A.DOWNRIGHTFIRE;
+    const left = action === A.LEFT || action === A.UPLEFT || action === A.DOWNLEFT || action === A.LEFTFIRE || action === A.UPLEFTFIRE || action === A.DOWNLEFTFIRE;
+    const up = action === A.UP || action === A.UPRIGHT || action === A.UPLEFT || action === A.UPFIRE || action === A.UPRIGHTFIRE || action === A.UPLEFTFIRE;
+    const down = action === A.DOWN || action === A.DOWNRIGHT || action === A.DOWNLEFT || action === A.DOWNFIRE || action === A.DOWNRIGHTFIRE || action === A.DOWNLEFTFIRE;
+    const fire = action === A.FIRE || action >= A.UPFIRE;
+    if (this.game.paddles) {
+      // The ALE moves the paddle every frame: RIGHT lowers the resistance, LEFT raises it.
+      if (right) this.paddle = Math.max(PADDLE.min, this.paddle - PADDLE.delta);
+      if (left) this.paddle = Math.min(PADDLE.max, this.paddle + PADDLE.delta);
+    }
+    return { up, down, left, right, fire, paddle: paddleValue(this.paddle), reset: console.reset ?? false, select: console.select ?? false };
+  }
+}
