@@ -42,6 +42,8 @@ export const trainConfigSchema = z.object({
   targetReturn: z.number().nullable().describe('stop once the mean return of the last 100 episodes reaches this'),
   kernels: z.enum(['wasm', 'js']).default('wasm').describe('WebAssembly SIMD kernels, or the TypeScript reference kernels'),
   envOptions: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).default({}),
+  rom: z.string().min(1).nullable().default(null).describe('Atari 2600 ROM file: play the real game on the emulator instead of the built-in one'),
+  game: z.string().min(1).nullable().default(null).describe('game settings to use for a ROM whose MD5 is not in the table'),
 });
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 

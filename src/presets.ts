@@ -10,12 +10,15 @@ import { GrayResize } from './wrappers/grayResize.js';
 import type { Sequential } from './nn/sequential.js';
 import { defaultAdam } from './nn/optimizers.js';
 import { TimeLimit } from './wrappers/timeLimit.js';
+import { AtariEnv, type AtariOptions } from './envs/atari/atariEnv.js';
+import { AleAction, GAMES, type GameSettings } from './envs/atari/games.js';
+import { loadRom } from './envs/atari/rom.js';
 
 /** Whether an environment is built for learning or for evaluation. */
 export type EnvMode = 'train' | 'eval';
 
 /** The parts of a run's configuration that shape its environment. */
-export type EnvSettings = Pick<TrainConfig, 'envOptions' | 'rewardClip'>;
+export type EnvSettings = Pick<TrainConfig, 'envOptions' | 'rewardClip'> & Partial<Pick<TrainConfig, 'rom' | 'game'>>;
 
 /**
  * Everything an environment id brings: how to build it, which networks fit it, and the
@@ -26,7 +29,9 @@ export interface Preset {
   description: string;
   makeEnv(seed: number, settings: EnvSettings, mode: EnvMode): Env;
   networks: Record<string, (numActions: number) => NetworkSpec>;
-  defaults: Omit<TrainConfig, 'workers' | 'seed' | 'kernels' | 'checkpointEverySeconds' | 'keepCheckpoints' | 'lifeLossTerminal'>;
+  defaults: Omit<TrainConfig, 'workers' | 'seed' | 'kernels' | 'checkpointEverySeconds' | 'keepCheckpoints' | 'lifeLossTerminal' | 'rom' | 'game'>;
+  /** Whether the environment needs a user's ROM (--rom), may use one, or takes none. */
+  rom: 'required' | 'optional' | 'none';
   /** Action forced on the step after a lost life (the reference forces FIRE). */
   actionAfterLifeLoss?: number;
   /** Real-time duration of one agent step, for recordings played at the game's speed. */
@@ -39,6 +44,7 @@ const cartpole: Preset = {
   makeEnv: (seed, settings) => {
     const keys = Object.keys(settings.envOptions);
     if (keys.length > 0) throw new Error(`cartpole takes no environment options (got ${keys.join(', ')})`);
+    if (settings.rom) throw new Error('cartpole is not an Atari game: --rom does not apply');
     return new TimeLimit(new CartPole(seed), 500);
   },
   networks: { mlp: (numActions) => mlpNet(4, numActions, [64, 64]) },
@@ -48,6 +54,7 @@ const cartpole: Preset = {
     hogwild: false, maxSteps: null, maxSeconds: null, targetReturn: 475, envOptions: {},
   },
   stepMilliseconds: () => CartPole.tau * 1000,
+  rom: 'none',
 };
 
 /** Numeric environment options a user may set (e.g. from the API), checked by name. */
@@ -65,14 +72,56 @@ function breakoutOptions(envOptions: TrainConfig['envOptions']): Partial<Breakou
  * -> agent actions FIRE, RIGHT, LEFT.
  */
 function makeBreakout(seed: number, settings: EnvSettings, _mode: EnvMode): Env {
-  let env: Env<Uint8Array> = new Breakout(seed, breakoutOptions(settings.envOptions));
+  let env: Env<Uint8Array> = settings.rom ? romGame('breakout', seed, settings) : new Breakout(seed, breakoutOptions(settings.envOptions));
   env = new EpisodicLife(env);
   if (settings.rewardClip !== null) env = new ClipReward(env, settings.rewardClip);
   const startAction = settings.envOptions.noopStart === true ? Action.NOOP : Action.FIRE;
   env = new RandomStartSteps(env, startAction, 30, seed);
   env = new GrayResize(env, 84);
   const stacked = new FrameStack(env, { depth: 4, refillOnLifeLoss: true });
+  // The ALE's minimal Breakout actions are NOOP, FIRE, RIGHT, LEFT too, so the same indices apply.
   return new ActionSubset(stacked, [Action.FIRE, Action.RIGHT, Action.LEFT]);
+}
+
+/** Options of the ALE environment a user may set with --env-option. */
+function atariOptions(envOptions: TrainConfig['envOptions'], game: string): Partial<AtariOptions> {
+  const known = ['frameSkip', 'repeatActionProbability', 'maxEpisodeFrames', 'maxPoolLastTwoFrames', 'noopStart'];
+  for (const key of Object.keys(envOptions)) if (!known.includes(key)) throw new Error(`unknown ${game} option '${key}': choose from ${known.join(', ')}`);
+  const { noopStart: _ignored, ...options } = envOptions;
+  return options as Partial<AtariOptions>;
+}
+
+/** The emulated game from the user's ROM, which must be the game `expected` (or any, if null). */
+function romGame(expected: string | null, seed: number, settings: EnvSettings): AtariEnv {
+  const rom = loadRom(settings.rom!, settings.game);
+  if (expected !== null && rom.game.id !== expected) {
+    throw new Error(`--rom ${rom.path} is ${rom.game.title}, not ${expected}: train it with 'a3c train ${rom.game.id} --rom ${rom.path}'`);
+  }
+  return new AtariEnv(rom.game, rom.bytes, seed, atariOptions(settings.envOptions, rom.game.id));
+}
+
+/**
+ * An ALE game from a ROM with DQN/A3C-style preprocessing: episodic life where the game has
+ * lives, reward clip, 1-30 NOOP starts, gray 84x84, a stack of 4; the game's minimal actions.
+ */
+function atariPreset(game: GameSettings): Preset {
+  return {
+    id: game.id,
+    description: `${game.title} from your ROM (--rom FILE) on the 6502.ts emulator with the ALE's settings`,
+    makeEnv: (seed, settings) => {
+      if (!settings.rom) throw new Error(`${game.id} needs a ROM: pass --rom FILE (Atari 2600 image; MD5 ${game.md5})`);
+      let env: Env<Uint8Array> = romGame(game.id, seed, settings);
+      env = new EpisodicLife(env);
+      if (settings.rewardClip !== null) env = new ClipReward(env, settings.rewardClip);
+      env = new RandomStartSteps(env, AleAction.NOOP, 30, seed);
+      env = new GrayResize(env, 84);
+      return new FrameStack(env, { depth: 4, refillOnLifeLoss: true });
+    },
+    networks: { reference: referenceAtariNet, small: smallAtariNet },
+    defaults: { ...breakout.defaults, env: game.id },
+    stepMilliseconds: (settings) => ((Number(settings.envOptions.frameSkip) || 4) * 1000) / 60,
+    rom: 'required',
+  };
 }
 
 const breakout: Preset = {
@@ -87,9 +136,11 @@ const breakout: Preset = {
   },
   actionAfterLifeLoss: 0, // FIRE, the first of the agent's actions
   stepMilliseconds: (settings) => ((breakoutOptions(settings.envOptions).frameSkip ?? 4) * 1000) / 60, // 60 Hz frames
+  rom: 'optional',
 };
 
-const presets = new Map<string, Preset>([[cartpole.id, cartpole], [breakout.id, breakout]]);
+const presets = new Map<string, Preset>([[cartpole.id, cartpole], [breakout.id, breakout],
+  ...GAMES.filter((g) => g.id !== 'breakout').map((g) => [g.id, atariPreset(g)] as [string, Preset])]);
 const aliases = new Map<string, string>([['CartPole-v1', 'cartpole'], ['BreakoutDeterministic-v4', 'breakout']]);
 
 export function presetIds(): string[] {

@@ -2,6 +2,8 @@ import { Breakout } from '../envs/breakout/breakout.js';
 import type { Env } from '../envs/env.js';
 import { Rng } from '../nn/rng.js';
 import { getPreset } from '../presets.js';
+import { AtariEnv } from '../envs/atari/atariEnv.js';
+import { loadRom } from '../envs/atari/rom.js';
 
 export interface EnvBenchResult {
   env: string;
@@ -9,10 +11,18 @@ export interface EnvBenchResult {
   raw_steps_per_s: number;
   /** Steps/s of the full preset chain the learner sees (gray 84x84, stack, ...). */
   preprocessed_steps_per_s: number;
+  /** With a ROM: emulated Atari frames per second (reset frames included). */
+  emulated_frames_per_s?: number;
+  rom_md5?: string;
+  game?: string;
 }
 
 /** Steps `env` with uniformly random actions for about `seconds`; returns steps per second. */
 function stepsPerSecond(env: Env<unknown>, seconds: number, seed: number): number {
+  return measure(env, seconds, seed).steps;
+}
+
+function measure(env: Env<unknown>, seconds: number, seed: number): { steps: number; seconds: number } {
   const rng = new Rng(seed);
   env.reset({ seed });
   let steps = 0;
@@ -24,11 +34,24 @@ function stepsPerSecond(env: Env<unknown>, seconds: number, seed: number): numbe
       if (r.terminated || r.truncated) env.reset();
     }
   }
-  return steps / ((performance.now() - start) / 1000);
+  const elapsed = (performance.now() - start) / 1000;
+  return { steps: steps / elapsed, seconds: elapsed };
 }
 
-export function benchEnv(envId: string, seconds = 2): EnvBenchResult {
+export function benchEnv(envId: string, seconds = 2, rom?: { path: string; game?: string }): EnvBenchResult {
   const preset = getPreset(envId);
+  if (rom) {
+    const loaded = loadRom(rom.path, rom.game);
+    const raw = new AtariEnv(loaded.game, loaded.bytes, 0);
+    const before = raw.framesEmulated;
+    const m = measure(raw, seconds, 1);
+    const frames = (raw.framesEmulated - before) / m.seconds;
+    const processed = preset.makeEnv(0, { envOptions: {}, rewardClip: preset.defaults.rewardClip, rom: rom.path, game: rom.game ?? null }, 'train');
+    return {
+      env: preset.id, game: loaded.game.id, rom_md5: loaded.md5,
+      raw_steps_per_s: m.steps, preprocessed_steps_per_s: stepsPerSecond(processed, seconds, 1), emulated_frames_per_s: frames,
+    };
+  }
   const raw: Env<unknown> = preset.id === 'breakout' ? new Breakout(0) : preset.makeEnv(0, { envOptions: {}, rewardClip: null }, 'eval');
   const processed = preset.makeEnv(0, { envOptions: {}, rewardClip: preset.defaults.rewardClip }, 'train');
   return {

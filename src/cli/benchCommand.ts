@@ -12,7 +12,7 @@ const nnFlags = z.object({
   seconds: z.coerce.number().positive().max(600).default(2),
   json: z.boolean().default(false),
 });
-const envFlags = z.object({ seconds: z.coerce.number().positive().max(600).default(2), json: z.boolean().default(false) });
+const envFlags = z.object({ seconds: z.coerce.number().positive().max(600).default(2), json: z.boolean().default(false), rom: z.string().min(1).optional(), game: z.string().min(1).optional() });
 const trainFlags = z.object({
   workers: z.coerce.number().int().min(1).max(256).optional(),
   seconds: z.coerce.number().positive().max(3600).default(10),
@@ -44,10 +44,13 @@ async function runNn(raw: Record<string, unknown>): Promise<void> {
 
 async function runEnv(envId: string, raw: Record<string, unknown>): Promise<void> {
   const o = parseFlags(envFlags, raw);
-  const r = benchEnv(envId, o.seconds);
+  const r = benchEnv(envId, o.seconds, o.rom ? { path: o.rom, game: o.game } : undefined);
   if (o.json) return out(JSON.stringify(r));
-  out(`env: ${r.env}, random actions, one thread`);
-  out(table([['raw steps/s', f(r.raw_steps_per_s, 0)], ['preprocessed steps/s', f(r.preprocessed_steps_per_s, 0)]]));
+  out(`env: ${r.env}${r.game ? ` (ROM ${r.rom_md5} as ${r.game}, 6502.ts emulator)` : ''}, random actions, one thread`);
+  out(table([
+    ['raw steps/s', f(r.raw_steps_per_s, 0)], ['preprocessed steps/s', f(r.preprocessed_steps_per_s, 0)],
+    ...(r.emulated_frames_per_s !== undefined ? [['emulated frames/s', f(r.emulated_frames_per_s, 0)] as [string, string]] : []),
+  ]));
 }
 
 async function runTrainBench(envId: string, raw: Record<string, unknown>): Promise<void> {
@@ -88,6 +91,8 @@ export function addBenchCommand(program: Command): void {
     .description('environment steps per second, raw and through the preset preprocessing')
     .argument('<env>', 'environment id')
     .option('--seconds <s>', 'time per measurement', '2')
+    .option('--rom <file>', 'an Atari 2600 ROM: measure the emulator (any ROM with --game, e.g. a test fixture)')
+    .option('--game <id>', 'game settings for a ROM whose MD5 is not in the table')
     .option('--json', 'print one JSON object', false)
     .action((envId: string, options: Record<string, unknown>) => runEnv(envId, options));
   bench.command('train')

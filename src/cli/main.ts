@@ -14,6 +14,7 @@ const evalFlagsSchema = z.object({
   seed: z.coerce.number().int().min(0).default(12345),
   json: z.boolean().default(false),
   greedy: z.boolean().default(false),
+  rom: z.string().min(1).optional(),
 });
 
 function buildProgram(): Command {
@@ -42,6 +43,8 @@ function buildProgram(): Command {
     .option('--target-return <x|none>', 'stop when the mean return of the last 100 episodes reaches x (cartpole: 475)')
     .option('--kernels <kind>', 'wasm (SIMD, default) or js (the TypeScript reference kernels)')
     .option('--env-option <key=value...>', 'environment option, repeatable (breakout: repeatActionProbability=0.25, frameSkip, maxPoolLastTwoFrames, ballSpeed, noopStart)')
+    .option('--rom <file>', 'Atari 2600 ROM: play the real game on the emulator (breakout: optional; pong, space_invaders, seaquest, beam_rider, qbert, enduro: required)')
+    .option('--game <id>', 'run a known game from a ROM whose MD5 differs (another dump)')
     .option('--checkpoint-every <seconds>', 'write a checkpoint this often (default 600, as the reference saved its weights)')
     .option('--keep-checkpoints <k>', 'checkpoints to keep (default 3)')
     .option('--dashboard', 'serve the live dashboard while training')
@@ -59,6 +62,7 @@ function buildProgram(): Command {
     .option('--episodes <n>', 'episodes to play', '10')
     .option('--seed <s>', 'environment and sampling seed', '12345')
     .option('--greedy', 'take the most probable action instead of sampling', false)
+    .option('--rom <file>', 'the run\'s Atari ROM, if it moved since training')
     .option('--json', 'print exactly one JSON object', false)
     .action((runDir: string, options: Record<string, unknown>) => {
       const flags = parseFlags(evalFlagsSchema, options);

@@ -11,6 +11,7 @@ const playFlags = z.object({
   gif: z.string().min(1).optional(),
   pngDir: z.string().min(1).optional(),
   scale: z.coerce.number().int().min(1).max(8).default(2),
+  rom: z.string().min(1).optional(),
 });
 
 /** Adds `a3c play <run-dir>`: records the saved policy playing, as an animated GIF and/or PNG frames. */
@@ -24,6 +25,7 @@ export function addPlayCommand(program: Command): void {
     .option('--gif <file>', 'write an animated GIF')
     .option('--png-dir <dir>', 'write one PNG per agent step into this directory')
     .option('--scale <k>', 'enlarge frames k times', '2')
+    .option('--rom <file>', 'the run\'s Atari ROM, if it moved since training')
     .action((runDir: string, options: Record<string, unknown>) => {
       const flags = parseFlags(playFlags, options);
       if (!flags.gif && !flags.pngDir) throw new UsageError('play: nothing to record: pass --gif FILE and/or --png-dir DIR (a3c eval prints statistics)');

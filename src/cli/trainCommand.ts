@@ -6,6 +6,7 @@ import { getPreset } from '../presets.js';
 import { defaultKernels } from '../agents/networks.js';
 import { defaultAdam, defaultRmsProp } from '../nn/optimizers.js';
 import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { buildActorCritic } from '../agents/networks.js';
 import { startDashboard, type Dashboard } from '../dashboard/server.js';
 import { networkSpec, presetIds } from '../presets.js';
@@ -41,6 +42,8 @@ export const trainFlagsSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(8787),
   jsonLogs: z.boolean().default(false),
   envOption: z.array(z.string().regex(/^[A-Za-z]\w*=.+$/, 'expected key=value')).default([]),
+  rom: z.string().min(1).optional(),
+  game: z.string().min(1).optional(),
   quiet: z.boolean().default(false),
 });
 export type TrainFlags = z.infer<typeof trainFlagsSchema>;
@@ -75,7 +78,12 @@ export function buildTrainConfig(envId: string, flags: TrainFlags): TrainConfig 
     checkpointEverySeconds: flags.checkpointEvery ?? 600,
     keepCheckpoints: flags.keepCheckpoints ?? 3,
     envOptions: parseEnvOptions(flags.envOption),
+    rom: flags.rom ? resolve(flags.rom) : null, // absolute: eval and play may run from elsewhere
+    game: flags.game ?? null,
   };
+  if (preset.rom === 'required' && !raw.rom) throw new UsageError(`--rom: ${preset.id} is played from your Atari 2600 ROM: pass --rom FILE`);
+  if (preset.rom === 'none' && raw.rom) throw new UsageError(`--rom: ${preset.id} is not an Atari game`);
+  if (raw.game && !raw.rom) throw new UsageError('--game: only applies with --rom');
   if (!preset.networks[raw.net]) throw new Error(`--net: unknown network '${raw.net}' for ${preset.id}: choose one of ${Object.keys(preset.networks).join(', ')}`);
   return trainConfigSchema.parse(raw);
 }
@@ -91,7 +99,7 @@ function parseEnvOptions(pairs: string[]): Record<string, number | boolean | str
 }
 
 /** Flags that describe the run itself: a resumed run keeps the checkpoint's values. */
-const FIXED_ON_RESUME = ['seed', 'net', 'lr', 'tMax', 'gamma', 'entropy', 'optimizer', 'hogwild', 'lifeLossTerminal', 'kernels', 'envOption'] as const;
+const FIXED_ON_RESUME = ['seed', 'net', 'lr', 'tMax', 'gamma', 'entropy', 'optimizer', 'hogwild', 'lifeLossTerminal', 'kernels', 'envOption', 'game'] as const;
 
 /** The config of a resumed run: the checkpoint's, with the budget, workers and checkpointing updated from the flags. */
 function resumedConfig(saved: TrainConfig, flags: TrainFlags, rawFlags: Record<string, unknown>): TrainConfig {
@@ -109,6 +117,7 @@ function resumedConfig(saved: TrainConfig, flags: TrainFlags, rawFlags: Record<s
     targetReturn: flags.targetReturn === undefined ? saved.targetReturn : flags.targetReturn === 'none' ? null : flags.targetReturn,
     checkpointEverySeconds: flags.checkpointEvery ?? saved.checkpointEverySeconds,
     keepCheckpoints: flags.keepCheckpoints ?? saved.keepCheckpoints,
+    rom: flags.rom ? resolve(flags.rom) : saved.rom, // the ROM may have moved
   });
 }
 

@@ -16,6 +16,7 @@ export interface RecordOptions {
   pngDir?: string;
   /** Pixel enlargement of the recorded frames. */
   scale: number;
+  rom?: string;
 }
 
 export interface RecordResult {

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { trainConfigSchema, describeIssue, type TrainConfig } from '../config.js';
 import { assignTensors, loadSafetensors } from '../io/safetensors.js';
 import { Rng } from '../nn/rng.js';
@@ -49,8 +49,9 @@ export interface LoadedPolicy {
 }
 
 /** Loads a run's config and weights and builds its environment (seeded `seed`) and policy. */
-export function loadPolicy(runDir: string, options: Pick<EvalOptions, 'seed' | 'greedy'>): LoadedPolicy {
+export function loadPolicy(runDir: string, options: Pick<EvalOptions, 'seed' | 'greedy'> & { rom?: string }): LoadedPolicy {
   const config = loadRunConfig(runDir);
+  if (options.rom) config.rom = resolve(options.rom); // the ROM moved since training
   const preset = getPreset(config.env);
   const env = preset.makeEnv(options.seed, config, 'eval');
   const spec = networkSpec(config, env.actionSpace.n);
@@ -74,7 +75,7 @@ export function loadPolicy(runDir: string, options: Pick<EvalOptions, 'seed' | '
 }
 
 /** Plays the saved policy of a run for `episodes` full episodes and summarizes the returns. */
-export function evaluateRun(runDir: string, options: EvalOptions): EvalResult {
+export function evaluateRun(runDir: string, options: EvalOptions & { rom?: string }): EvalResult {
   const { env, actionAfterLifeLoss, policy } = loadPolicy(runDir, options);
   return summarize(playEpisodes(env, actionAfterLifeLoss, options, policy));
 }

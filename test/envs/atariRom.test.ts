@@ -8,6 +8,10 @@ import { AtariEnv } from '../../src/envs/atari/atariEnv.js';
 import { GAMES, gameById } from '../../src/envs/atari/games.js';
 import { loadRom } from '../../src/envs/atari/rom.js';
 import { testRom } from './fixtures/testRom.js';
+import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
+import { train } from '../../src/train/coordinator.js';
+import { evaluateRun } from '../../src/train/evaluate.js';
+import { Rng } from '../../src/nn/rng.js';
 
 /*
  * The ALE-compatible environment end to end on our own test ROM (test/envs/fixtures/testRom.ts),
@@ -142,4 +146,49 @@ test('ROM files are identified by MD5; unknown, missing, empty and wrong-sized f
   assert.deepEqual(GAMES.map((g) => g.md5.length), [32, 32, 32, 32, 32, 32, 32]);
   assert.equal(new Set(GAMES.map((g) => g.md5)).size, 7);
   assert.equal(gameById('space_invaders')!.md5, '72ffbef6504b75e69ee1045af9075f66');
+});
+
+test('the training pipeline runs unchanged on a ROM: the Breakout preset with --rom trains, evaluates and checkpoints', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'a3c-rom-train-'));
+  const rom = join(dir, 'test.bin');
+  writeFileSync(rom, testRom());
+  const config = buildTrainConfig('breakout', trainFlagsSchema.parse({ workers: 1, seed: 1, steps: 200, net: 'small', rom, game: 'breakout' }));
+  const summary = await train(config, join(dir, 'run'));
+  assert.ok(summary.globalSteps >= 200 && summary.episodes >= 1, `${summary.globalSteps} steps, ${summary.episodes} episodes`);
+  const result = evaluateRun(join(dir, 'run'), { episodes: 1, seed: 3, greedy: false });
+  assert.ok(result.mean_return >= 0);
+  assert.throws(() => buildTrainConfig('pong', trainFlagsSchema.parse({ steps: 10 })), /--rom: pong is played from your Atari 2600 ROM: pass --rom FILE/);
+  const asPong = buildTrainConfig('pong', trainFlagsSchema.parse({ workers: 1, steps: 10, rom, game: 'space_invaders' }));
+  await assert.rejects(train(asPong, join(dir, 'pong')), /--rom .*test.bin is Space Invaders, not pong: train it with 'a3c train space_invaders --rom/);
+});
+
+test(`mutated ROMs are refused by MD5 or size, and run as a known game they fail cleanly or run, never hang`, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'a3c-rom-fuzz-'));
+  const rng = new Rng(21);
+  const original = testRom();
+  let refused = 0, ran = 0, stopped = 0;
+  for (let k = 0; k < 60; k++) {
+    const bytes = Buffer.from(original);
+    if (k % 3 === 0) for (let i = 0; i < rng.int(1, 16); i++) bytes[rng.int(0, bytes.length - 1)] ^= 1 << rng.int(0, 7);
+    else if (k % 3 === 1) for (let i = 0; i < bytes.length; i++) bytes[i] = rng.int(0, 255);
+    const file = join(dir, `m${k}.bin`);
+    writeFileSync(file, k % 10 === 9 ? bytes.subarray(0, rng.int(0, 4095)) : bytes);
+    assert.throws(() => loadRom(file), /^Error: --rom .*m\d+\.bin: (unknown ROM|\d+ bytes is not|the file is empty)/);
+    refused++;
+    if (k % 10 === 9) continue;
+    const started = performance.now();
+    try {
+      const env = new AtariEnv(breakout, loadRom(file, 'breakout').bytes, k);
+      env.reset();
+      for (let i = 0; i < 20; i++) if (env.step(i % 4).terminated) env.reset();
+      ran++;
+    } catch (error) {
+      assert.ok(error instanceof Error && !error.message.includes('\n'), String(error));
+      assert.match(error.message, /the emulated program stopped|cannot load/);
+      stopped++;
+    }
+    assert.ok(performance.now() - started < 20_000, 'no hang');
+  }
+  console.log(`ROM mutants: ${refused} refused by MD5/size; as Breakout ${ran} ran, ${stopped} stopped cleanly`);
+  assert.equal(refused, 60);
 });
