@@ -30,11 +30,11 @@ test('after SIGKILL mid-run, --resume continues counters and curves, losing at m
   const files = listCheckpoints(dir);
   assert.ok(files.length >= 2, 'checkpoints were written');
   const last = readCheckpoint(files[files.length - 1], layoutFor);
-  const lastWallTime = Math.max(...before.map((e) => e.wall_time));
+  const lastWallTime = before.reduce((m, e) => Math.max(m, e.wall_time), 0);
   const lostSeconds = lastWallTime - last.state.seconds;
   // A checkpoint every INTERVAL s, checked on a 250 ms tick; the metrics are flushed on the same tick.
   assert.ok(lostSeconds <= INTERVAL + 0.3, `lost ${lostSeconds.toFixed(2)} s of training (checkpoint at ${last.state.seconds.toFixed(2)} s, last episode at ${lastWallTime} s)`);
-  console.log(`SIGKILL lost ${lostSeconds.toFixed(2)} s and ${Math.max(...before.map((e) => e.step)) - last.state.globalSteps} steps (checkpoint every ${INTERVAL} s)`);
+  console.log(`SIGKILL lost ${lostSeconds.toFixed(2)} s and ${before.reduce((m, e) => Math.max(m, e.step), 0) - last.state.globalSteps} steps (checkpoint every ${INTERVAL} s)`);
 
   const target = last.state.globalSteps + 30_000;
   const resumed = spawnSync(process.execPath, [cli, 'train', '--resume', dir, '--steps', String(target), '--json-logs'], { encoding: 'utf8', timeout: 120_000 });
