@@ -20,9 +20,19 @@ export { Sequential } from './nn/sequential.js';
 export { adamStep, rmsPropStep, clipByGlobalNorm, globalNorm } from './nn/optimizers.js';
 export { Rng } from './nn/rng.js';
 export { saveSafetensors, loadSafetensors } from './io/safetensors.js';
+export { listCheckpoints, readCheckpoint, readLatestCheckpoint, type Checkpoint, type CheckpointState } from './train/checkpoint.js';
+export type { WorkerFault } from './train/coordinator.js';
+export type { FaultPlan } from './train/actorLearner.js';
+export { type MetricsSink } from './metrics/sinks.js';
+export { TfEventsWriter } from './metrics/tfevents.js';
+export { startDashboard, type Dashboard, type DashboardOptions } from './dashboard/server.js';
+export { recordRun, type RecordOptions, type RecordResult } from './play/record.js';
+export { AtariEnv, type AtariOptions } from './envs/atari/atariEnv.js';
+export { GAMES, type GameSettings } from './envs/atari/games.js';
+export { loadRom, type Rom } from './envs/atari/rom.js';
 
-/** Builds the environment registered under `id` (e.g. 'cartpole', 'breakout'), seeded. */
-export function makeEnv(id: string, seed = 0, mode: EnvMode = 'eval', options: Record<string, number | boolean | string> = {}): Env {
+/** Builds the environment registered under `id` (e.g. 'cartpole', 'breakout', 'pong' with a ROM), seeded. */
+export function makeEnv(id: string, seed = 0, mode: EnvMode = 'eval', options: Record<string, number | boolean | string> = {}, rom?: { path: string; game?: string }): Env {
   const preset = getPreset(id);
-  return preset.makeEnv(seed, { envOptions: options, rewardClip: preset.defaults.rewardClip }, mode);
+  return preset.makeEnv(seed, { envOptions: options, rewardClip: preset.defaults.rewardClip, rom: rom?.path ?? null, game: rom?.game ?? null }, mode);
 }

@@ -41,12 +41,13 @@ function measure(env: Env<unknown>, seconds: number, seed: number): { steps: num
 export function benchEnv(envId: string, seconds = 2, rom?: { path: string; game?: string }): EnvBenchResult {
   const preset = getPreset(envId);
   if (rom) {
-    const loaded = loadRom(rom.path, rom.game);
+    const loaded = loadRom(rom.path, rom.game, preset.rom === 'none' ? undefined : preset.id); // any ROM can be timed
+    rom = { path: rom.path, game: loaded.game.id };
     const raw = new AtariEnv(loaded.game, loaded.bytes, 0);
     const before = raw.framesEmulated;
     const m = measure(raw, seconds, 1);
     const frames = (raw.framesEmulated - before) / m.seconds;
-    const processed = preset.makeEnv(0, { envOptions: {}, rewardClip: preset.defaults.rewardClip, rom: rom.path, game: rom.game ?? null }, 'train');
+    const processed = preset.makeEnv(0, { envOptions: {}, rewardClip: preset.defaults.rewardClip, rom: rom.path, game: loaded.game.id }, 'train');
     return {
       env: preset.id, game: loaded.game.id, rom_md5: loaded.md5,
       raw_steps_per_s: m.steps, preprocessed_steps_per_s: stepsPerSecond(processed, seconds, 1), emulated_frames_per_s: frames,

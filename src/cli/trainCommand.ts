@@ -173,6 +173,8 @@ export async function runTrain(envId: string | undefined, rawFlags: Record<strin
     if (listCheckpoints(runDir).length > 0) throw new UsageError(`--run-dir: ${runDir} already holds a run: continue it with --resume ${runDir}, or choose another directory`);
   }
 
+  // Build the environment once before saying anything: a bad ROM or env option is one line, nothing else.
+  getPreset(config.env).makeEnv(config.seed, config, 'train').close();
   const style = chooseStyle({ quiet: flags.quiet, jsonLogs: flags.jsonLogs, hasBudget: config.maxSteps !== null || config.maxSeconds !== null, isTTY: process.stdout.isTTY === true });
   const out = createTrainConsole(style, config, resumeFrom?.state.globalSteps ?? 0);
   const budget = [config.maxSteps !== null ? `${formatInt(config.maxSteps)} steps` : '', config.maxSeconds !== null ? `${config.maxSeconds}s` : '',

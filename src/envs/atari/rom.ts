@@ -19,9 +19,10 @@ export function supportedGames(): string {
 
 /**
  * Reads and identifies a ROM. `gameOverride` runs a known game from a differently dumped ROM
- * (or a test ROM). Every problem is one line naming the file and what to do.
+ * (or a test ROM); `fallbackGame` is used for an unknown MD5 where any ROM will do (benchmarks).
+ * Every problem is one line naming the file and what to do.
  */
-export function loadRom(path: string, gameOverride?: string | null): Rom {
+export function loadRom(path: string, gameOverride?: string | null, fallbackGame?: string): Rom {
   let bytes: Buffer;
   try {
     if (statSync(path).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
@@ -41,7 +42,7 @@ export function loadRom(path: string, gameOverride?: string | null): Rom {
     game = gameById(gameOverride);
     if (!game) throw new Error(`--game ${gameOverride}: unknown game: choose one of ${GAMES.map((g) => g.id).join(', ')}`);
   } else {
-    game = gameByMd5(md5);
+    game = gameByMd5(md5) ?? (fallbackGame ? gameById(fallbackGame) : undefined);
     if (!game) throw new Error(`--rom ${path}: unknown ROM (MD5 ${md5}); supported: ${supportedGames()}; for another dump of one of these games pass --game <id>`);
   }
   return { path, bytes: new Uint8Array(bytes), md5, game };
