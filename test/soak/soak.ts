@@ -96,8 +96,6 @@ export async function soak(o: SoakOptions): Promise<SoakReport> {
       report.problems.push(`segment ${report.segments} ended by itself (code ${ended.code}): ${stderr.trim().split('\n').pop()}`);
       break;
     }
-    const before = metrics(runDir);
-    const stepsAtKill = before.reduce((m, e) => Math.max(m, e.step), 0); // no spread: runs have 100,000s of episodes
     if (lastSegment) {
       child.kill('SIGTERM');
       const { code } = await exit;
@@ -107,6 +105,8 @@ export async function soak(o: SoakOptions): Promise<SoakReport> {
       await exit;
       report.sigkills++;
     }
+    // What the killed process had flushed (metrics reach the disk every 250 ms) against the checkpoint it resumes from.
+    const stepsAtKill = metrics(runDir).reduce((m, e) => Math.max(m, e.step), 0); // no spread: runs have 100,000s of episodes
     for (const line of stdout.split('\n')) {
       if (!line.startsWith('{')) continue;
       const event = JSON.parse(line);
