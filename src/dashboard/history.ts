@@ -15,6 +15,8 @@ export interface ChartPoint {
   mean_max_prob: number;
 }
 
+import { forEachRecord } from '../io/lines.js';
+
 const MEAN_FIELDS = ['return', 'length', 'policy_loss', 'value_loss', 'entropy', 'mean_max_prob'] as const;
 
 /** Parses complete lines of metrics.jsonl; torn or foreign lines are skipped. */
@@ -32,21 +34,46 @@ export function parseEpisodeLines(text: string): Record<string, number>[] {
 
 /** Averages consecutive episodes into at most `maxPoints` points, keeping the last step and time of each bucket. */
 export function bucketEpisodes(records: Record<string, number>[], maxPoints: number): ChartPoint[] {
-  if (records.length === 0) return [];
-  const size = Math.max(1, Math.ceil(records.length / maxPoints));
-  const points: ChartPoint[] = [];
-  for (let start = 0; start < records.length; start += size) {
-    const bucket = records.slice(start, start + size);
-    const last = bucket[bucket.length - 1];
-    const point: ChartPoint = {
-      step: last.step, wall_time: last.wall_time ?? 0, episodes: bucket.length,
+  const buckets = new Buckets(Math.max(1, Math.ceil(records.length / maxPoints)));
+  for (const r of records) buckets.add(r);
+  return buckets.finish();
+}
+
+/** The same for a whole metrics file, streamed twice (count, then buckets), never held whole. */
+export function bucketEpisodesFromFile(path: string, maxPoints: number): { points: ChartPoint[]; episodes: number } {
+  let count = 0;
+  forEachRecord(path, () => { count++; });
+  const buckets = new Buckets(Math.max(1, Math.ceil(count / maxPoints)));
+  forEachRecord(path, (r) => buckets.add(r));
+  return { points: buckets.finish(), episodes: count };
+}
+
+/** Running averages of `size` consecutive episodes per point. */
+class Buckets {
+  private readonly points: ChartPoint[] = [];
+  private current: ChartPoint | null = null;
+
+  constructor(private readonly size: number) {}
+
+  add(r: Record<string, number>): void {
+    const p = this.current ??= {
+      step: 0, wall_time: 0, episodes: 0,
       return: 0, return_max: -Infinity, length: 0, policy_loss: 0, value_loss: 0, entropy: 0, mean_max_prob: 0,
     };
-    for (const r of bucket) {
-      for (const f of MEAN_FIELDS) point[f] += (r[f] ?? 0) / bucket.length;
-      point.return_max = Math.max(point.return_max, r.return);
+    p.step = r.step;
+    p.wall_time = r.wall_time ?? 0;
+    p.episodes++;
+    for (const f of MEAN_FIELDS) p[f] += ((r[f] ?? 0) - p[f]) / p.episodes;
+    p.return_max = Math.max(p.return_max, r.return);
+    if (p.episodes === this.size) {
+      this.points.push(p);
+      this.current = null;
     }
-    points.push(point);
   }
-  return points;
+
+  finish(): ChartPoint[] {
+    if (this.current) this.points.push(this.current);
+    this.current = null;
+    return this.points;
+  }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LIVE_FRAME_FILE } from '../metrics/liveFrame.js';
 import { METRICS_FILE } from '../metrics/sinks.js';
-import { bucketEpisodes, parseEpisodeLines } from './history.js';
+import { bucketEpisodes, bucketEpisodesFromFile, parseEpisodeLines } from './history.js';
 
 /**
  * The live dashboard of one run directory: a page with learning curves (uPlot) and worker 0's
@@ -26,6 +26,7 @@ export interface Dashboard {
 
 const HISTORY_POINTS = 2000;
 const LIVE_POINTS_PER_TICK = 50;
+const MAX_LIVE_BYTES = 16 << 20;
 
 const staticDir = fileURLToPath(new URL('../../../static/dashboard/', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -57,7 +58,13 @@ export function startDashboard(runDir: string, options: DashboardOptions = {}): 
   const readNewEpisodes = (): Record<string, number>[] => {
     if (!existsSync(metricsPath)) return [];
     const size = statSync(metricsPath).size;
-    if (size < metricsOffset) { metricsOffset = 0; pending = ''; }
+    if (size < metricsOffset || size - metricsOffset > MAX_LIVE_BYTES) {
+      // Rewritten by a resume, or far ahead: the page reloads its history instead.
+      metricsOffset = size;
+      pending = '';
+      broadcast('reload', {});
+      return [];
+    }
     if (size === metricsOffset) return [];
     const fd = openSync(metricsPath, 'r');
     try {
@@ -74,10 +81,10 @@ export function startDashboard(runDir: string, options: DashboardOptions = {}): 
   };
 
   const history = (): unknown => {
-    const records = existsSync(metricsPath) ? parseEpisodeLines(readFileSync(metricsPath, 'utf8')) : [];
+    const { points, episodes } = existsSync(metricsPath) ? bucketEpisodesFromFile(metricsPath, HISTORY_POINTS) : { points: [], episodes: 0 };
     let config: unknown = null;
     try { config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')); } catch { /* not written yet */ }
-    return { runDir, config, points: bucketEpisodes(records, HISTORY_POINTS), totalEpisodes: records.length, frameVersion };
+    return { runDir, config, points, totalEpisodes: episodes, frameVersion };
   };
 
   const poll = (): void => {

@@ -31,3 +31,35 @@ export function writeFileAtomic(path: string, chunks: Uint8Array[], options: { d
     try { fsyncSync(dirFd); } finally { closeSync(dirFd); }
   } catch { /* some filesystems refuse directory fsync; the rename is still atomic */ }
 }
+
+/**
+ * The streaming form of writeFileAtomic, for files too large to hold in memory: write chunks,
+ * then `commit` (fsync, rename) or `abort` (delete the temp file).
+ */
+export class AtomicWriter {
+  private readonly temp: string;
+  private fd: number;
+
+  constructor(readonly path: string) {
+    this.temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+    this.fd = openSync(this.temp, 'w', 0o644);
+  }
+
+  write(chunk: Uint8Array): void {
+    let written = 0;
+    while (written < chunk.byteLength) written += writeSync(this.fd, chunk, written, chunk.byteLength - written);
+  }
+
+  commit(): void {
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = -1;
+    renameSync(this.temp, this.path);
+  }
+
+  abort(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+    try { unlinkSync(this.temp); } catch { /* already gone */ }
+  }
+}

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as vega from 'vega';
+import { forEachRecord } from './lines.js';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
 export interface CurvePoint {
@@ -9,28 +10,27 @@ export interface CurvePoint {
   score: number;
 }
 
-/** Mean of the last `window` returns after each episode, every `every`-th episode. */
-export function rollingCurve(episodes: { step: number; wall_time: number; return: number }[], series: string, window = 100, every = 10): CurvePoint[] {
+/**
+ * The mean of the last `window` returns after every k-th episode of a run's metrics.jsonl, with
+ * k chosen so a curve has at most about `maxPoints` points (at least every 10th episode). The
+ * file is streamed twice (count, then curve), never held whole.
+ */
+export function rollingCurveFromFile(path: string, series: string, window = 100, maxPoints = 2000): CurvePoint[] {
+  let count = 0;
+  forEachRecord(path, () => { count++; });
+  const every = Math.max(10, Math.ceil(count / maxPoints));
+  const recent = new Float64Array(window);
   const points: CurvePoint[] = [];
-  let sum = 0;
-  episodes.forEach((e, i) => {
-    sum += e.return;
-    if (i >= window) sum -= episodes[i - window].return;
-    if (i % every === every - 1 || i === episodes.length - 1) {
+  let sum = 0, i = 0;
+  forEachRecord(path, (e) => {
+    sum += e.return - (i >= window ? recent[i % window] : 0);
+    recent[i % window] = e.return;
+    if (i % every === every - 1 || i === count - 1) {
       points.push({ series, steps: e.step, hours: e.wall_time / 3600, score: sum / Math.min(window, i + 1) });
     }
+    i++;
   });
   return points;
-}
-
-/** Reads a run's metrics.jsonl, skipping a torn last line (a run killed mid-write). */
-export function readEpisodes(path: string): { step: number; wall_time: number; return: number }[] {
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '');
-  const episodes = [];
-  for (const line of lines) {
-    try { episodes.push(JSON.parse(line)); } catch { /* torn line */ }
-  }
-  return episodes;
 }
 
 /** The reference run's curve (data/book-breakout-a3c-curve.csv). */

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EpisodeRecord } from '../train/actorLearner.js';
-import { writeFileAtomic } from '../io/atomicFile.js';
+import { AtomicWriter } from '../io/atomicFile.js';
+import { forEachLine } from '../io/lines.js';
 import { AppendFile } from './appendFile.js';
 import { TfEventsWriter } from './tfevents.js';
 
@@ -79,17 +80,24 @@ export class TensorBoardSink implements MetricsSink {
 export function truncateMetrics(runDir: string, lastStep: number): number {
   const path = join(runDir, METRICS_FILE);
   if (!existsSync(path)) return 0;
-  const lines = readFileSync(path, 'utf8').split('\n');
-  const kept: string[] = [];
+  const out = new AtomicWriter(path);
   let dropped = 0;
-  for (const line of lines) {
-    if (!line.trim()) continue;
-    let step = Number.POSITIVE_INFINITY;
-    try { step = Number(JSON.parse(line).step); } catch { /* a torn last line */ }
-    if (step <= lastStep) kept.push(line);
-    else dropped++;
+  let pending: string[] = [];
+  const flush = () => { out.write(Buffer.from(pending.join(''), 'utf8')); pending = []; };
+  try {
+    forEachLine(path, (line) => {
+      let step = Number.POSITIVE_INFINITY;
+      try { step = Number(JSON.parse(line).step); } catch { /* a torn last line */ }
+      if (step <= lastStep) pending.push(line + '\n');
+      else dropped++;
+      if (pending.length >= 10_000) flush();
+    });
+    flush();
+    out.commit();
+  } catch (error) {
+    out.abort();
+    throw error;
   }
-  writeFileAtomic(path, [Buffer.from(kept.map((l) => l + '\n').join(''), 'utf8')]);
   return dropped;
 }
 

@@ -102,6 +102,10 @@ async function start() {
     redraw();
   });
   events.addEventListener('frame', (event) => showFrame(JSON.parse(event.data).version));
+  events.addEventListener('reload', async () => {
+    state.points = (await (await fetch('/api/history')).json()).points;
+    redraw();
+  });
   events.onerror = () => { document.getElementById('status').textContent += ' (reconnecting…)'; };
 }
 

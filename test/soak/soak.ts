@@ -9,7 +9,8 @@
  * `npm test` runs a short variant (test/soak/soak.test.ts).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { forEachRecord } from '../../src/io/lines.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,14 +55,13 @@ const cli = fileURLToPath(new URL('../../../bin/a3c.js', import.meta.url));
 const layoutFor = (config: TrainConfig) => buildActorCritic(networkSpec(config, config.env === 'cartpole' ? 2 : 3), 1, undefined, 'js').tensors();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function metrics(runDir: string): { step: number; episode: number; wall_time: number }[] {
+/** The highest step in metrics.jsonl (streamed: long CartPole runs write millions of episodes). */
+function lastStep(runDir: string): number {
+  let last = 0;
   try {
-    return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).flatMap((l) => {
-      try { return [JSON.parse(l)]; } catch { return []; }
-    });
-  } catch {
-    return [];
-  }
+    forEachRecord(join(runDir, 'metrics.jsonl'), (e) => { last = Math.max(last, e.step); });
+  } catch { /* not written yet */ }
+  return last;
 }
 
 export async function soak(o: SoakOptions): Promise<SoakReport> {
@@ -106,7 +106,7 @@ export async function soak(o: SoakOptions): Promise<SoakReport> {
       report.sigkills++;
     }
     // What the killed process had flushed (metrics reach the disk every 250 ms) against the checkpoint it resumes from.
-    const stepsAtKill = metrics(runDir).reduce((m, e) => Math.max(m, e.step), 0); // no spread: runs have 100,000s of episodes
+    const stepsAtKill = lastStep(runDir);
     for (const line of stdout.split('\n')) {
       if (!line.startsWith('{')) continue;
       const event = JSON.parse(line);
@@ -146,14 +146,25 @@ export async function soak(o: SoakOptions): Promise<SoakReport> {
       report.problems.push(`checkpoint does not load: ${(error as Error).message}`);
     }
   }
-  // The curve is continuous: episodes 1..N once each, steps and time never going back.
-  const episodes = metrics(runDir).sort((a, b) => a.episode - b.episode);
-  episodes.forEach((e, i) => {
-    if (e.episode !== i + 1) report.problems.push(`metrics.jsonl: expected episode ${i + 1}, found ${e.episode}`);
-    if (i > 0 && e.step < episodes[i - 1].step) report.problems.push(`metrics.jsonl: episode ${e.episode} at step ${e.step} is behind episode ${e.episode - 1}`);
+  // The curve is continuous: episodes 1..N once each, steps never going back (by episode number).
+  const stepOf = new Float64Array(Math.max(1, previous?.episodes ?? 0) + 1_000_000).fill(-1);
+  let episodes = 0, maxEpisode = 0;
+  forEachRecord(join(runDir, 'metrics.jsonl'), (e) => {
+    if (!(e.episode >= 1 && e.episode < stepOf.length)) return void report.problems.push(`metrics.jsonl: bad episode number ${e.episode}`);
+    if (stepOf[e.episode] >= 0) report.problems.push(`metrics.jsonl: episode ${e.episode} appears twice`);
+    stepOf[e.episode] = e.step;
+    episodes++;
+    maxEpisode = Math.max(maxEpisode, e.episode);
   });
+  if (maxEpisode !== episodes) report.problems.push(`metrics.jsonl: ${episodes} episodes but numbers up to ${maxEpisode} (gaps)`);
+  for (let n = 2; n <= maxEpisode; n++) {
+    if (stepOf[n] >= 0 && stepOf[n - 1] >= 0 && stepOf[n] < stepOf[n - 1]) {
+      report.problems.push(`metrics.jsonl: episode ${n} at step ${stepOf[n]} is behind episode ${n - 1}`);
+      break;
+    }
+  }
   report.problems = report.problems.slice(0, 20);
-  report.episodes = episodes.length;
+  report.episodes = episodes;
   report.globalSteps = previous?.steps ?? 0;
   report.seconds = (performance.now() - started) / 1000;
   return report;
