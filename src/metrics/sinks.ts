@@ -75,9 +75,12 @@ export class TensorBoardSink implements MetricsSink {
 
 /**
  * After a hard stop the metrics file runs past the checkpoint a resumed run starts from;
- * dropping the later lines keeps the curve continuous instead of repeating those steps.
+ * dropping the later lines keeps the curve continuous instead of repeating those episodes.
+ * Lines are kept by episode number, not step: an episode that ended just after the checkpoint's
+ * snapshot, with no step in between, has the checkpoint's step but the next number (the soak
+ * test found it written twice when truncating by step).
  */
-export function truncateMetrics(runDir: string, lastStep: number): number {
+export function truncateMetrics(runDir: string, lastEpisode: number): number {
   const path = join(runDir, METRICS_FILE);
   if (!existsSync(path)) return 0;
   const out = new AtomicWriter(path);
@@ -86,9 +89,9 @@ export function truncateMetrics(runDir: string, lastStep: number): number {
   const flush = () => { out.write(Buffer.from(pending.join(''), 'utf8')); pending = []; };
   try {
     forEachLine(path, (line) => {
-      let step = Number.POSITIVE_INFINITY;
-      try { step = Number(JSON.parse(line).step); } catch { /* a torn last line */ }
-      if (step <= lastStep) pending.push(line + '\n');
+      let episode = Number.POSITIVE_INFINITY;
+      try { episode = Number(JSON.parse(line).episode); } catch { /* a torn last line */ }
+      if (episode <= lastEpisode) pending.push(line + '\n');
       else dropped++;
       if (pending.length >= 10_000) flush();
     });

@@ -127,7 +127,7 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
     recentReturns.push(...s.recentReturns);
     secondsBefore = s.seconds;
     segment = s.segment + 1;
-    truncateMetrics(runDir, s.globalSteps);
+    truncateMetrics(runDir, s.episodes);
   } else {
     globalNet.initialize(config.seed);
     writeFileSync(join(runDir, METRICS_FILE), '');

@@ -10,6 +10,7 @@ import { Rng } from '../../src/nn/rng.js';
 import { networkSpec } from '../../src/presets.js';
 import { checkpointPath, listCheckpoints, readCheckpoint, readLatestCheckpoint, writeCheckpoint, type CheckpointState } from '../../src/train/checkpoint.js';
 import { randomArray } from '../helpers.js';
+import { truncateMetrics } from '../../src/metrics/sinks.js';
 
 const config = buildTrainConfig('cartpole', trainFlagsSchema.parse({ workers: 2, seed: 9 }));
 const layout = buildActorCritic(networkSpec(config, 2), 1, undefined, 'js').tensors();
@@ -79,4 +80,13 @@ test('a damaged newest checkpoint names itself and the older one to fall back to
   writeFileSync(newest, readFileSync(newest).subarray(0, 1000));
   assert.throws(() => readLatestCheckpoint(dir, layoutFor), /ckpt-000000000200\.safetensors is not a valid .*; delete it to resume from .*ckpt-000000000100\.safetensors/);
   assert.throws(() => readLatestCheckpoint(mkdtempSync(join(tmpdir(), 'a3c-empty-')), layoutFor), /no checkpoint in .*checkpoints: nothing to resume/);
+});
+
+test('resume truncation keeps episodes by number: one ending at the checkpoint\'s step but after its snapshot is dropped', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'a3c-truncate-'));
+  // The checkpoint saw 3 episodes and 300 steps; episode 4 ended right after the snapshot with no step in between.
+  const lines = [[1, 100], [2, 200], [3, 300], [4, 300], [5, 340]].map(([episode, step]) => JSON.stringify({ step, episode, return: 1 }));
+  writeFileSync(join(dir, 'metrics.jsonl'), lines.join('\n') + '\n{"step":3');
+  assert.equal(truncateMetrics(dir, 3), 3, 'episodes 4, 5 and the torn line are dropped');
+  assert.deepEqual(readFileSync(join(dir, 'metrics.jsonl'), 'utf8'), lines.slice(0, 3).join('\n') + '\n');
 });
