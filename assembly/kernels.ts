@@ -114,11 +114,33 @@ export function gemmNN(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, acc
   }
 }
 
-/** C[M,N] += A[K,M]^T B[K,N] (weight gradients). */
+/** Rows of A and B a gemmTN pass keeps in cache: blocks of K bound what the 4x8 tiles re-read. */
+const TN_K_BLOCK = 64;
+
+/**
+ * C[M,N] += A[K,M]^T B[K,N] (weight gradients). K (batch x pixels) is taken in blocks of
+ * TN_K_BLOCK rows, so the block of A the tiles of one row band re-read stays in cache: conv1's
+ * filter gradient has K = 8,000 rows of 1 KB.
+ */
 export function gemmTN(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize): void {
   const rowA = <usize>M << 2, rowB = <usize>N << 2;
-  let i = 0;
-  for (; i + 4 <= M; i += 4) {
+  for (let k0 = 0; k0 < K; k0 += TN_K_BLOCK) {
+    const kb = min(TN_K_BLOCK, K - k0);
+    gemmTNBlock(M, N, kb, a + <usize>k0 * rowA, b + <usize>k0 * rowB, c, rowA, rowB);
+  }
+  for (let i = M & ~3; i < M; i++) {
+    const cr = c + <usize>i * rowB;
+    for (let p = 0; p < K; p++) {
+      const x = load<f32>(a + <usize>p * rowA + (<usize>i << 2));
+      if (x == 0) continue;
+      axpy(N, x, b + <usize>p * rowB, cr);
+    }
+  }
+}
+
+/** The 4-row bands of gemmTN over K rows of A and B (row strides rowA, rowB). */
+@inline function gemmTNBlock(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, rowA: usize, rowB: usize): void {
+  for (let i = 0; i + 4 <= M; i += 4) {
     const io = <usize>i << 2;
     const c0 = c + <usize>i * rowB, c1 = c0 + rowB, c2 = c1 + rowB, c3 = c2 + rowB;
     let j = 0;
@@ -152,65 +174,69 @@ export function gemmTN(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize): vo
       store<f32>(c2 + jo, load<f32>(c2 + jo) + t2); store<f32>(c3 + jo, load<f32>(c3 + jo) + t3);
     }
   }
-  for (; i < M; i++) {
-    const cr = c + <usize>i * rowB;
-    for (let p = 0; p < K; p++) {
-      const x = load<f32>(a + <usize>p * rowA + (<usize>i << 2));
-      if (x == 0) continue;
-      axpy(N, x, b + <usize>p * rowB, cr);
-    }
-  }
 }
 
-/** C[M,N] (+)= A[M,K] B[N,K]^T (input gradients): SIMD dot products, 2 rows x 4 columns a tile. */
+/**
+ * C[M,N] (+)= A[M,K] B[N,K]^T (input gradients): SIMD dot products, 2 rows x 4 columns a tile.
+ * When B is large (the dense layer's 5 MB of weights) the column quads are the outer loop, so B
+ * streams through the cache once instead of once per pair of rows.
+ */
 export function gemmNT(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, accumulate: i32): void {
   const rowA = <usize>K << 2, rowC = <usize>N << 2;
-  const K4 = K & ~3;
-  let i = 0;
-  for (; i + 2 <= M; i += 2) {
-    const a0 = a + <usize>i * rowA, a1 = a0 + rowA;
-    const c0 = c + <usize>i * rowC, c1 = c0 + rowC;
-    let j = 0;
-    for (; j + 4 <= N; j += 4) {
-      const b0 = b + <usize>j * rowA, b1 = b0 + rowA, b2 = b1 + rowA, b3 = b2 + rowA;
-      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
-      let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
-      for (let p = 0; p < K4; p += 4) {
-        const po = <usize>p << 2;
-        const x0 = v128.load(a0 + po), x1 = v128.load(a1 + po);
-        const y0 = v128.load(b0 + po), y1 = v128.load(b1 + po), y2 = v128.load(b2 + po), y3 = v128.load(b3 + po);
-        s00 = madd(s00, x0, y0); s01 = madd(s01, x0, y1); s02 = madd(s02, x0, y2); s03 = madd(s03, x0, y3);
-        s10 = madd(s10, x1, y0); s11 = madd(s11, x1, y1); s12 = madd(s12, x1, y2); s13 = madd(s13, x1, y3);
-      }
-      let r00 = hsum(s00), r01 = hsum(s01), r02 = hsum(s02), r03 = hsum(s03);
-      let r10 = hsum(s10), r11 = hsum(s11), r12 = hsum(s12), r13 = hsum(s13);
-      for (let p = K4; p < K; p++) {
-        const po = <usize>p << 2;
-        const x0 = load<f32>(a0 + po), x1 = load<f32>(a1 + po);
-        const y0 = load<f32>(b0 + po), y1 = load<f32>(b1 + po), y2 = load<f32>(b2 + po), y3 = load<f32>(b3 + po);
-        r00 += x0 * y0; r01 += x0 * y1; r02 += x0 * y2; r03 += x0 * y3;
-        r10 += x1 * y0; r11 += x1 * y1; r12 += x1 * y2; r13 += x1 * y3;
-      }
-      const jo = <usize>j << 2;
-      if (accumulate) {
-        r00 += load<f32>(c0 + jo); r01 += load<f32>(c0 + jo, 4); r02 += load<f32>(c0 + jo, 8); r03 += load<f32>(c0 + jo, 12);
-        r10 += load<f32>(c1 + jo); r11 += load<f32>(c1 + jo, 4); r12 += load<f32>(c1 + jo, 8); r13 += load<f32>(c1 + jo, 12);
-      }
-      store<f32>(c0 + jo, r00); store<f32>(c0 + jo, r01, 4); store<f32>(c0 + jo, r02, 8); store<f32>(c0 + jo, r03, 12);
-      store<f32>(c1 + jo, r10); store<f32>(c1 + jo, r11, 4); store<f32>(c1 + jo, r12, 8); store<f32>(c1 + jo, r13, 12);
+  const M2 = M & ~1, N4 = N & ~3;
+  if (<i64>K * N > STREAM_B_FLOATS) {
+    for (let j = 0; j < N4; j += 4) {
+      for (let i = 0; i < M2; i += 2) ntTile(i, j, K, a, b, c, rowA, rowC, accumulate);
+      for (let i = M2; i < M; i++) ntDots(i, j, j + 4, K, a, b, c, rowA, rowC, accumulate);
     }
-    for (; j < N; j++) {
-      const bj = b + <usize>j * rowA, jo = <usize>j << 2;
-      store<f32>(c0 + jo, dot(K, a0, bj) + (accumulate ? load<f32>(c0 + jo) : 0));
-      store<f32>(c1 + jo, dot(K, a1, bj) + (accumulate ? load<f32>(c1 + jo) : 0));
+  } else {
+    for (let i = 0; i < M2; i += 2) {
+      for (let j = 0; j < N4; j += 4) ntTile(i, j, K, a, b, c, rowA, rowC, accumulate);
     }
+    for (let i = M2; i < M; i++) ntDots(i, 0, N4, K, a, b, c, rowA, rowC, accumulate);
   }
-  for (; i < M; i++) {
-    const ai = a + <usize>i * rowA, ci = c + <usize>i * rowC;
-    for (let j = 0; j < N; j++) {
-      const jo = <usize>j << 2;
-      store<f32>(ci + jo, dot(K, ai, b + <usize>j * rowA) + (accumulate ? load<f32>(ci + jo) : 0));
-    }
+  for (let i = 0; i < M; i++) ntDots(i, N4, N, K, a, b, c, rowA, rowC, accumulate);
+}
+
+/** One 2x4 tile of gemmNT: rows i, i+1 of C, columns j..j+3. */
+@inline function ntTile(i: i32, j: i32, K: i32, a: usize, b: usize, c: usize, rowA: usize, rowC: usize, accumulate: i32): void {
+  const K4 = K & ~3;
+  const a0 = a + <usize>i * rowA, a1 = a0 + rowA;
+  const c0 = c + <usize>i * rowC, c1 = c0 + rowC;
+  const b0 = b + <usize>j * rowA, b1 = b0 + rowA, b2 = b1 + rowA, b3 = b2 + rowA;
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
+  let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
+  for (let p = 0; p < K4; p += 4) {
+    const po = <usize>p << 2;
+    const x0 = v128.load(a0 + po), x1 = v128.load(a1 + po);
+    const y0 = v128.load(b0 + po), y1 = v128.load(b1 + po), y2 = v128.load(b2 + po), y3 = v128.load(b3 + po);
+    s00 = madd(s00, x0, y0); s01 = madd(s01, x0, y1); s02 = madd(s02, x0, y2); s03 = madd(s03, x0, y3);
+    s10 = madd(s10, x1, y0); s11 = madd(s11, x1, y1); s12 = madd(s12, x1, y2); s13 = madd(s13, x1, y3);
+  }
+  let r00 = hsum(s00), r01 = hsum(s01), r02 = hsum(s02), r03 = hsum(s03);
+  let r10 = hsum(s10), r11 = hsum(s11), r12 = hsum(s12), r13 = hsum(s13);
+  for (let p = K4; p < K; p++) {
+    const po = <usize>p << 2;
+    const x0 = load<f32>(a0 + po), x1 = load<f32>(a1 + po);
+    const y0 = load<f32>(b0 + po), y1 = load<f32>(b1 + po), y2 = load<f32>(b2 + po), y3 = load<f32>(b3 + po);
+    r00 += x0 * y0; r01 += x0 * y1; r02 += x0 * y2; r03 += x0 * y3;
+    r10 += x1 * y0; r11 += x1 * y1; r12 += x1 * y2; r13 += x1 * y3;
+  }
+  const jo = <usize>j << 2;
+  if (accumulate) {
+    r00 += load<f32>(c0 + jo); r01 += load<f32>(c0 + jo, 4); r02 += load<f32>(c0 + jo, 8); r03 += load<f32>(c0 + jo, 12);
+    r10 += load<f32>(c1 + jo); r11 += load<f32>(c1 + jo, 4); r12 += load<f32>(c1 + jo, 8); r13 += load<f32>(c1 + jo, 12);
+  }
+  store<f32>(c0 + jo, r00); store<f32>(c0 + jo, r01, 4); store<f32>(c0 + jo, r02, 8); store<f32>(c0 + jo, r03, 12);
+  store<f32>(c1 + jo, r10); store<f32>(c1 + jo, r11, 4); store<f32>(c1 + jo, r12, 8); store<f32>(c1 + jo, r13, 12);
+}
+
+/** Row i of C, columns [j0, j1), as single dot products (the remainders of the tiles). */
+@inline function ntDots(i: i32, j0: i32, j1: i32, K: i32, a: usize, b: usize, c: usize, rowA: usize, rowC: usize, accumulate: i32): void {
+  const ai = a + <usize>i * rowA, ci = c + <usize>i * rowC;
+  for (let j = j0; j < j1; j++) {
+    const jo = <usize>j << 2;
+    store<f32>(ci + jo, dot(K, ai, b + <usize>j * rowA) + (accumulate ? load<f32>(ci + jo) : 0));
   }
 }
 

@@ -139,9 +139,11 @@ const faultPlanSchema = z.object({
   nanGradient: z.number().min(0).max(1).optional(),
   corruptWeightsAtUpdate: z.number().int().positive().optional(),
   seed: z.number().int().optional(),
+  /** Crashes of one worker within a minute that stop the run (a soak injecting many faults raises it). */
+  maxRestarts: z.number().int().positive().optional(),
 }).strict();
 
-function chaosFromEnvironment(): FaultPlan | undefined {
+function chaosFromEnvironment(): (FaultPlan & { maxRestarts?: number }) | undefined {
   const text = process.env.A3C_CHAOS;
   if (!text) return undefined;
   let raw: unknown;
@@ -204,12 +206,13 @@ export async function runTrain(envId: string | undefined, rawFlags: Record<strin
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  const chaos = chaosFromEnvironment();
   let summary: TrainSummary;
   try {
     summary = await train(config, runDir, {
       onEpisode: out.episode, onTick: out.tick, onCheckpoint: out.checkpoint,
       onWorkerFault: out.workerFault, onWarning: out.warning,
-      signal: controller.signal, resumeFrom, faults: chaosFromEnvironment(),
+      signal: controller.signal, resumeFrom, faults: chaos, maxRestarts: chaos?.maxRestarts,
     });
   } finally {
     process.off('SIGINT', onSignal);

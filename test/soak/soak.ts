@@ -82,7 +82,7 @@ export async function soak(o: SoakOptions): Promise<SoakReport> {
       ? ['train', o.env, ...(o.net ? ['--net', o.net] : []), '--workers', String(o.workers), '--seed', String(o.seed), '--target-return', 'none', '--run-dir', runDir]
       : ['train', '--resume', runDir];
     args.push('--checkpoint-every', String(o.checkpointEvery), '--keep-checkpoints', '1000', '--json-logs');
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, A3C_CHAOS: JSON.stringify({ ...o.chaos, seed: o.seed + report.segments }) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, A3C_CHAOS: JSON.stringify({ maxRestarts: 1000, ...o.chaos, seed: o.seed + report.segments }) }, stdio: ['ignore', 'pipe', 'pipe'] });
     report.segments++;
     let stdout = '', stderr = '';
     child.stdout.on('data', (chunk) => { stdout += chunk; });
