@@ -118,15 +118,19 @@ export function gemmNN(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, acc
 const TN_K_BLOCK = 64;
 
 /**
- * C[M,N] += A[K,M]^T B[K,N] (weight gradients). K (batch x pixels) is taken in blocks of
+ * C[M,N] (+)= A[K,M]^T B[K,N] (weight gradients). K (batch x pixels) is taken in blocks of
  * TN_K_BLOCK rows, so the block of A the tiles of one row band re-read stays in cache: conv1's
- * filter gradient has K = 8,000 rows of 1 KB.
+ * filter gradient has K = 8,000 rows of 1 KB. Without `accumulate` the first block stores its
+ * tiles, so gradients need no zeroing pass (10 MB for the reference net) beforehand.
  */
-export function gemmTN(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize): void {
+export function gemmTN(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, accumulate: i32): void {
   const rowA = <usize>M << 2, rowB = <usize>N << 2;
+  if (!accumulate && (K == 0 || (N & 7) != 0)) memory.fill(c, 0, <usize>M * rowB);
+  else if (!accumulate) memory.fill(c + <usize>(M & ~3) * rowB, 0, <usize>(M & 3) * rowB);
+  const overwrite = !accumulate && (N & 7) == 0;
   for (let k0 = 0; k0 < K; k0 += TN_K_BLOCK) {
     const kb = min(TN_K_BLOCK, K - k0);
-    gemmTNBlock(M, N, kb, a + <usize>k0 * rowA, b + <usize>k0 * rowB, c, rowA, rowB);
+    gemmTNBlock(M, N, kb, a + <usize>k0 * rowA, b + <usize>k0 * rowB, c, rowA, rowB, overwrite && k0 == 0);
   }
   for (let i = M & ~3; i < M; i++) {
     const cr = c + <usize>i * rowB;
@@ -138,8 +142,8 @@ export function gemmTN(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize): vo
   }
 }
 
-/** The 4-row bands of gemmTN over K rows of A and B (row strides rowA, rowB). */
-@inline function gemmTNBlock(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, rowA: usize, rowB: usize): void {
+/** The 4-row bands of gemmTN over K rows of A and B (row strides rowA, rowB); `firstWrite` stores C instead of adding (N a multiple of 8). */
+@inline function gemmTNBlock(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, rowA: usize, rowB: usize, firstWrite: bool): void {
   for (let i = 0; i + 4 <= M; i += 4) {
     const io = <usize>i << 2;
     const c0 = c + <usize>i * rowB, c1 = c0 + rowB, c2 = c1 + rowB, c3 = c2 + rowB;
@@ -159,8 +163,13 @@ export function gemmTN(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize): vo
         ap += rowA; bp += rowB;
       }
       const jo = <usize>j << 2;
-      addPair(c0 + jo, s00, s01); addPair(c1 + jo, s10, s11);
-      addPair(c2 + jo, s20, s21); addPair(c3 + jo, s30, s31);
+      if (firstWrite) {
+        v128.store(c0 + jo, s00); v128.store(c0 + jo, s01, 16); v128.store(c1 + jo, s10); v128.store(c1 + jo, s11, 16);
+        v128.store(c2 + jo, s20); v128.store(c2 + jo, s21, 16); v128.store(c3 + jo, s30); v128.store(c3 + jo, s31, 16);
+      } else {
+        addPair(c0 + jo, s00, s01); addPair(c1 + jo, s10, s11);
+        addPair(c2 + jo, s20, s21); addPair(c3 + jo, s30, s31);
+      }
     }
     for (; j < N; j++) {
       const jo = <usize>j << 2;
@@ -286,21 +295,22 @@ export function reluBackward(n: i32, output: usize, gradOut: usize, gradIn: usiz
   }
 }
 
-/** biasGrad[j] += sum over the M rows of g[i, j]. */
-export function biasGradient(M: i32, N: i32, g: usize, biasGrad: usize): void {
+/** biasGrad[j] (+)= sum over the M rows of g[i, j]. */
+export function biasGradient(M: i32, N: i32, g: usize, biasGrad: usize, accumulate: i32): void {
+  const keep = f32x4.splat(accumulate ? 1 : 0), keepScalar: f32 = accumulate ? 1 : 0;
   const rowG = <usize>N << 2;
   let j = 0;
   for (; j + 4 <= N; j += 4) {
     const o = <usize>j << 2;
     let s = f32x4.splat(0);
     for (let i = 0; i < M; i++) s = f32x4.add(s, v128.load(g + <usize>i * rowG + o));
-    v128.store(biasGrad + o, f32x4.add(v128.load(biasGrad + o), s));
+    v128.store(biasGrad + o, f32x4.add(f32x4.mul(v128.load(biasGrad + o), keep), s));
   }
   for (; j < N; j++) {
     const o = <usize>j << 2;
     let s: f32 = 0;
     for (let i = 0; i < M; i++) s += load<f32>(g + <usize>i * rowG + o);
-    store<f32>(biasGrad + o, load<f32>(biasGrad + o) + s);
+    store<f32>(biasGrad + o, load<f32>(biasGrad + o) * keepScalar + s);
   }
 }
 

@@ -52,10 +52,9 @@ export function benchNn(netName: 'reference' | 'small', seconds = 2, kernels: Ke
   const adam = { kind: 'adam' as const, ...defaultAdam };
 
   const forwardMs = time(() => net.forward(0, 1), seconds);
-  const backwardMs = time(() => { net.grads.fill(0); net.backward(headGrad, 0, 20); }, seconds);
+  const backwardMs = time(() => net.backward(headGrad, 0, 20), seconds);
   const updateMs = time(() => {
     net.forward(0, 20);
-    net.grads.fill(0);
     net.backward(headGrad, 0, 20);
     const norm = Math.sqrt(net.kernels.sumSquares(net.grads.length, net.grads, 0));
     store.applyGradients(0, net.grads, clipScale(norm, 40), adam);

@@ -112,8 +112,8 @@ export class Conv2d implements Layer {
     }
     const start = row0 * pixels;
     const count = rows * pixels;
-    this.kernels.gemmTN(K, F, count, this.columns, start * K, gradPre, start * F, this.grads, 0);
-    this.kernels.biasGradient(count, F, gradPre, start * F, this.grads, K * F);
+    this.kernels.gemmTN(K, F, count, this.columns, start * K, gradPre, start * F, this.grads, 0, false);
+    this.kernels.biasGradient(count, F, gradPre, start * F, this.grads, K * F, false);
     if (!wantInputGrad) return;
     if (this.columnGrad.length === 0) throw new Error(`${this.name} was built without input gradients`);
     this.kernels.gemmNT(count, K, F, gradPre, start * F, this.params, 0, this.columnGrad, start * K, false);

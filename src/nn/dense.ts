@@ -90,8 +90,8 @@ export class Dense implements Layer {
       this.kernels.reluBackward(rows * N, row0 * N, this.output, outputGrad, this.preGrad);
       gradPre = this.preGrad;
     }
-    this.kernels.gemmTN(K, N, rows, input, row0 * K, gradPre, row0 * N, grads, 0);
-    this.kernels.biasGradient(rows, N, gradPre, row0 * N, grads, K * N);
+    this.kernels.gemmTN(K, N, rows, input, row0 * K, gradPre, row0 * N, grads, 0, false);
+    this.kernels.biasGradient(rows, N, gradPre, row0 * N, grads, K * N, false);
     if (wantInputGrad && this.inputGrad.length === 0) throw new Error(`${this.name} was built without input gradients`);
     if (wantInputGrad) this.kernels.gemmNT(rows, K, N, gradPre, row0 * N, params, 0, this.inputGrad, row0 * K, false);
   }

@@ -25,7 +25,7 @@ export interface Layer {
   /** Writes initial values into the bound parameters. */
   initialize(rng: Rng): void;
   forward(input: Float32Array, row0: number, rows: number): void;
-  /** Accumulates parameter gradients for rows [row0, row0+rows); fills inputGrad if asked. */
+  /** Writes (overwrites) the parameter gradients for rows [row0, row0+rows); fills inputGrad if asked. */
   backward(input: Float32Array, outputGrad: Float32Array, row0: number, rows: number, wantInputGrad: boolean): void;
 }
 

@@ -64,7 +64,7 @@ export class Sequential {
     }
   }
 
-  /** Accumulates into `grads` (zero it first) the gradient of a loss whose output gradient is given. */
+  /** Writes into `grads` (overwriting them: no zeroing pass needed) the gradient of a loss whose output gradient is given. */
   backward(outputGrad: Float32Array, row0: number, rows: number): void {
     let grad = outputGrad;
     for (let i = this.layers.length - 1; i >= 0; i--) {

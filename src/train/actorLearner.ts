@@ -170,8 +170,7 @@ export class ActorLearner {
     }
     nStepReturns(this.rewards, steps, bootstrapValue, config.gamma, this.returns);
     const stats = a3cLoss(net.output, this.numActions, this.actions, this.returns, steps, config.entropyCoef, this.headGrad, this.probs);
-    net.grads.fill(0);
-    net.backward(this.headGrad, 0, steps);
+    net.backward(this.headGrad, 0, steps); // overwrites net.grads
     this.updates++;
     if (this.o.faults) this.injectFaults();
     const norm = Math.sqrt(net.kernels.sumSquares(net.grads.length, net.grads, 0));

@@ -47,11 +47,11 @@ export class CountingAllocator implements Allocator {
 
 interface WasmExports {
   gemmNN(M: number, N: number, K: number, a: number, b: number, c: number, accumulate: number): void;
-  gemmTN(M: number, N: number, K: number, a: number, b: number, c: number): void;
+  gemmTN(M: number, N: number, K: number, a: number, b: number, c: number, accumulate: number): void;
   gemmNT(M: number, N: number, K: number, a: number, b: number, c: number, accumulate: number): void;
   biasActivation(M: number, N: number, c: number, bias: number, relu: number): void;
   reluBackward(n: number, output: number, gradOut: number, gradIn: number): void;
-  biasGradient(M: number, N: number, g: number, biasGrad: number): void;
+  biasGradient(M: number, N: number, g: number, biasGrad: number, accumulate: number): void;
   im2col(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, input: number, cols: number): void;
   col2im(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, colGrad: number, inputGrad: number): void;
   sumSquares(n: number, x: number): number;
@@ -100,9 +100,9 @@ export class WasmArena implements Allocator {
         if (inArena(A, B, C)) exports.gemmNN(M, N, K, A.byteOffset + aOffset * 4, B.byteOffset + bOffset * 4, C.byteOffset + cOffset * 4, accumulate ? 1 : 0);
         else gemmNN(M, N, K, A, aOffset, B, bOffset, C, cOffset, accumulate);
       },
-      gemmTN: (M, N, K, A, aOffset, B, bOffset, C, cOffset) => {
-        if (inArena(A, B, C)) exports.gemmTN(M, N, K, A.byteOffset + aOffset * 4, B.byteOffset + bOffset * 4, C.byteOffset + cOffset * 4);
-        else gemmTN(M, N, K, A, aOffset, B, bOffset, C, cOffset);
+      gemmTN: (M, N, K, A, aOffset, B, bOffset, C, cOffset, accumulate = true) => {
+        if (inArena(A, B, C)) exports.gemmTN(M, N, K, A.byteOffset + aOffset * 4, B.byteOffset + bOffset * 4, C.byteOffset + cOffset * 4, accumulate ? 1 : 0);
+        else gemmTN(M, N, K, A, aOffset, B, bOffset, C, cOffset, accumulate);
       },
       gemmNT: (M, N, K, A, aOffset, B, bOffset, C, cOffset, accumulate) => {
         if (inArena(A, B, C)) exports.gemmNT(M, N, K, A.byteOffset + aOffset * 4, B.byteOffset + bOffset * 4, C.byteOffset + cOffset * 4, accumulate ? 1 : 0);
@@ -116,9 +116,9 @@ export class WasmArena implements Allocator {
         if (inArena(output, gradOut, gradIn)) exports.reluBackward(n, at(output, offset), at(gradOut, offset), at(gradIn, offset));
         else reluBackward(n, offset, output, gradOut, gradIn);
       },
-      biasGradient: (M, N, G, gOffset, biasGrad, biasOffset) => {
-        if (inArena(G, biasGrad)) exports.biasGradient(M, N, at(G, gOffset), at(biasGrad, biasOffset));
-        else biasGradient(M, N, G, gOffset, biasGrad, biasOffset);
+      biasGradient: (M, N, G, gOffset, biasGrad, biasOffset, accumulate = true) => {
+        if (inArena(G, biasGrad)) exports.biasGradient(M, N, at(G, gOffset), at(biasGrad, biasOffset), accumulate ? 1 : 0);
+        else biasGradient(M, N, G, gOffset, biasGrad, biasOffset, accumulate);
       },
       im2col: (g, samples, input, inOffset, cols, colsOffset) => {
         if (inArena(input, cols)) exports.im2col(samples, g.H, g.W, g.C, g.KS, g.S, g.OH, g.OW, at(input, inOffset), at(cols, colsOffset));

@@ -25,7 +25,8 @@ export function reluBackward(n: number, offset: number, output: Float32Array, gr
 }
 
 /** biasGrad[j] += sum over M rows of G[i, j]. */
-export function biasGradient(M: number, N: number, G: Float32Array, gOffset: number, biasGrad: Float32Array, biasOffset: number): void {
+export function biasGradient(M: number, N: number, G: Float32Array, gOffset: number, biasGrad: Float32Array, biasOffset: number, accumulate = true): void {
+  if (!accumulate) biasGrad.fill(0, biasOffset, biasOffset + N);
   for (let i = 0; i < M; i++) {
     const row = gOffset + i * N;
     for (let j = 0; j < N; j++) biasGrad[biasOffset + j] += G[row + j];

@@ -42,13 +42,15 @@ export function gemmNN(
   }
 }
 
-/** C[M,N] += A[K,M]^T * B[K,N]: parameter gradients (inputs^T x output gradients). */
+/** C[M,N] (+)= A[K,M]^T * B[K,N]: parameter gradients (inputs^T x output gradients); without `accumulate` C is overwritten. */
 export function gemmTN(
   M: number, N: number, K: number,
   A: Float32Array, aOffset: number,
   B: Float32Array, bOffset: number,
   C: Float32Array, cOffset: number,
+  accumulate = true,
 ): void {
+  if (!accumulate) C.fill(0, cOffset, cOffset + M * N);
   let p = 0;
   for (; p + 4 <= K; p += 4) {
     const a0 = aOffset + p * M, a1 = a0 + M, a2 = a1 + M, a3 = a2 + M;
