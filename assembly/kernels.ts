@@ -297,20 +297,20 @@ export function reluBackward(n: i32, output: usize, gradOut: usize, gradIn: usiz
 
 /** biasGrad[j] (+)= sum over the M rows of g[i, j]. */
 export function biasGradient(M: i32, N: i32, g: usize, biasGrad: usize, accumulate: i32): void {
-  const keep = f32x4.splat(accumulate ? 1 : 0), keepScalar: f32 = accumulate ? 1 : 0;
+  // Overwriting must not read the old value at all: 0 * NaN is NaN, and a NaN left there would stay.
   const rowG = <usize>N << 2;
   let j = 0;
   for (; j + 4 <= N; j += 4) {
     const o = <usize>j << 2;
     let s = f32x4.splat(0);
     for (let i = 0; i < M; i++) s = f32x4.add(s, v128.load(g + <usize>i * rowG + o));
-    v128.store(biasGrad + o, f32x4.add(f32x4.mul(v128.load(biasGrad + o), keep), s));
+    v128.store(biasGrad + o, accumulate ? f32x4.add(v128.load(biasGrad + o), s) : s);
   }
   for (; j < N; j++) {
     const o = <usize>j << 2;
     let s: f32 = 0;
     for (let i = 0; i < M; i++) s += load<f32>(g + <usize>i * rowG + o);
-    store<f32>(biasGrad + o, load<f32>(biasGrad + o) * keepScalar + s);
+    store<f32>(biasGrad + o, accumulate ? load<f32>(biasGrad + o) + s : s);
   }
 }
 

@@ -176,7 +176,11 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
     }
   };
 
+  // Episodes the coordinator has received; a checkpoint waits until every episode its counters
+  // include has arrived, so metrics.jsonl never lacks an episode a checkpoint counted.
+  let episodesReceived = store.counters[Counter.episodes];
   const onEpisode = (record: EpisodeRecord): void => {
+    episodesReceived++;
     const wallTime = secondsBefore + (performance.now() - started) / 1000;
     toSinks((sink) => sink.episode(record, wallTime));
     recentReturns.push(record.return);
@@ -260,6 +264,8 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
     } finally {
       store.unlock();
     }
+    const waitUntil = performance.now() + 2000; // messages in flight take microseconds; never wait forever
+    while (episodesReceived < counters[Counter.episodes] && performance.now() < waitUntil) await new Promise((resolve) => setImmediate(resolve));
     if (!allFinite(snapshot.params) || !allFinite(snapshot.moment1) || !allFinite(snapshot.moment2)) {
       numericFault ??= `the global network became non-finite by step ${counters[Counter.globalSteps]}`;
       stop('interrupted');

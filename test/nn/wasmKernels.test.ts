@@ -67,3 +67,16 @@ function assertClose(actual: Float32Array, expected: Float32Array, what: string,
     }
   }
 }
+
+test('the backward pass overwrites gradients: a NaN left in the gradient buffer does not survive it', () => {
+  for (const kernels of ['js', 'wasm'] as const) {
+    const net = buildActorCritic(referenceAtariNet(3), 21, undefined, kernels);
+    net.initialize(5);
+    const rng = new Rng(6);
+    for (let i = 0; i < net.input.length; i++) net.input[i] = rng.next();
+    for (let row = 0; row < 20; row++) net.forward(row, 1);
+    net.grads.fill(Number.NaN); // e.g. a NaN gradient injected or produced by the previous update
+    net.backward(Float32Array.from({ length: 21 * 4 }, () => rng.uniform(-1, 1)), 0, 20);
+    assert.ok(net.grads.every(Number.isFinite), `${kernels}: every gradient (weights and biases) was written`);
+  }
+});
