@@ -175,10 +175,17 @@ export class GlobalStore {
    */
   async lockAsync(): Promise<void> {
     for (;;) {
-      const seen = Atomics.compareExchange(this.control, LOCK, 0, this.holder);
-      if (seen === 0) return;
-      const waited = Atomics.waitAsync(this.control, LOCK, seen, 50);
-      if (waited.async) await waited.value;
+      // Workers hold the lock for microseconds but take it thousands of times a second (CartPole):
+      // a short spin wins it where waiting for a wake-up would lose to them for seconds.
+      const spinUntil = performance.now() + 2;
+      do {
+        if (Atomics.compareExchange(this.control, LOCK, 0, this.holder) === 0) return;
+      } while (performance.now() < spinUntil);
+      const seen = Atomics.load(this.control, LOCK);
+      if (seen !== 0) {
+        const waited = Atomics.waitAsync(this.control, LOCK, seen, 20);
+        if (waited.async) await waited.value;
+      }
       await new Promise((resolve) => setImmediate(resolve)); // let exit events run
     }
   }

@@ -47,6 +47,8 @@ export interface SoakReport {
   episodes: number;
   stepsLostTotal: number;
   stepsLostMax: number;
+  /** Training seconds between the newest checkpoint and the last flushed episode at a SIGKILL, at most. */
+  secondsLostMax: number;
   checkpointsVerified: number;
   problems: string[];
 }
@@ -55,11 +57,14 @@ const cli = fileURLToPath(new URL('../../../bin/a3c.js', import.meta.url));
 const layoutFor = (config: TrainConfig) => buildActorCritic(networkSpec(config, config.env === 'cartpole' ? 2 : 3), 1, undefined, 'js').tensors();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The highest step in metrics.jsonl (streamed: long CartPole runs write millions of episodes). */
-function lastStep(runDir: string): number {
-  let last = 0;
+/** The highest step and training time in metrics.jsonl (streamed: long CartPole runs write millions of episodes). */
+function lastRecorded(runDir: string): { step: number; seconds: number } {
+  const last = { step: 0, seconds: 0 };
   try {
-    forEachRecord(join(runDir, 'metrics.jsonl'), (e) => { last = Math.max(last, e.step); });
+    forEachRecord(join(runDir, 'metrics.jsonl'), (e) => {
+      last.step = Math.max(last.step, e.step);
+      last.seconds = Math.max(last.seconds, e.wall_time);
+    });
   } catch { /* not written yet */ }
   return last;
 }
@@ -70,7 +75,7 @@ export async function soak(o: SoakOptions): Promise<SoakReport> {
   const rng = new Rng(o.seed);
   const report: SoakReport = {
     runDir, seconds: 0, segments: 0, sigkills: 0, workerFaults: 0, faultsByRecovery: {}, skippedUpdates: 0,
-    globalSteps: 0, episodes: 0, stepsLostTotal: 0, stepsLostMax: 0, checkpointsVerified: 0, problems: [],
+    globalSteps: 0, episodes: 0, stepsLostTotal: 0, stepsLostMax: 0, secondsLostMax: 0, checkpointsVerified: 0, problems: [],
   };
   const started = performance.now();
   const deadline = started + o.seconds * 1000;
@@ -106,7 +111,7 @@ export async function soak(o: SoakOptions): Promise<SoakReport> {
       report.sigkills++;
     }
     // What the killed process had flushed (metrics reach the disk every 250 ms) against the checkpoint it resumes from.
-    const stepsAtKill = lastStep(runDir);
+    const atKill = lastRecorded(runDir);
     for (const line of stdout.split('\n')) {
       if (!line.startsWith('{')) continue;
       const event = JSON.parse(line);
@@ -124,11 +129,12 @@ export async function soak(o: SoakOptions): Promise<SoakReport> {
     if (newest.state.globalSteps < lastCheckpointSteps) report.problems.push(`counters went back: ${newest.state.globalSteps} < ${lastCheckpointSteps}`);
     lastCheckpointSteps = newest.state.globalSteps;
     if (!lastSegment) {
-      const lost = Math.max(0, stepsAtKill - newest.state.globalSteps);
+      const lost = Math.max(0, atKill.step - newest.state.globalSteps);
       report.stepsLostTotal += lost;
       report.stepsLostMax = Math.max(report.stepsLostMax, lost);
+      report.secondsLostMax = Math.max(report.secondsLostMax, atKill.seconds - newest.state.seconds);
     }
-    log(`segment ${report.segments}: ${lastSegment ? 'SIGTERM' : 'SIGKILL'} at ${stepsAtKill} steps; newest checkpoint ${newest.state.globalSteps} steps; worker faults so far ${report.workerFaults}`);
+    log(`segment ${report.segments}: ${lastSegment ? 'SIGTERM' : 'SIGKILL'} at ${atKill.step} steps (${atKill.seconds.toFixed(1)} s); newest checkpoint ${newest.state.globalSteps} steps (${newest.state.seconds.toFixed(1)} s); worker faults so far ${report.workerFaults}`);
   }
 
   // Every checkpoint loads, in order, with counters that only move forward.
