@@ -92,12 +92,16 @@ export class Conv2d implements Layer {
     this.params.fill(0, this.patchSize * filters);
   }
 
+  /** Sample by sample: each sample's columns are multiplied while they are still in cache. */
   forward(input: Float32Array, row0: number, rows: number): void {
     const pixels = this.outputHeight * this.outputWidth;
     const F = this.filters;
+    for (let row = row0; row < row0 + rows; row++) {
+      const start = row * pixels;
+      this.kernels.im2col(this.geometry, 1, input, row * this.inputSize, this.columns, start * this.patchSize);
+      this.kernels.gemmNN(pixels, F, this.patchSize, this.columns, start * this.patchSize, this.params, 0, this.output, start * F, false);
+    }
     const start = row0 * pixels;
-    this.kernels.im2col(this.geometry, rows, input, row0 * this.inputSize, this.columns, start * this.patchSize);
-    this.kernels.gemmNN(rows * pixels, F, this.patchSize, this.columns, start * this.patchSize, this.params, 0, this.output, start * F, false);
     this.kernels.biasActivation(rows * pixels, F, this.output, start * F, this.params, this.patchSize * F, this.o.activation === 'relu');
   }
 
