@@ -3,7 +3,11 @@
 // byte address in the imported memory; matrices are row-major f32; nothing is allocated.
 
 @inline function splat(x: f32): v128 { return f32x4.splat(x); }
-@inline function madd(acc: v128, a: v128, b: v128): v128 { return f32x4.add(acc, f32x4.mul(a, b)); }
+/** acc + a * b: fused where the build enables relaxed SIMD (build/kernels-fma.wasm), else multiply then add. */
+@inline function madd(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
 @inline function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }

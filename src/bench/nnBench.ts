@@ -1,5 +1,5 @@
 import { buildActorCritic, defaultKernels, referenceAtariNet, smallAtariNet } from '../agents/networks.js';
-import type { KernelName } from '../nn/kernels/backend.js';
+import { wasmVariant, type KernelName } from '../nn/kernels/backend.js';
 import { clipScale, defaultAdam } from '../nn/optimizers.js';
 import { GlobalStore } from '../train/globalStore.js';
 import { Rng } from '../nn/rng.js';
@@ -10,6 +10,8 @@ export interface NnBenchResult {
   params: number;
   forward_b1_ms: number;
   backward_b20_ms: number;
+  /** For wasm: the fused multiply-add (relaxed SIMD) build or the plain SIMD build. */
+  kernel_build: 'fma' | 'simd' | null;
   update_b20_ms: number;
   gflops_forward: number;
   gflops_update: number;
@@ -84,6 +86,7 @@ export function benchNn(netName: 'reference' | 'small', seconds = 2, kernels: Ke
   return {
     net: netName, kernels, params: net.paramCount,
     forward_b1_ms: forwardMs, backward_b20_ms: backwardMs, update_b20_ms: updateMs,
+    kernel_build: kernels === 'wasm' ? wasmVariant() : null,
     gflops_forward: forwardFlops / (forwardMs * 1e6), gflops_update: updateFlops / (updateMs * 1e6),
     layers,
   };

@@ -33,7 +33,7 @@ async function runNn(raw: Record<string, unknown>): Promise<void> {
   const o = parseFlags(nnFlags, raw);
   const r = benchNn(o.net, o.seconds, o.kernels);
   if (o.json) return out(JSON.stringify(r));
-  out(`nn: ${r.net} net (${r.params.toLocaleString('en-US')} parameters), ${r.kernels} kernels, one thread, medians after warm-up`);
+  out(`nn: ${r.net} net (${r.params.toLocaleString('en-US')} parameters), ${r.kernels}${r.kernel_build === 'fma' ? ' (fused multiply-add)' : ''} kernels, one thread, medians after warm-up`);
   out(table([
     ['forward, batch 1', `${f(r.forward_b1_ms, 3)} ms  (${f(r.gflops_forward, 1)} GFLOP/s)`],
     ['backward, batch 20', `${f(r.backward_b20_ms, 2)} ms`],

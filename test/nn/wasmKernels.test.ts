@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { jsKernels, WasmArena, wasmAvailable } from '../../src/nn/kernels/backend.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { jsKernels, WasmArena, wasmAvailable, wasmVariant } from '../../src/nn/kernels/backend.js';
 import { buildActorCritic, referenceAtariNet } from '../../src/agents/networks.js';
 import { Rng } from '../../src/nn/rng.js';
 
@@ -8,8 +10,18 @@ const shapes: [number, number, number][] = [
   [1, 1, 1], [1, 512, 5184], [20, 512, 5184], [21, 2592, 512], [256, 32, 4000], [1030, 520, 20], [7, 130, 2100], [6, 518, 600], [3, 5, 7], [4, 8, 3], [5, 9, 13], [20, 32, 256], [400, 32, 256], [81, 64, 512], [7, 4, 64], [2, 3, 6], [6, 17, 9],
 ];
 
-test('the wasm kernels are built', () => {
+test('the wasm kernels are built; the fused multiply-add build is used unless A3C_NO_FMA=1', () => {
   assert.ok(wasmAvailable(), 'build/kernels.wasm is missing: npm run build');
+  if (process.env.A3C_NO_FMA === '1') assert.equal(wasmVariant(), 'simd');
+  else assert.equal(wasmVariant(), 'fma', 'Node 20+ accepts relaxed SIMD behind its V8 flag');
+});
+
+test('the plain SIMD build passes every test of this file too (run again with A3C_NO_FMA=1)', { skip: process.env.A3C_NO_FMA === '1' }, () => {
+  // Without NODE_TEST_CONTEXT the nested runner prints its plain report instead of talking to ours.
+  const { NODE_TEST_CONTEXT: _nested, ...env } = process.env;
+  const r = spawnSync(process.execPath, ['--test', fileURLToPath(import.meta.url)], { env: { ...env, A3C_NO_FMA: '1' }, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stdout.split('\n').filter((l) => l.startsWith('not ok')).join('\n'));
+  assert.match(r.stdout, /# fail 0/);
 });
 
 test('wasm SIMD gemmNN, gemmTN and gemmNT match the TypeScript kernels on many shapes (with remainders and offsets)', () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { gemmNN, gemmNT, gemmTN } from './gemm.js';
 import { biasActivation, biasGradient, col2im, im2col, reluBackward, sumSquares } from './elementwise.js';
 
@@ -58,17 +59,43 @@ interface WasmExports {
 }
 
 let compiled: WebAssembly.Module | null | undefined;
+let variant: 'fma' | 'simd' | null = null;
 
-/** The compiled kernel module, or null when it was not built or SIMD is unavailable. */
+/**
+ * The compiled kernel module, or null when it was not built or SIMD is unavailable. The fused
+ * multiply-add build (relaxed SIMD, ~18% faster updates) is used where this Node accepts it:
+ * Node 20 has relaxed SIMD behind a V8 flag, which is switched on here before anything is
+ * compiled (it is process-wide, so worker threads see it too). A3C_NO_FMA=1 keeps the plain
+ * SIMD build, e.g. to compare.
+ */
 export function wasmModule(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled;
-  try {
-    const bytes = readFileSync(new URL('../../../../build/kernels.wasm', import.meta.url));
-    compiled = new WebAssembly.Module(bytes);
-  } catch {
-    compiled = null;
+  compiled = null;
+  if (process.env.A3C_NO_FMA !== '1') {
+    try {
+      setFlagsFromString('--experimental-wasm-relaxed-simd');
+      const bytes = readFileSync(new URL('../../../../build/kernels-fma.wasm', import.meta.url));
+      if (WebAssembly.validate(bytes)) {
+        compiled = new WebAssembly.Module(bytes);
+        variant = 'fma';
+      }
+    } catch { /* not built, or this engine has no relaxed SIMD: the plain build below */ }
+  }
+  if (compiled === null) {
+    try {
+      compiled = new WebAssembly.Module(readFileSync(new URL('../../../../build/kernels.wasm', import.meta.url)));
+      variant = 'simd';
+    } catch {
+      compiled = null;
+    }
   }
   return compiled;
+}
+
+/** Which WebAssembly build the kernels use: fused multiply-add, plain SIMD, or none. */
+export function wasmVariant(): 'fma' | 'simd' | null {
+  wasmModule();
+  return variant;
 }
 
 export function wasmAvailable(): boolean {
