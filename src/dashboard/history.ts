@@ -15,7 +15,7 @@ export interface ChartPoint {
   mean_max_prob: number;
 }
 
-import { forEachRecord } from '../io/lines.js';
+import { forEachRecord, parseRecord } from '../io/lines.js';
 
 const MEAN_FIELDS = ['return', 'length', 'policy_loss', 'value_loss', 'entropy', 'mean_max_prob'] as const;
 
@@ -23,11 +23,8 @@ const MEAN_FIELDS = ['return', 'length', 'policy_loss', 'value_loss', 'entropy',
 export function parseEpisodeLines(text: string): Record<string, number>[] {
   const out: Record<string, number>[] = [];
   for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const record = JSON.parse(line);
-      if (record && typeof record.step === 'number' && typeof record.return === 'number') out.push(record);
-    } catch { /* a line being written */ }
+    const record = parseRecord(line); // a line being written is skipped
+    if (record && typeof record.return === 'number') out.push(record);
   }
   return out;
 }

@@ -30,11 +30,17 @@ export function forEachLine(path: string, fn: (line: string) => void): void {
   }
 }
 
+/** One metrics line as an object with a numeric `step`, or null for a torn or foreign line. */
+export function parseRecord(line: string): Record<string, number> | null {
+  let record: unknown;
+  try { record = JSON.parse(line); } catch { return null; }
+  return record && typeof (record as { step?: unknown }).step === 'number' ? record as Record<string, number> : null;
+}
+
 /** Each parseable JSON object of a JSON-lines file with a numeric `step`, in file order. */
 export function forEachRecord(path: string, fn: (record: Record<string, number>) => void): void {
   forEachLine(path, (line) => {
-    let record: unknown;
-    try { record = JSON.parse(line); } catch { return; }
-    if (record && typeof (record as { step?: unknown }).step === 'number') fn(record as Record<string, number>);
+    const record = parseRecord(line);
+    if (record) fn(record);
   });
 }

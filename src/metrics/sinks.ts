@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EpisodeRecord } from '../train/actorLearner.js';
 import { AtomicWriter } from '../io/atomicFile.js';
-import { forEachLine } from '../io/lines.js';
+import { forEachLine, parseRecord } from '../io/lines.js';
 import { AppendFile } from './appendFile.js';
 import { TfEventsWriter } from './tfevents.js';
 
@@ -89,8 +89,7 @@ export function truncateMetrics(runDir: string, lastEpisode: number): number {
   const flush = () => { out.write(Buffer.from(pending.join(''), 'utf8')); pending = []; };
   try {
     forEachLine(path, (line) => {
-      let episode = Number.POSITIVE_INFINITY;
-      try { episode = Number(JSON.parse(line).episode); } catch { /* a torn last line */ }
+      const episode = parseRecord(line)?.episode ?? Number.POSITIVE_INFINITY; // a torn last line goes
       if (episode <= lastEpisode) pending.push(line + '\n');
       else dropped++;
       if (pending.length >= 10_000) flush();
