@@ -35,78 +35,92 @@
 /** Above this many floats B no longer fits in cache: stream it row by row instead of tiling. */
 const STREAM_B_FLOATS = 1 << 18;
 
+/** C[0..4)[0..8) += A[0..4) (rows rowA apart) . B[0..K)[0..8) (rows rowC apart): gemmNN's 4x8 register tile. */
+@inline function nnTile(a0: usize, rowA: usize, bp: usize, rowC: usize, K: i32, c0: usize): void {
+  const a1 = a0 + rowA, a2 = a1 + rowA, a3 = a2 + rowA;
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+  let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+  const end = <usize>K << 2;
+  for (let po: usize = 0; po < end; po += 4) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    const x0 = v128.load32_splat(a0 + po), x1 = v128.load32_splat(a1 + po);
+    const x2 = v128.load32_splat(a2 + po), x3 = v128.load32_splat(a3 + po);
+    s00 = madd(s00, x0, b0); s01 = madd(s01, x0, b1);
+    s10 = madd(s10, x1, b0); s11 = madd(s11, x1, b1);
+    s20 = madd(s20, x2, b0); s21 = madd(s21, x2, b1);
+    s30 = madd(s30, x3, b0); s31 = madd(s31, x3, b1);
+    bp += rowC;
+  }
+  const c1 = c0 + rowC, c2 = c1 + rowC, c3 = c2 + rowC;
+  addPair(c0, s00, s01); addPair(c1, s10, s11);
+  addPair(c2, s20, s21); addPair(c3, s30, s31);
+}
+
+/** Columns [j0, N) of four rows of C += A . B as scalar dot products (what the 8-wide tiles leave). */
+@inline function nnColumns(a0: usize, rowA: usize, b: usize, rowC: usize, K: i32, c0: usize, j0: i32, N: i32): void {
+  const a1 = a0 + rowA, a2 = a1 + rowA, a3 = a2 + rowA;
+  const c1 = c0 + rowC, c2 = c1 + rowC, c3 = c2 + rowC;
+  for (let j = j0; j < N; j++) {
+    const jo = <usize>j << 2;
+    let t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0;
+    for (let p = 0; p < K; p++) {
+      const po = <usize>p << 2;
+      const bv = load<f32>(b + <usize>p * rowC + jo);
+      t0 += load<f32>(a0 + po) * bv; t1 += load<f32>(a1 + po) * bv;
+      t2 += load<f32>(a2 + po) * bv; t3 += load<f32>(a3 + po) * bv;
+    }
+    store<f32>(c0 + jo, load<f32>(c0 + jo) + t0); store<f32>(c1 + jo, load<f32>(c1 + jo) + t1);
+    store<f32>(c2 + jo, load<f32>(c2 + jo) + t2); store<f32>(c3 + jo, load<f32>(c3 + jo) + t3);
+  }
+}
+
+/** Four rows of C += A . B, streaming B row by row (skipping rows where all four inputs are 0). */
+@inline function nnStream(a0: usize, rowA: usize, b: usize, rowC: usize, K: i32, N: i32, c0: usize): void {
+  const a1 = a0 + rowA, a2 = a1 + rowA, a3 = a2 + rowA;
+  const c1 = c0 + rowC, c2 = c1 + rowC, c3 = c2 + rowC;
+  for (let p = 0; p < K; p++) {
+    const po = <usize>p << 2;
+    const x0 = load<f32>(a0 + po), x1 = load<f32>(a1 + po), x2 = load<f32>(a2 + po), x3 = load<f32>(a3 + po);
+    if (x0 == 0 && x1 == 0 && x2 == 0 && x3 == 0) continue;
+    const v0 = splat(x0), v1 = splat(x1), v2 = splat(x2), v3 = splat(x3);
+    const br = b + <usize>p * rowC;
+    let j = 0;
+    for (; j + 4 <= N; j += 4) {
+      const o = <usize>j << 2;
+      const bv = v128.load(br + o);
+      v128.store(c0 + o, madd(v128.load(c0 + o), v0, bv));
+      v128.store(c1 + o, madd(v128.load(c1 + o), v1, bv));
+      v128.store(c2 + o, madd(v128.load(c2 + o), v2, bv));
+      v128.store(c3 + o, madd(v128.load(c3 + o), v3, bv));
+    }
+    for (; j < N; j++) {
+      const o = <usize>j << 2;
+      const bv = load<f32>(br + o);
+      store<f32>(c0 + o, load<f32>(c0 + o) + x0 * bv); store<f32>(c1 + o, load<f32>(c1 + o) + x1 * bv);
+      store<f32>(c2 + o, load<f32>(c2 + o) + x2 * bv); store<f32>(c3 + o, load<f32>(c3 + o) + x3 * bv);
+    }
+  }
+}
+
 /** C[M,N] (+)= A[M,K] B[K,N]. */
 export function gemmNN(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, accumulate: i32): void {
   const rowC = <usize>N << 2, rowA = <usize>K << 2;
   if (!accumulate) memory.fill(c, 0, <usize>M * rowC);
-  let i = 0;
+  const M4 = M & ~3;
   if (<i64>K * N > STREAM_B_FLOATS) {
     // Large weights (the dense layer): read B once per 4 rows of A, contiguously, updating four
-    // rows of C that stay in L1; the 4x8 tiles would walk B with an N-float stride instead.
-    for (; i + 4 <= M; i += 4) {
-      const a0 = a + <usize>i * rowA, a1 = a0 + rowA, a2 = a1 + rowA, a3 = a2 + rowA;
-      const c0 = c + <usize>i * rowC, c1 = c0 + rowC, c2 = c1 + rowC, c3 = c2 + rowC;
-      for (let p = 0; p < K; p++) {
-        const po = <usize>p << 2;
-        const x0 = load<f32>(a0 + po), x1 = load<f32>(a1 + po), x2 = load<f32>(a2 + po), x3 = load<f32>(a3 + po);
-        if (x0 == 0 && x1 == 0 && x2 == 0 && x3 == 0) continue;
-        const v0 = splat(x0), v1 = splat(x1), v2 = splat(x2), v3 = splat(x3);
-        const br = b + <usize>p * rowC;
-        let j = 0;
-        for (; j + 4 <= N; j += 4) {
-          const o = <usize>j << 2;
-          const bv = v128.load(br + o);
-          v128.store(c0 + o, madd(v128.load(c0 + o), v0, bv));
-          v128.store(c1 + o, madd(v128.load(c1 + o), v1, bv));
-          v128.store(c2 + o, madd(v128.load(c2 + o), v2, bv));
-          v128.store(c3 + o, madd(v128.load(c3 + o), v3, bv));
-        }
-        for (; j < N; j++) {
-          const o = <usize>j << 2;
-          const bv = load<f32>(br + o);
-          store<f32>(c0 + o, load<f32>(c0 + o) + x0 * bv); store<f32>(c1 + o, load<f32>(c1 + o) + x1 * bv);
-          store<f32>(c2 + o, load<f32>(c2 + o) + x2 * bv); store<f32>(c3 + o, load<f32>(c3 + o) + x3 * bv);
-        }
-      }
+    // rows of C that stay in L1. The 4x8 tiles would walk B with an N-float stride instead, and
+    // strips of columns outermost (B fetched once) measured slower still: 2 KB strides over 10 MB.
+    for (let i = 0; i < M4; i += 4) nnStream(a + <usize>i * rowA, rowA, b, rowC, K, N, c + <usize>i * rowC);
+  } else {
+    for (let i = 0; i < M4; i += 4) {
+      const a0 = a + <usize>i * rowA, c0 = c + <usize>i * rowC;
+      let j = 0;
+      for (; j + 8 <= N; j += 8) nnTile(a0, rowA, b + (<usize>j << 2), rowC, K, c0 + (<usize>j << 2));
+      nnColumns(a0, rowA, b, rowC, K, c0, j, N);
     }
   }
-  for (; i + 4 <= M; i += 4) {
-    const a0 = a + <usize>i * rowA, a1 = a0 + rowA, a2 = a1 + rowA, a3 = a2 + rowA;
-    const c0 = c + <usize>i * rowC, c1 = c0 + rowC, c2 = c1 + rowC, c3 = c2 + rowC;
-    let j = 0;
-    for (; j + 8 <= N; j += 8) {
-      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
-      let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
-      let bp = b + (<usize>j << 2);
-      for (let p = 0; p < K; p++) {
-        const po = <usize>p << 2;
-        const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-        const x0 = splat(load<f32>(a0 + po)), x1 = splat(load<f32>(a1 + po));
-        const x2 = splat(load<f32>(a2 + po)), x3 = splat(load<f32>(a3 + po));
-        s00 = madd(s00, x0, b0); s01 = madd(s01, x0, b1);
-        s10 = madd(s10, x1, b0); s11 = madd(s11, x1, b1);
-        s20 = madd(s20, x2, b0); s21 = madd(s21, x2, b1);
-        s30 = madd(s30, x3, b0); s31 = madd(s31, x3, b1);
-        bp += rowC;
-      }
-      const jo = <usize>j << 2;
-      addPair(c0 + jo, s00, s01); addPair(c1 + jo, s10, s11);
-      addPair(c2 + jo, s20, s21); addPair(c3 + jo, s30, s31);
-    }
-    // remaining columns: scalar dot products
-    for (; j < N; j++) {
-      const jo = <usize>j << 2;
-      let t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0;
-      for (let p = 0; p < K; p++) {
-        const po = <usize>p << 2;
-        const bv = load<f32>(b + <usize>p * rowC + jo);
-        t0 += load<f32>(a0 + po) * bv; t1 += load<f32>(a1 + po) * bv;
-        t2 += load<f32>(a2 + po) * bv; t3 += load<f32>(a3 + po) * bv;
-      }
-      store<f32>(c0 + jo, load<f32>(c0 + jo) + t0); store<f32>(c1 + jo, load<f32>(c1 + jo) + t1);
-      store<f32>(c2 + jo, load<f32>(c2 + jo) + t2); store<f32>(c3 + jo, load<f32>(c3 + jo) + t3);
-    }
-  }
+  let i = M4;
   // remaining rows (batch 1 lands here): stream B row by row, skipping zero inputs (ReLU)
   for (; i < M; i++) {
     const ar = a + <usize>i * rowA, cr = c + <usize>i * rowC;
@@ -158,8 +172,8 @@ export function gemmTN(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, acc
       let ap = a + io, bp = b + (<usize>j << 2);
       for (let p = 0; p < K; p++) {
         const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-        const x0 = splat(load<f32>(ap)), x1 = splat(load<f32>(ap, 4));
-        const x2 = splat(load<f32>(ap, 8)), x3 = splat(load<f32>(ap, 12));
+        const x0 = v128.load32_splat(ap), x1 = v128.load32_splat(ap, 4);
+        const x2 = v128.load32_splat(ap, 8), x3 = v128.load32_splat(ap, 12);
         s00 = madd(s00, x0, b0); s01 = madd(s01, x0, b1);
         s10 = madd(s10, x1, b0); s11 = madd(s11, x1, b1);
         s20 = madd(s20, x2, b0); s21 = madd(s21, x2, b1);
@@ -318,52 +332,222 @@ export function biasGradient(M: i32, N: i32, g: usize, biasGrad: usize, accumula
   }
 }
 
+/** Byte address of output pixel `i`'s patch origin in one NHWC sample (row oy*S, column ox*S). */
+@inline function patchOrigin(sample: usize, i: i32, OW: i32, rowStride: usize, stepX: usize, S: i32): usize {
+  const oy = i / OW;
+  return sample + <usize>(oy * S) * rowStride + <usize>(i - oy * OW) * stepX;
+}
+
 /**
- * Unrolls `samples` NHWC images (H x W x C each) into rows of kernel patches: one row of
- * KS*KS*C floats per output pixel. In NHWC a kernel row is KS*C contiguous floats: one copy.
+ * One 4-pixel x 8-filter tile of convForward: c[0..4)[0..8) = patches a0..a3 . w. The pointers
+ * only advance by increments: written with offsets recomputed from loop counters, V8 spilled five
+ * of them to the stack inside the loop and the forward ran 1.7x slower.
  */
-export function im2col(samples: i32, H: i32, W: i32, C: i32, KS: i32, S: i32, OH: i32, OW: i32, input: usize, cols: usize): void {
-  const run = <usize>(KS * C) << 2;
+@inline function patchTile(a0: usize, a1: usize, a2: usize, a3: usize, w: usize, c0: usize, rowC: usize, KS: i32, runBytes: usize, rowStride: usize): void {
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+  let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+  let bp = w;
+  for (let ky = 0; ky < KS; ky++) {
+    for (let o: usize = 0; o < runBytes; o += 4) {
+      const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+      const x0 = v128.load32_splat(a0 + o), x1 = v128.load32_splat(a1 + o);
+      const x2 = v128.load32_splat(a2 + o), x3 = v128.load32_splat(a3 + o);
+      s00 = madd(s00, x0, b0); s01 = madd(s01, x0, b1);
+      s10 = madd(s10, x1, b0); s11 = madd(s11, x1, b1);
+      s20 = madd(s20, x2, b0); s21 = madd(s21, x2, b1);
+      s30 = madd(s30, x3, b0); s31 = madd(s31, x3, b1);
+      bp += rowC;
+    }
+    a0 += rowStride; a1 += rowStride; a2 += rowStride; a3 += rowStride;
+  }
+  const c1 = c0 + rowC, c2 = c1 + rowC, c3 = c2 + rowC;
+  v128.store(c0, s00); v128.store(c0, s01, 16); v128.store(c1, s10); v128.store(c1, s11, 16);
+  v128.store(c2, s20); v128.store(c2, s21, 16); v128.store(c3, s30); v128.store(c3, s31, 16);
+}
+
+/**
+ * Convolution forward as an implicit GEMM: output[b, pixel, F] = patch(pixel) . weights[K, F],
+ * reading each patch straight from the NHWC input (KS runs of KS*C contiguous floats) instead of
+ * an im2col copy. 4 pixels x 8 filters a register tile; F must be a multiple of 8.
+ */
+export function convForward(samples: i32, H: i32, W: i32, C: i32, KS: i32, S: i32, OH: i32, OW: i32, F: i32, input: usize, weights: usize, output: usize): void {
+  const run = KS * C;
+  const rowStride = <usize>(W * C) << 2, stepX = <usize>(S * C) << 2, rowC = <usize>F << 2;
+  const pixels = OH * OW;
   const sampleBytes = <usize>(H * W * C) << 2;
-  let dst = cols;
   for (let b = 0; b < samples; b++) {
-    const base = input + <usize>b * sampleBytes;
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        for (let ky = 0; ky < KS; ky++) {
-          memory.copy(dst, base + (<usize>(((oy * S + ky) * W + ox * S) * C) << 2), run);
-          dst += run;
+    const sample = input + <usize>b * sampleBytes;
+    const out = output + <usize>(b * pixels) * rowC;
+    let i = 0;
+    for (; i + 4 <= pixels; i += 4) {
+      const a0 = patchOrigin(sample, i, OW, rowStride, stepX, S), a1 = patchOrigin(sample, i + 1, OW, rowStride, stepX, S);
+      const a2 = patchOrigin(sample, i + 2, OW, rowStride, stepX, S), a3 = patchOrigin(sample, i + 3, OW, rowStride, stepX, S);
+      const c0 = out + <usize>i * rowC;
+      for (let j = 0; j < F; j += 8) {
+        const jo = <usize>j << 2;
+        patchTile(a0, a1, a2, a3, weights + jo, c0 + jo, rowC, KS, <usize>run << 2, rowStride);
+      }
+    }
+    // remaining pixels (and batch-1 shapes whose pixel count is not a multiple of 4): one row each
+    for (; i < pixels; i++) {
+      const a0 = patchOrigin(sample, i, OW, rowStride, stepX, S);
+      const cr = out + <usize>i * rowC;
+      memory.fill(cr, 0, rowC);
+      let bp = weights;
+      let ro: usize = 0;
+      for (let ky = 0; ky < KS; ky++) {
+        for (let q = 0; q < run; q++) {
+          const x = load<f32>(a0 + ro + (<usize>q << 2));
+          if (x != 0) axpy(F, x, bp, cr);
+          bp += rowC;
         }
+        ro += rowStride;
       }
     }
   }
 }
 
-/** The adjoint of im2col: zeroes `inputGrad` for the samples and adds each patch row back. */
-export function col2im(samples: i32, H: i32, W: i32, C: i32, KS: i32, S: i32, OH: i32, OW: i32, colGrad: usize, inputGrad: usize): void {
-  const runFloats = KS * C;
+/**
+ * One 4-entry x 8-filter tile of convFilterGrad over `rows` output rows of OW pixels: w[0..4)[0..8)
+ * (+)= sum over the pixels of patch entries (ap..ap+12) x gradOut (bp..bp+28). Pointers advance
+ * by increments only, which keeps V8 from spilling them (see patchTile).
+ */
+@inline function filterGradTile(ap: usize, bp: usize, w0: usize, rows: i32, OW: i32, stepX: usize, outRowStride: usize, rowC: usize, first: bool): void {
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+  let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+  for (let r = 0; r < rows; r++) {
+    let a = ap;
+    for (let ox = 0; ox < OW; ox++) {
+      const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+      const x0 = v128.load32_splat(a), x1 = v128.load32_splat(a, 4);
+      const x2 = v128.load32_splat(a, 8), x3 = v128.load32_splat(a, 12);
+      s00 = madd(s00, x0, b0); s01 = madd(s01, x0, b1);
+      s10 = madd(s10, x1, b0); s11 = madd(s11, x1, b1);
+      s20 = madd(s20, x2, b0); s21 = madd(s21, x2, b1);
+      s30 = madd(s30, x3, b0); s31 = madd(s31, x3, b1);
+      a += stepX; bp += rowC;
+    }
+    ap += outRowStride;
+  }
+  const w1 = w0 + rowC, w2 = w1 + rowC, w3 = w2 + rowC;
+  if (first) {
+    v128.store(w0, s00); v128.store(w0, s01, 16); v128.store(w1, s10); v128.store(w1, s11, 16);
+    v128.store(w2, s20); v128.store(w2, s21, 16); v128.store(w3, s30); v128.store(w3, s31, 16);
+  } else {
+    addPair(w0, s00, s01); addPair(w1, s10, s11);
+    addPair(w2, s20, s21); addPair(w3, s30, s31);
+  }
+}
+
+/** Output pixels a filter-gradient block covers (whole output rows): its input rows stay in L2, and C is read back once per block. */
+const FILTER_GRAD_BLOCK_PIXELS = 256;
+
+/**
+ * Convolution filter gradient as an implicit GEMM: gradWeights[K, F] = sum over pixels of
+ * patch(pixel)^T gradOut[pixel, F], reading patches straight from the NHWC input. Overwrites
+ * (the first block stores its tiles). 4 patch entries x 8 filters a register tile; KS*C must be
+ * a multiple of 4 (a quad of entries never straddles two kernel rows) and F of 8.
+ */
+export function convFilterGrad(samples: i32, H: i32, W: i32, C: i32, KS: i32, S: i32, OH: i32, OW: i32, F: i32, input: usize, gradOut: usize, gradWeights: usize): void {
+  const run = KS * C, K = KS * run;
+  const rowStride = <usize>(W * C) << 2, stepX = <usize>(S * C) << 2, rowC = <usize>F << 2;
+  const outRowStride = <usize>(S) * rowStride;
   const sampleBytes = <usize>(H * W * C) << 2;
-  memory.fill(inputGrad, 0, <usize>samples * sampleBytes);
-  let src = colGrad;
+  const blockRows = max(1, FILTER_GRAD_BLOCK_PIXELS / OW);
+  let first = true;
   for (let b = 0; b < samples; b++) {
-    const base = inputGrad + <usize>b * sampleBytes;
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        for (let ky = 0; ky < KS; ky++) {
-          const dst = base + (<usize>(((oy * S + ky) * W + ox * S) * C) << 2);
-          let k = 0;
-          for (; k + 4 <= runFloats; k += 4) {
-            const o = <usize>k << 2;
-            v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
-          }
-          for (; k < runFloats; k++) {
-            const o = <usize>k << 2;
-            store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
-          }
-          src += <usize>runFloats << 2;
+    const sample = input + <usize>b * sampleBytes;
+    const grad = gradOut + <usize>(b * OH * OW) * rowC;
+    for (let oy0 = 0; oy0 < OH; oy0 += blockRows) {
+      const oy1 = min(OH, oy0 + blockRows);
+      for (let i = 0; i < K; i += 4) {
+        const ky = i / run;
+        const entry = <usize>ky * rowStride + (<usize>(i - ky * run) << 2);
+        const w0 = gradWeights + <usize>i * rowC;
+        const ap = sample + <usize>oy0 * outRowStride + entry;
+        const bp = grad + <usize>(oy0 * OW) * rowC;
+        for (let j = 0; j < F; j += 8) {
+          const jo = <usize>j << 2;
+          filterGradTile(ap, bp + jo, w0 + jo, oy1 - oy0, OW, stepX, outRowStride, rowC, first);
         }
       }
+      first = false;
     }
+  }
+  if (first) memory.fill(gradWeights, 0, <usize>K * rowC); // no samples: a zero gradient
+}
+
+/**
+ * One 4-pixel x 8-entry tile of convInputGrad: the 8 patch entries at byte offset `entry` of the
+ * patches at d0..d3 get += gradOut rows g0..g3 (F floats, rowG apart) . weightsT[0..F)[8 entries].
+ */
+@inline function inputGradTile(g0: usize, rowG: usize, bp: usize, rowWT: usize, F: i32, d0: usize, d1: usize, d2: usize, d3: usize): void {
+  const g1 = g0 + rowG, g2 = g1 + rowG, g3 = g2 + rowG;
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+  let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+  const end = <usize>F << 2;
+  for (let fo: usize = 0; fo < end; fo += 4) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    const x0 = v128.load32_splat(g0 + fo), x1 = v128.load32_splat(g1 + fo);
+    const x2 = v128.load32_splat(g2 + fo), x3 = v128.load32_splat(g3 + fo);
+    s00 = madd(s00, x0, b0); s01 = madd(s01, x0, b1);
+    s10 = madd(s10, x1, b0); s11 = madd(s11, x1, b1);
+    s20 = madd(s20, x2, b0); s21 = madd(s21, x2, b1);
+    s30 = madd(s30, x3, b0); s31 = madd(s31, x3, b1);
+    bp += rowWT;
+  }
+  // one row after another: with stride < kernel size neighbouring patches overlap, and each add must see the last
+  addPair(d0, s00, s01); addPair(d1, s10, s11);
+  addPair(d2, s20, s21); addPair(d3, s30, s31);
+}
+
+/**
+ * Convolution input gradient as an implicit GEMM (a transposed convolution): zeroes inputGrad
+ * for the samples, then adds gradOut[pixel, 0..F) . weightsT[F, K] into the patch each pixel read.
+ * weightsT is the weights' [F, KS*KS*C] transpose. No unrolled patch gradients (1.6 MB for conv2
+ * at batch 20) and no col2im pass. 4 pixels x 8 entries a tile; KS*C must be a multiple of 8.
+ */
+export function convInputGrad(samples: i32, H: i32, W: i32, C: i32, KS: i32, S: i32, OH: i32, OW: i32, F: i32, gradOut: usize, weightsT: usize, inputGrad: usize): void {
+  const run = KS * C, K = KS * run;
+  const rowStride = <usize>(W * C) << 2, stepX = <usize>(S * C) << 2;
+  const rowG = <usize>F << 2, rowWT = <usize>K << 2, runBytes = <usize>run << 2;
+  const pixels = OH * OW;
+  const sampleBytes = <usize>(H * W * C) << 2;
+  memory.fill(inputGrad, 0, <usize>samples * sampleBytes);
+  for (let b = 0; b < samples; b++) {
+    const sample = inputGrad + <usize>b * sampleBytes;
+    const grad = gradOut + <usize>(b * pixels) * rowG;
+    let i = 0;
+    for (; i + 4 <= pixels; i += 4) {
+      const d0 = patchOrigin(sample, i, OW, rowStride, stepX, S), d1 = patchOrigin(sample, i + 1, OW, rowStride, stepX, S);
+      const d2 = patchOrigin(sample, i + 2, OW, rowStride, stepX, S), d3 = patchOrigin(sample, i + 3, OW, rowStride, stepX, S);
+      const g0 = grad + <usize>i * rowG;
+      let wt = weightsT, ro: usize = 0;
+      for (let ky = 0; ky < KS; ky++) {
+        for (let q: usize = 0; q < runBytes; q += 32) {
+          inputGradTile(g0, rowG, wt + q, rowWT, F, d0 + ro + q, d1 + ro + q, d2 + ro + q, d3 + ro + q);
+        }
+        wt += runBytes; ro += rowStride;
+      }
+    }
+    for (; i < pixels; i++) {
+      const d0 = patchOrigin(sample, i, OW, rowStride, stepX, S);
+      const g0 = grad + <usize>i * rowG;
+      for (let f = 0; f < F; f++) {
+        const x = load<f32>(g0 + (<usize>f << 2));
+        if (x == 0) continue;
+        const wt = weightsT + <usize>f * rowWT;
+        for (let ky = 0; ky < KS; ky++) axpy(run, x, wt + <usize>ky * runBytes, d0 + <usize>ky * rowStride);
+      }
+    }
+  }
+}
+
+/** dst[cols, rows] = src[rows, cols]^T (a conv layer's weights once per backward: a few thousand floats). */
+export function transpose(rows: i32, cols: i32, src: usize, dst: usize): void {
+  for (let i = 0; i < rows; i++) {
+    const sr = src + (<usize>(i * cols) << 2);
+    for (let j = 0; j < cols; j++) store<f32>(dst + (<usize>(j * rows + i) << 2), load<f32>(sr + (<usize>j << 2)));
   }
 }
 

@@ -1,5 +1,5 @@
 import { HeapAllocator, type Allocator, type Kernels } from './kernels/backend.js';
-import type { ConvGeometry } from './kernels/elementwise.js';
+import type { ConvGeometry } from './kernels/conv.js';
 import { glorotUniform, type Activation, type Layer, type ParamTensorSpec } from './layer.js';
 import type { Rng } from './rng.js';
 
@@ -22,8 +22,9 @@ export interface Conv2dOptions {
 /**
  * 2-D convolution, 'valid' padding, NHWC activations and a [kh, kw, in, out] kernel.
  * NHWC because it is Keras' layout (the reference's weights map over directly) and because one
- * kernel row of an NHWC input is a contiguous run of kw*channels floats, which makes im2col a
- * handful of straight copies. Computed as im2col + GEMM; the columns are kept for the backward.
+ * kernel row of an NHWC input is a contiguous run of kw*channels floats, so the kernels read each
+ * patch straight from the input, and the input gradient is added straight back into the patches
+ * (implicit GEMMs: no unrolled copies, which were 8 MB at batch 20 for conv1).
  */
 export class Conv2d implements Layer {
   readonly name: string;
@@ -36,9 +37,8 @@ export class Conv2d implements Layer {
   readonly outputWidth: number;
   readonly filters: number;
   private readonly o: Conv2dOptions;
-  /** Rows of the unrolled input: one per output pixel, kh*kw*in columns. */
-  private readonly columns: Float32Array;
-  private readonly columnGrad: Float32Array;
+  /** The kernel as [filters, kh*kw*in], refreshed by each backward that computes input gradients. */
+  private readonly kernelTransposed: Float32Array;
   private readonly preGrad: Float32Array;
   private readonly patchSize: number;
   private readonly geometry: ConvGeometry;
@@ -60,7 +60,6 @@ export class Conv2d implements Layer {
     this.outputSize = this.outputHeight * this.outputWidth * o.filters;
     this.patchSize = o.kernelSize * o.kernelSize * o.inputChannels;
     this.paramCount = this.patchSize * o.filters + o.filters;
-    const pixels = this.outputHeight * this.outputWidth;
     this.geometry = { H: o.inputHeight, W: o.inputWidth, C: o.inputChannels, KS: o.kernelSize, S: o.stride, OH: this.outputHeight, OW: this.outputWidth };
     const alloc = o.allocator ?? new HeapAllocator();
     this.kernels = alloc.kernels;
@@ -68,8 +67,7 @@ export class Conv2d implements Layer {
     const inputGradient = o.inputGradient ?? true;
     this.inputGrad = alloc.floats(inputGradient ? o.maxBatch * this.inputSize : 0);
     this.preGrad = alloc.floats(o.maxBatch * this.outputSize);
-    this.columns = alloc.floats(o.maxBatch * pixels * this.patchSize);
-    this.columnGrad = alloc.floats(inputGradient ? o.maxBatch * pixels * this.patchSize : 0);
+    this.kernelTransposed = alloc.floats(inputGradient ? this.patchSize * o.filters : 0);
   }
 
   tensors(): ParamTensorSpec[] {
@@ -92,20 +90,14 @@ export class Conv2d implements Layer {
     this.params.fill(0, this.patchSize * filters);
   }
 
-  /** Sample by sample: each sample's columns are multiplied while they are still in cache. */
   forward(input: Float32Array, row0: number, rows: number): void {
-    const pixels = this.outputHeight * this.outputWidth;
     const F = this.filters;
-    for (let row = row0; row < row0 + rows; row++) {
-      const start = row * pixels;
-      this.kernels.im2col(this.geometry, 1, input, row * this.inputSize, this.columns, start * this.patchSize);
-      this.kernels.gemmNN(pixels, F, this.patchSize, this.columns, start * this.patchSize, this.params, 0, this.output, start * F, false);
-    }
-    const start = row0 * pixels;
-    this.kernels.biasActivation(rows * pixels, F, this.output, start * F, this.params, this.patchSize * F, this.o.activation === 'relu');
+    const start = row0 * this.outputHeight * this.outputWidth;
+    this.kernels.convForward(this.geometry, F, rows, input, row0 * this.inputSize, this.params, 0, this.output, start * F);
+    this.kernels.biasActivation(rows * this.outputHeight * this.outputWidth, F, this.output, start * F, this.params, this.patchSize * F, this.o.activation === 'relu');
   }
 
-  backward(_input: Float32Array, outputGrad: Float32Array, row0: number, rows: number, wantInputGrad: boolean): void {
+  backward(input: Float32Array, outputGrad: Float32Array, row0: number, rows: number, wantInputGrad: boolean): void {
     const pixels = this.outputHeight * this.outputWidth;
     const F = this.filters;
     const K = this.patchSize;
@@ -116,11 +108,11 @@ export class Conv2d implements Layer {
     }
     const start = row0 * pixels;
     const count = rows * pixels;
-    this.kernels.gemmTN(K, F, count, this.columns, start * K, gradPre, start * F, this.grads, 0, false);
+    this.kernels.convFilterGrad(this.geometry, F, rows, input, row0 * this.inputSize, gradPre, start * F, this.grads, 0);
     this.kernels.biasGradient(count, F, gradPre, start * F, this.grads, K * F, false);
     if (!wantInputGrad) return;
-    if (this.columnGrad.length === 0) throw new Error(`${this.name} was built without input gradients`);
-    this.kernels.gemmNT(count, K, F, gradPre, start * F, this.params, 0, this.columnGrad, start * K, false);
-    this.kernels.col2im(this.geometry, rows, this.columnGrad, start * K, this.inputGrad, row0 * this.inputSize);
+    if (this.kernelTransposed.length === 0) throw new Error(`${this.name} was built without input gradients`);
+    this.kernels.transpose(K, F, this.params, 0, this.kernelTransposed, 0);
+    this.kernels.convInputGrad(this.geometry, F, rows, gradPre, start * F, this.kernelTransposed, 0, this.inputGrad, row0 * this.inputSize);
   }
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { gemmNN, gemmNT, gemmTN } from './gemm.js';
-import { biasActivation, biasGradient, col2im, im2col, reluBackward, sumSquares } from './elementwise.js';
+import { biasActivation, biasGradient, reluBackward, sumSquares } from './elementwise.js';
+import { convFilterGrad, convForward, convInputGrad, transpose, type ConvGeometry } from './conv.js';
 
 /**
  * Where a network's buffers live and which kernels compute on them. The 'js' backend uses plain
@@ -19,8 +20,10 @@ export interface Kernels {
   biasActivation: typeof biasActivation;
   reluBackward: typeof reluBackward;
   biasGradient: typeof biasGradient;
-  im2col: typeof im2col;
-  col2im: typeof col2im;
+  convForward: typeof convForward;
+  convFilterGrad: typeof convFilterGrad;
+  convInputGrad: typeof convInputGrad;
+  transpose: typeof transpose;
   sumSquares: typeof sumSquares;
 }
 
@@ -29,7 +32,7 @@ export interface Allocator {
   floats(count: number): Float32Array;
 }
 
-export const jsKernels: Kernels = { name: 'js', gemmNN, gemmTN, gemmNT, biasActivation, reluBackward, biasGradient, im2col, col2im, sumSquares };
+export const jsKernels: Kernels = { name: 'js', gemmNN, gemmTN, gemmNT, biasActivation, reluBackward, biasGradient, convForward, convFilterGrad, convInputGrad, transpose, sumSquares };
 
 export class HeapAllocator implements Allocator {
   readonly kernels = jsKernels;
@@ -53,8 +56,10 @@ interface WasmExports {
   biasActivation(M: number, N: number, c: number, bias: number, relu: number): void;
   reluBackward(n: number, output: number, gradOut: number, gradIn: number): void;
   biasGradient(M: number, N: number, g: number, biasGrad: number, accumulate: number): void;
-  im2col(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, input: number, cols: number): void;
-  col2im(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, colGrad: number, inputGrad: number): void;
+  convForward(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, F: number, input: number, weights: number, output: number): void;
+  convFilterGrad(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, F: number, input: number, gradOut: number, gradWeights: number): void;
+  convInputGrad(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, F: number, gradOut: number, weightsT: number, inputGrad: number): void;
+  transpose(rows: number, cols: number, src: number, dst: number): void;
   sumSquares(n: number, x: number): number;
 }
 
@@ -147,13 +152,21 @@ export class WasmArena implements Allocator {
         if (inArena(G, biasGrad)) exports.biasGradient(M, N, at(G, gOffset), at(biasGrad, biasOffset), accumulate ? 1 : 0);
         else biasGradient(M, N, G, gOffset, biasGrad, biasOffset, accumulate);
       },
-      im2col: (g, samples, input, inOffset, cols, colsOffset) => {
-        if (inArena(input, cols)) exports.im2col(samples, g.H, g.W, g.C, g.KS, g.S, g.OH, g.OW, at(input, inOffset), at(cols, colsOffset));
-        else im2col(g, samples, input, inOffset, cols, colsOffset);
+      convForward: (g, F, samples, input, inOffset, weights, wOffset, output, outOffset) => {
+        if (inArena(input, weights, output) && simdConvShape(g, F)) exports.convForward(samples, g.H, g.W, g.C, g.KS, g.S, g.OH, g.OW, F, at(input, inOffset), at(weights, wOffset), at(output, outOffset));
+        else convForward(g, F, samples, input, inOffset, weights, wOffset, output, outOffset);
       },
-      col2im: (g, samples, colGrad, colOffset, inputGrad, inOffset) => {
-        if (inArena(colGrad, inputGrad)) exports.col2im(samples, g.H, g.W, g.C, g.KS, g.S, g.OH, g.OW, at(colGrad, colOffset), at(inputGrad, inOffset));
-        else col2im(g, samples, colGrad, colOffset, inputGrad, inOffset);
+      convFilterGrad: (g, F, samples, input, inOffset, gradOut, gOffset, gradWeights, gwOffset) => {
+        if (inArena(input, gradOut, gradWeights) && simdConvShape(g, F)) exports.convFilterGrad(samples, g.H, g.W, g.C, g.KS, g.S, g.OH, g.OW, F, at(input, inOffset), at(gradOut, gOffset), at(gradWeights, gwOffset));
+        else convFilterGrad(g, F, samples, input, inOffset, gradOut, gOffset, gradWeights, gwOffset);
+      },
+      convInputGrad: (g, F, samples, gradOut, gOffset, weightsT, wtOffset, inputGrad, inOffset) => {
+        if (inArena(gradOut, weightsT, inputGrad) && (g.KS * g.C) % 8 === 0) exports.convInputGrad(samples, g.H, g.W, g.C, g.KS, g.S, g.OH, g.OW, F, at(gradOut, gOffset), at(weightsT, wtOffset), at(inputGrad, inOffset));
+        else convInputGrad(g, F, samples, gradOut, gOffset, weightsT, wtOffset, inputGrad, inOffset);
+      },
+      transpose: (rows, cols, src, srcOffset, dst, dstOffset) => {
+        if (inArena(src, dst)) exports.transpose(rows, cols, at(src, srcOffset), at(dst, dstOffset));
+        else transpose(rows, cols, src, srcOffset, dst, dstOffset);
       },
       sumSquares: (n, x, offset) => (x.buffer === buffer ? exports.sumSquares(n, at(x, offset)) : sumSquares(n, x, offset)),
     };
@@ -166,6 +179,11 @@ export class WasmArena implements Allocator {
     this.next += bytes;
     return view;
   }
+}
+
+/** The SIMD forward and filter gradient tile 8 filters and 4 patch entries of one kernel row; other shapes take the TypeScript loops. */
+function simdConvShape(g: ConvGeometry, F: number): boolean {
+  return F % 8 === 0 && (g.KS * g.C) % 4 === 0;
 }
 
 function align16(bytes: number): number {
