@@ -64,6 +64,9 @@ test('conv2d gradients (stride, several channels, relu) match finite differences
     { inputHeight: 9, inputWidth: 9, inputChannels: 2, filters: 3, kernelSize: 3, stride: 2, activation: 'linear' as const },
     { inputHeight: 12, inputWidth: 10, inputChannels: 4, filters: 5, kernelSize: 4, stride: 2, activation: 'relu' as const },
     { inputHeight: 16, inputWidth: 16, inputChannels: 3, filters: 4, kernelSize: 8, stride: 4, activation: 'relu' as const },
+    // shapes the SIMD kernels take (8k filters, kernel rows of 4k / 8k floats), with a pixel count that is no multiple of 4
+    { inputHeight: 11, inputWidth: 9, inputChannels: 4, filters: 8, kernelSize: 4, stride: 2, activation: 'relu' as const },
+    { inputHeight: 7, inputWidth: 8, inputChannels: 2, filters: 16, kernelSize: 2, stride: 1, activation: 'linear' as const },
   ];
   for (const [backend, build] of backends) for (const [k, c] of configs.entries()) {
     let allocator: Allocator | undefined;

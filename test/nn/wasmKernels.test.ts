@@ -53,6 +53,42 @@ test('wasm SIMD gemmNN, gemmTN and gemmNT match the TypeScript kernels on many s
   }
 });
 
+test('wasm SIMD convolutions (forward, filter and input gradients, transpose) match the TypeScript loops, with offsets and remainders', () => {
+  const rng = new Rng(12);
+  // [H, W, C, KS, S, F]: the four A3C layers, rows of pixels that are no multiple of 4, and shapes that fall back
+  const geometries: [number, number, number, number, number, number][] = [
+    [84, 84, 4, 8, 4, 16], [84, 84, 4, 8, 4, 32], [20, 20, 16, 4, 2, 32], [20, 20, 32, 4, 2, 64],
+    [11, 9, 4, 4, 2, 8], [7, 8, 2, 2, 1, 16], [9, 9, 2, 3, 2, 3], [6, 6, 8, 1, 1, 24], [13, 7, 4, 3, 1, 8],
+  ];
+  for (const [H, W, C, KS, S, F] of geometries) {
+    const g = { H, W, C, KS, S, OH: Math.floor((H - KS) / S) + 1, OW: Math.floor((W - KS) / S) + 1 };
+    const K = KS * KS * C, pixels = g.OH * g.OW, samples = 3;
+    const arena = new WasmArena(4 * (2 * samples * H * W * C + 3 * K * F + 3 * samples * pixels * F + 64) + 4096);
+    const fill = (n: number) => {
+      const a = arena.floats(n);
+      for (let i = 0; i < n; i++) a[i] = i % 5 === 0 ? 0 : rng.uniform(-1, 1);
+      return a;
+    };
+    const input = fill(samples * H * W * C + 3), weights = fill(K * F + 2), gradOut = fill(samples * pixels * F + 1);
+    const out = fill(samples * pixels * F + 2), expected = out.slice();
+    arena.kernels.convForward(g, F, samples, input, 3, weights, 2, out, 2);
+    jsKernels.convForward(g, F, samples, input, 3, weights, 2, expected, 2);
+    assertClose(out, expected, `forward ${H}x${W}x${C} k${KS}/${S} F${F}`);
+    const gw = fill(K * F + 2), expectedGw = gw.slice();
+    arena.kernels.convFilterGrad(g, F, samples, input, 3, gradOut, 1, gw, 2);
+    jsKernels.convFilterGrad(g, F, samples, input, 3, gradOut, 1, expectedGw, 2);
+    assertClose(gw, expectedGw, `filter gradient ${H}x${W}x${C} k${KS}/${S} F${F}`);
+    const wt = fill(K * F + 1), expectedWt = wt.slice();
+    arena.kernels.transpose(K, F, weights, 2, wt, 1);
+    jsKernels.transpose(K, F, weights, 2, expectedWt, 1);
+    assert.deepEqual(wt, expectedWt, 'transpose');
+    const gi = fill(samples * H * W * C + 1), expectedGi = gi.slice();
+    arena.kernels.convInputGrad(g, F, samples, gradOut, 1, wt, 1, gi, 1);
+    jsKernels.convInputGrad(g, F, samples, gradOut, 1, expectedWt, 1, expectedGi, 1);
+    assertClose(gi, expectedGi, `input gradient ${H}x${W}x${C} k${KS}/${S} F${F}`);
+  }
+});
+
 test('the reference net gives the same outputs and gradients with wasm and js kernels', () => {
   const rng = new Rng(4);
   const nets = (['js', 'wasm'] as const).map((k) => buildActorCritic(referenceAtariNet(3), 21, undefined, k));
