@@ -37,8 +37,8 @@ export class Conv2d implements Layer {
   readonly outputWidth: number;
   readonly filters: number;
   private readonly o: Conv2dOptions;
-  /** The kernel as [filters, kh*kw*in], refreshed by each backward that computes input gradients. */
-  private readonly kernelTransposed: Float32Array;
+  /** Working space for the input gradient (the SIMD kernel packs the weights there). */
+  private readonly inputGradScratch: Float32Array;
   private readonly preGrad: Float32Array;
   private readonly patchSize: number;
   private readonly geometry: ConvGeometry;
@@ -67,7 +67,7 @@ export class Conv2d implements Layer {
     const inputGradient = o.inputGradient ?? true;
     this.inputGrad = alloc.floats(inputGradient ? o.maxBatch * this.inputSize : 0);
     this.preGrad = alloc.floats(o.maxBatch * this.outputSize);
-    this.kernelTransposed = alloc.floats(inputGradient ? this.patchSize * o.filters : 0);
+    this.inputGradScratch = alloc.floats(inputGradient ? this.patchSize * o.filters : 0);
   }
 
   tensors(): ParamTensorSpec[] {
@@ -111,8 +111,7 @@ export class Conv2d implements Layer {
     this.kernels.convFilterGrad(this.geometry, F, rows, input, row0 * this.inputSize, gradPre, start * F, this.grads, 0);
     this.kernels.biasGradient(count, F, gradPre, start * F, this.grads, K * F, false);
     if (!wantInputGrad) return;
-    if (this.kernelTransposed.length === 0) throw new Error(`${this.name} was built without input gradients`);
-    this.kernels.transpose(K, F, this.params, 0, this.kernelTransposed, 0);
-    this.kernels.convInputGrad(this.geometry, F, rows, gradPre, start * F, this.kernelTransposed, 0, this.inputGrad, row0 * this.inputSize);
+    if (this.inputGrad.length === 0) throw new Error(`${this.name} was built without input gradients`);
+    this.kernels.convInputGrad(this.geometry, F, rows, gradPre, start * F, this.params, 0, this.inputGrad, row0 * this.inputSize, this.inputGradScratch);
   }
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { gemmNN, gemmNT, gemmTN } from './gemm.js';
 import { biasActivation, biasGradient, reluBackward, sumSquares } from './elementwise.js';
-import { convFilterGrad, convForward, convInputGrad, transpose, type ConvGeometry } from './conv.js';
+import { convFilterGrad, convForward, convInputGrad, type ConvGeometry } from './conv.js';
 
 /**
  * Where a network's buffers live and which kernels compute on them. The 'js' backend uses plain
@@ -23,7 +23,6 @@ export interface Kernels {
   convForward: typeof convForward;
   convFilterGrad: typeof convFilterGrad;
   convInputGrad: typeof convInputGrad;
-  transpose: typeof transpose;
   sumSquares: typeof sumSquares;
 }
 
@@ -32,7 +31,7 @@ export interface Allocator {
   floats(count: number): Float32Array;
 }
 
-export const jsKernels: Kernels = { name: 'js', gemmNN, gemmTN, gemmNT, biasActivation, reluBackward, biasGradient, convForward, convFilterGrad, convInputGrad, transpose, sumSquares };
+export const jsKernels: Kernels = { name: 'js', gemmNN, gemmTN, gemmNT, biasActivation, reluBackward, biasGradient, convForward, convFilterGrad, convInputGrad, sumSquares };
 
 export class HeapAllocator implements Allocator {
   readonly kernels = jsKernels;
@@ -58,8 +57,7 @@ interface WasmExports {
   biasGradient(M: number, N: number, g: number, biasGrad: number, accumulate: number): void;
   convForward(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, F: number, input: number, weights: number, output: number): void;
   convFilterGrad(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, F: number, input: number, gradOut: number, gradWeights: number): void;
-  convInputGrad(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, F: number, gradOut: number, weightsT: number, inputGrad: number): void;
-  transpose(rows: number, cols: number, src: number, dst: number): void;
+  convInputGrad(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, F: number, gradOut: number, weights: number, packed: number, inputGrad: number): void;
   sumSquares(n: number, x: number): number;
 }
 
@@ -160,13 +158,10 @@ export class WasmArena implements Allocator {
         if (inArena(input, gradOut, gradWeights) && simdConvShape(g, F)) exports.convFilterGrad(samples, g.H, g.W, g.C, g.KS, g.S, g.OH, g.OW, F, at(input, inOffset), at(gradOut, gOffset), at(gradWeights, gwOffset));
         else convFilterGrad(g, F, samples, input, inOffset, gradOut, gOffset, gradWeights, gwOffset);
       },
-      convInputGrad: (g, F, samples, gradOut, gOffset, weightsT, wtOffset, inputGrad, inOffset) => {
-        if (inArena(gradOut, weightsT, inputGrad) && (g.KS * g.C) % 8 === 0) exports.convInputGrad(samples, g.H, g.W, g.C, g.KS, g.S, g.OH, g.OW, F, at(gradOut, gOffset), at(weightsT, wtOffset), at(inputGrad, inOffset));
-        else convInputGrad(g, F, samples, gradOut, gOffset, weightsT, wtOffset, inputGrad, inOffset);
-      },
-      transpose: (rows, cols, src, srcOffset, dst, dstOffset) => {
-        if (inArena(src, dst)) exports.transpose(rows, cols, at(src, srcOffset), at(dst, dstOffset));
-        else transpose(rows, cols, src, srcOffset, dst, dstOffset);
+      convInputGrad: (g, F, samples, gradOut, gOffset, weights, wOffset, inputGrad, inOffset, scratch) => {
+        if (inArena(gradOut, weights, inputGrad) && inArena(scratch, scratch) && (g.KS * g.C) % 8 === 0 && scratch.length >= g.KS * g.KS * g.C * F) {
+          exports.convInputGrad(samples, g.H, g.W, g.C, g.KS, g.S, g.OH, g.OW, F, at(gradOut, gOffset), at(weights, wOffset), at(scratch, 0), at(inputGrad, inOffset));
+        } else convInputGrad(g, F, samples, gradOut, gOffset, weights, wOffset, inputGrad, inOffset, scratch);
       },
       sumSquares: (n, x, offset) => (x.buffer === buffer ? exports.sumSquares(n, at(x, offset)) : sumSquares(n, x, offset)),
     };

@@ -58,35 +58,28 @@ export function convFilterGrad(g: ConvGeometry, F: number, samples: number, inpu
 
 /**
  * inputGrad = the gradient with respect to the samples' input: zeroed, then every pixel adds
- * gradOut[pixel, 0..F) . weightsT[F, KS*KS*C] into the patch it read. weightsT is the weights'
- * [F, KS*KS*C] transpose (see transpose).
+ * gradOut[pixel, 0..F) . weights[KS*KS*C, F]^T into the patch it read. `scratch` (KS*KS*C*F
+ * floats) is working space the SIMD version packs the weights into; this version needs none.
  */
-export function convInputGrad(g: ConvGeometry, F: number, samples: number, gradOut: Float32Array, gOffset: number, weightsT: Float32Array, wtOffset: number, inputGrad: Float32Array, inOffset: number): void {
-  const run = g.KS * g.C, K = g.KS * run;
+export function convInputGrad(g: ConvGeometry, F: number, samples: number, gradOut: Float32Array, gOffset: number, weights: Float32Array, wOffset: number, inputGrad: Float32Array, inOffset: number, _scratch: Float32Array): void {
+  const run = g.KS * g.C;
   const sampleSize = g.H * g.W * g.C;
   inputGrad.fill(0, inOffset, inOffset + samples * sampleSize);
   let gp = gOffset;
   for (let b = 0; b < samples; b++) {
     for (let oy = 0; oy < g.OH; oy++) {
       for (let ox = 0; ox < g.OW; ox++) {
-        for (let f = 0; f < F; f++) {
-          const x = gradOut[gp + f];
-          if (x === 0) continue;
-          let w = wtOffset + f * K;
-          for (let ky = 0; ky < g.KS; ky++) {
-            const dst = inOffset + b * sampleSize + ((oy * g.S + ky) * g.W + ox * g.S) * g.C;
-            for (let k = 0; k < run; k++) inputGrad[dst + k] += x * weightsT[w++];
+        let w = wOffset;
+        for (let ky = 0; ky < g.KS; ky++) {
+          const dst = inOffset + b * sampleSize + ((oy * g.S + ky) * g.W + ox * g.S) * g.C;
+          for (let k = 0; k < run; k++, w += F) {
+            let sum = 0;
+            for (let f = 0; f < F; f++) sum += gradOut[gp + f] * weights[w + f];
+            inputGrad[dst + k] += sum;
           }
         }
         gp += F;
       }
     }
-  }
-}
-
-/** dst[cols, rows] = src[rows, cols]^T. */
-export function transpose(rows: number, cols: number, src: Float32Array, srcOffset: number, dst: Float32Array, dstOffset: number): void {
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) dst[dstOffset + j * rows + i] = src[srcOffset + i * cols + j];
   }
 }
