@@ -49,14 +49,14 @@ export class CountingAllocator implements Allocator {
 }
 
 interface WasmExports {
-  gemmNN(M: number, N: number, K: number, a: number, b: number, c: number, accumulate: number): void;
+  gemmNN(M: number, N: number, K: number, a: number, b: number, c: number, accumulate: number): number; // what the kernel's prefetching pass read (unused)
   gemmTN(M: number, N: number, K: number, a: number, b: number, c: number, accumulate: number): void;
   gemmNT(M: number, N: number, K: number, a: number, b: number, c: number, accumulate: number): void;
   biasActivation(M: number, N: number, c: number, bias: number, relu: number): void;
   reluBackward(n: number, output: number, gradOut: number, gradIn: number): void;
   biasGradient(M: number, N: number, g: number, biasGrad: number, accumulate: number): void;
-  convForward(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, F: number, input: number, weights: number, output: number): void;
-  convFilterGrad(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, F: number, input: number, gradOut: number, gradWeights: number): void;
+  convForward(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, F: number, input: number, weights: number, output: number): number; // what the kernel's prefetching pass read (unused)
+  convFilterGrad(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, F: number, input: number, gradOut: number, gradWeights: number): number; // what the kernel's prefetching pass read (unused)
   convInputGrad(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, F: number, gradOut: number, weights: number, packed: number, inputGrad: number): void;
   sumSquares(n: number, x: number): number;
 }
