@@ -8,6 +8,7 @@ import { ActionSubset, ClipReward, EpisodicLife, RandomStartSteps } from './wrap
 import { FrameStack } from './wrappers/frameStack.js';
 import { GrayResize } from './wrappers/grayResize.js';
 import type { Sequential } from './nn/sequential.js';
+import type { ArenaRegion } from './nn/kernels/backend.js';
 import { defaultAdam } from './nn/optimizers.js';
 import { TimeLimit } from './wrappers/timeLimit.js';
 import { AtariEnv, type AtariOptions } from './envs/atari/atariEnv.js';
@@ -161,11 +162,11 @@ export function networkSpec(config: Pick<TrainConfig, 'env' | 'net'>, numActions
   return make(numActions);
 }
 
-/** Builds the environment and a network that fits it, as a worker or the evaluator needs them. */
-export function makeAgentSetup(config: TrainConfig, seed: number, mode: EnvMode, params?: Float32Array): { env: Env; net: Sequential; spec: NetworkSpec; preset: Preset } {
+/** Builds the environment and a network that fits it, as a worker or the evaluator needs them (a worker's in its region of the shared memory). */
+export function makeAgentSetup(config: TrainConfig, seed: number, mode: EnvMode, params?: Float32Array, region?: ArenaRegion): { env: Env; net: Sequential; spec: NetworkSpec; preset: Preset } {
   const preset = getPreset(config.env);
   const env = preset.makeEnv(seed, config, mode);
   const spec = networkSpec(config, env.actionSpace.n);
-  const net = buildActorCritic(spec, config.tMax + 1, params, config.kernels);
+  const net = buildActorCritic(spec, config.tMax + 1, params, config.kernels, region);
   return { env, net, spec, preset };
 }

@@ -2,7 +2,7 @@ import { Conv2d } from '../nn/conv2d.js';
 import { Dense } from '../nn/dense.js';
 import type { Layer } from '../nn/layer.js';
 import { Sequential } from '../nn/sequential.js';
-import { CountingAllocator, HeapAllocator, WasmArena, wasmAvailable, type Allocator, type KernelName } from '../nn/kernels/backend.js';
+import { type ArenaRegion, CountingAllocator, HeapAllocator, WasmArena, wasmAvailable, type Allocator, type KernelName } from '../nn/kernels/backend.js';
 
 /**
  * Actor-critic networks: a trunk and one fused head whose row is [policy logits..., value].
@@ -49,13 +49,19 @@ export function defaultKernels(): KernelName {
 /**
  * Builds the network; `params` (e.g. a view over shared memory) is used instead of a fresh
  * buffer. With 'wasm' kernels every other buffer is placed in one WebAssembly memory, sized by
- * a counting pass first.
+ * a counting pass first: the arena's own, or `region` of a memory shared with the global store.
  */
-export function buildActorCritic(spec: NetworkSpec, maxBatch: number, params?: Float32Array, kernels: KernelName = defaultKernels()): Sequential {
+export function buildActorCritic(spec: NetworkSpec, maxBatch: number, params?: Float32Array, kernels: KernelName = defaultKernels(), region?: ArenaRegion): Sequential {
   if (kernels === 'js') return assemble(spec, maxBatch, params, new HeapAllocator());
+  return assemble(spec, maxBatch, params, new WasmArena(arenaBytes(spec, maxBatch, params !== undefined), region));
+}
+
+/** Bytes of WebAssembly memory the network's buffers take (without the parameters when they are given). */
+export function arenaBytes(spec: NetworkSpec, maxBatch: number, paramsGiven = false): number {
   const counter = new CountingAllocator();
-  assemble(spec, maxBatch, params ? new Float32Array(params.length) : undefined, counter);
-  return assemble(spec, maxBatch, params, new WasmArena(counter.bytes));
+  const params = paramsGiven ? new Float32Array(parameterCount(spec)) : undefined;
+  assemble(spec, maxBatch, params, counter);
+  return counter.bytes;
 }
 
 function assemble(spec: NetworkSpec, maxBatch: number, params: Float32Array | undefined, allocator: Allocator): Sequential {

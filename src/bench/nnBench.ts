@@ -1,4 +1,4 @@
-import { buildActorCritic, defaultKernels, referenceAtariNet, smallAtariNet } from '../agents/networks.js';
+import { arenaBytes, buildActorCritic, defaultKernels, parameterCount, referenceAtariNet, smallAtariNet } from '../agents/networks.js';
 import { wasmVariant, type KernelName } from '../nn/kernels/backend.js';
 import { clipScale, defaultAdam } from '../nn/optimizers.js';
 import { GlobalStore } from '../train/globalStore.js';
@@ -39,17 +39,19 @@ function time(fn: () => void, seconds: number, minRuns = 5): number {
 
 /**
  * Forward at batch 1 (acting) and the update at batch 20: forward 20 rows, backward, clip, Adam
- * on a global store (the actor-learner's path), so figures compare with a framework's train step.
+ * on a global store (the actor-learner's path, gradient read in place from the network's arena),
+ * so figures compare with a framework's train step.
  */
 export function benchNn(netName: 'reference' | 'small', seconds = 2, kernels: KernelName = defaultKernels()): NnBenchResult {
   const spec = netName === 'reference' ? referenceAtariNet(3) : smallAtariNet(3);
-  const net = buildActorCritic(spec, 21, undefined, kernels);
+  // Built as a worker builds it: in its region of the global store's shared memory (wasm).
+  const store = GlobalStore.create(parameterCount(spec), 1, kernels === 'wasm', { count: 1, bytes: arenaBytes(spec, 21) });
+  const net = buildActorCritic(spec, 21, undefined, kernels, store.arenaRegion(0));
   net.initialize(1);
   const rng = new Rng(2);
   for (let i = 0; i < net.input.length; i++) net.input[i] = rng.next();
   const headGrad = new Float32Array(net.maxBatch * net.outputSize);
   for (let i = 0; i < headGrad.length; i++) headGrad[i] = rng.uniform(-1, 1);
-  const store = GlobalStore.create(net.paramCount, 1, kernels === 'wasm');
   store.params.set(net.params);
   const adam = { kind: 'adam' as const, ...defaultAdam };
 

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { TrainConfig } from '../config.js';
-import { buildActorCritic, parameterCount } from '../agents/networks.js';
+import { arenaBytes, buildActorCritic, parameterCount } from '../agents/networks.js';
 import { saveSafetensors } from '../io/safetensors.js';
 import { JsonlSink, METRICS_FILE, TensorBoardSink, truncateMetrics, type MetricsSink } from '../metrics/sinks.js';
 import { writeLiveFrame } from '../metrics/liveFrame.js';
@@ -96,7 +96,11 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
   const probeEnv = preset.makeEnv(config.seed, config, 'train');
   const spec = networkSpec(config, probeEnv.actionSpace.n);
   probeEnv.close();
-  const store = GlobalStore.create(parameterCount(spec), gradientSlots(config), config.kernels === 'wasm');
+  // With the WebAssembly kernels every worker builds its network in its own region of the shared
+  // memory, so its gradient is read in place by the locked update instead of copied there.
+  const wasm = config.kernels === 'wasm';
+  const arenas = wasm ? { count: config.workers, bytes: arenaBytes(spec, config.tMax + 1) } : undefined;
+  const store = GlobalStore.create(parameterCount(spec), gradientSlots(config), wasm, arenas);
   const globalNet = buildActorCritic(spec, 1, store.params, 'js');
   const layout = globalNet.tensors();
   const resume = hooks.resumeFrom;

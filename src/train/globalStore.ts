@@ -1,4 +1,5 @@
 import type { OptimizerConfig } from '../config.js';
+import { arenaRegionBytes, type ArenaRegion } from '../nn/kernels/backend.js';
 import { OptimizerStep, optimizerModule } from '../nn/kernels/sharedOptimizer.js';
 
 /**
@@ -8,16 +9,20 @@ import { OptimizerStep, optimizerModule } from '../nn/kernels/sharedOptimizer.js
  * they live in one shared WebAssembly memory, so the locked update runs as SIMD code on the
  * shared data; otherwise in a SharedArrayBuffer with the TypeScript optimizers.
  *
- * An update is applied in chunks and journaled (slot, step, scale, chunks done) under the
- * lock, so if a worker dies in the middle of one, the coordinator finishes it from the
- * gradient still in the shared slot: an update is applied whole or not at all.
+ * With the WebAssembly kernels each worker's network is built in its own region of that
+ * memory (an arena), so the gradient the backward pass writes is already in shared memory and
+ * the update reads it in place; networks elsewhere copy their gradient into a slot first.
+ *
+ * An update is applied in chunks and journaled (where the gradient is, step, scale, chunks
+ * done) under the lock, so if a worker dies in the middle of one, the coordinator finishes it
+ * from the gradient still in shared memory: an update is applied whole or not at all.
  */
 
 /** Int32 control words. */
 const LOCK = 0; // 0: free; otherwise the holder's id
 const STOP = 1;
 const JOURNAL_ACTIVE = 2;
-const JOURNAL_SLOT = 3;
+const JOURNAL_GRADIENT = 3; // float index of the update's gradient in the shared floats
 const JOURNAL_STEP = 4;
 const JOURNAL_DONE = 5; // chunks applied so far
 const CONTROL_WORDS = 8;
@@ -46,7 +51,10 @@ export interface GlobalBuffers {
   counters: SharedArrayBuffer;
   paramCount: number;
   slots: number;
-  /** Shared WebAssembly memory holding [params | moment1 | moment2 | slot 0 | ...], if built. */
+  /** Worker arenas after the slots, and the bytes of each (a multiple of 16). */
+  arenas: number;
+  arenaBytes: number;
+  /** Shared WebAssembly memory holding [params | moment1 | moment2 | slot 0 | ... | arena 0 | ...], if built. */
   memory: WebAssembly.Memory | null;
   /** Otherwise: one SharedArrayBuffer with the same layout. */
   floats: SharedArrayBuffer | null;
@@ -61,6 +69,8 @@ export class GlobalStore {
   readonly counters: Float64Array;
   private readonly control: Int32Array;
   private readonly slots: Float32Array[];
+  /** The shared floats: the WebAssembly memory's buffer, or the SharedArrayBuffer. */
+  private readonly backing: ArrayBufferLike;
   private optimizer: OptimizerStep | null = null;
   /** Fault injection for the chaos tests: the thread exits after applying this many chunks of its next update. */
   exitAfterChunks = -1;
@@ -70,6 +80,7 @@ export class GlobalStore {
     this.control = new Int32Array(buffers.control);
     this.counters = new Float64Array(buffers.counters);
     const backing = buffers.memory ? buffers.memory.buffer : buffers.floats!;
+    this.backing = backing;
     const n = buffers.paramCount;
     const view = (k: number) => new Float32Array(backing, k * n * 4, n);
     this.params = view(0);
@@ -79,20 +90,36 @@ export class GlobalStore {
   }
 
   /**
-   * Shared buffers for `paramCount` parameters and `slots` concurrent updaters; `wasm` false
-   * keeps to SharedArrayBuffers and the TypeScript optimizers (the reference implementation).
+   * Shared buffers for `paramCount` parameters and `slots` gradient slots (for networks outside
+   * the shared memory); with the WebAssembly optimizer also `arenas.count` regions of
+   * `arenas.bytes` for the workers' networks (see arenaRegion). `wasm` false keeps to
+   * SharedArrayBuffers and the TypeScript optimizers (the reference implementation).
    */
-  static create(paramCount: number, slots = 1, wasm = true): GlobalStore {
-    const bytes = (3 + slots) * paramCount * 4;
-    const memory = wasm && optimizerModule() !== null
+  static create(paramCount: number, slots = 1, wasm = true, arenas: { count: number; bytes: number } = { count: 0, bytes: 0 }): GlobalStore {
+    const useWasm = wasm && optimizerModule() !== null;
+    const arenaCount = useWasm ? arenas.count : 0;
+    const arenaBytes = arenaCount > 0 ? arenaRegionBytes(arenas.bytes) : 0;
+    const floatBytes = (3 + slots) * paramCount * 4;
+    const bytes = align16(floatBytes) + arenaCount * arenaBytes;
+    if (useWasm && bytes > 65536 * 65536) {
+      throw new Error(`the shared memory would need ${(bytes / 2 ** 30).toFixed(1)} GiB, more than WebAssembly's 4 GiB: use fewer workers`);
+    }
+    const memory = useWasm
       ? new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536), maximum: Math.ceil(bytes / 65536), shared: true })
       : null;
     return new GlobalStore({
       control: new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT),
       counters: new SharedArrayBuffer(COUNTER_SLOTS * Float64Array.BYTES_PER_ELEMENT),
-      paramCount, slots, memory,
-      floats: memory ? null : new SharedArrayBuffer(bytes),
+      paramCount, slots, memory, arenas: arenaCount, arenaBytes,
+      floats: memory ? null : new SharedArrayBuffer(floatBytes),
     });
+  }
+
+  /** The region of the shared memory where worker `rank` builds its network, or undefined without arenas. */
+  arenaRegion(rank: number): ArenaRegion | undefined {
+    const { memory, arenas, arenaBytes, paramCount, slots } = this.buffers;
+    if (!memory || rank >= arenas) return undefined;
+    return { memory, byteOffset: align16((3 + slots) * paramCount * 4) + rank * arenaBytes, byteLength: arenaBytes };
   }
 
   /** The same shared store as seen by worker `rank`. */
@@ -101,24 +128,28 @@ export class GlobalStore {
   }
 
   /**
-   * One optimizer step on the global network with `grads * gradScale`, from updater `slot`:
-   * the gradient is copied into the shared memory, then applied chunk by chunk under the
-   * journal. Call under the lock, or with `journaled` false for Hogwild updates (which overlap,
+   * One optimizer step on the global network with `grads * gradScale`. A gradient already in
+   * the shared memory (a network built in an arena) is read where it is; any other is copied
+   * into gradient slot `slot` first. Then it is applied chunk by chunk under the journal. Call under the lock, or with `journaled` false for Hogwild updates (which overlap,
    * so they cannot share the journal). Returns the optimizer's step number.
    */
   applyGradients(slot: number, grads: Float32Array, gradScale: number, config: OptimizerConfig, journaled = true): number {
-    if (slot < 0 || slot >= this.slots.length) throw new RangeError(`gradient slot ${slot} does not exist (${this.slots.length} slots)`);
     if (grads.length !== this.params.length) throw new RangeError(`gradient has ${grads.length} elements, the network ${this.params.length}`);
-    this.slots[slot].set(grads);
+    let shared = grads;
+    if (grads.buffer !== this.backing) {
+      if (slot < 0 || slot >= this.slots.length) throw new RangeError(`gradient slot ${slot} does not exist (${this.slots.length} slots)`);
+      shared = this.slots[slot];
+      shared.set(grads);
+    }
     if (!journaled) {
       this.optimizer ??= new OptimizerStep(this.buffers.memory);
       const step = ++this.counters[Counter.optimizerStep];
-      this.optimizer.apply(config, step, this.params, this.slots[slot], this.moment1, this.moment2, gradScale);
+      this.optimizer.apply(config, step, this.params, shared, this.moment1, this.moment2, gradScale);
       return step;
     }
     const step = this.counters[Counter.optimizerStep] + 1;
     const c = this.control;
-    c[JOURNAL_SLOT] = slot;
+    c[JOURNAL_GRADIENT] = shared.byteOffset / 4;
     c[JOURNAL_STEP] = step;
     c[JOURNAL_DONE] = 0;
     this.counters[Counter.journalGradScale] = gradScale;
@@ -131,7 +162,7 @@ export class GlobalStore {
   private runJournal(config: OptimizerConfig): void {
     this.optimizer ??= new OptimizerStep(this.buffers.memory);
     const c = this.control;
-    const grads = this.slots[c[JOURNAL_SLOT]];
+    const grads = new Float32Array(this.backing, c[JOURNAL_GRADIENT] * 4, this.params.length);
     const step = c[JOURNAL_STEP];
     const gradScale = this.counters[Counter.journalGradScale];
     const n = this.params.length;
@@ -214,4 +245,8 @@ export function allFinite(values: Float32Array): boolean {
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += values[i] * 0;
   return sum === 0;
+}
+
+function align16(bytes: number): number {
+  return Math.ceil(bytes / 16) * 16;
 }

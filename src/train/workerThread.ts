@@ -32,7 +32,7 @@ const input = workerData as WorkerInput;
 const port = parentPort!;
 try {
   const store = new GlobalStore(input.buffers, input.rank + 1);
-  const { env, net, preset } = makeAgentSetup(input.config, input.seed, 'train');
+  const { env, net, preset } = makeAgentSetup(input.config, input.seed, 'train', undefined, store.arenaRegion(input.rank));
   const learner = new ActorLearner({
     rank: input.rank, seed: input.seed, config: input.config, store, env, net,
     actionAfterLifeLoss: preset.actionAfterLifeLoss, faults: input.faults,

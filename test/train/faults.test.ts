@@ -20,18 +20,19 @@ const adam = { kind: 'adam' as const, ...defaultAdam, learningRate: 1e-2 };
 const config = (overrides: Record<string, unknown>) => buildTrainConfig('cartpole', trainFlagsSchema.parse({ targetReturn: 'none', ...overrides }));
 const layoutFor = (c: Parameters<typeof networkSpec>[0]) => buildActorCritic(networkSpec(c, 2), 1, undefined, 'js').tensors();
 
-function dieInWorker(store: GlobalStore, grads: Float32Array, exitAfterChunks: number): Promise<number> {
+function dieInWorker(store: GlobalStore, grads: Float32Array, exitAfterChunks: number, inArena = false): Promise<number> {
   const worker = new Worker(new URL('./fixtures/dyingUpdater.js', import.meta.url), {
-    workerData: { buffers: store.buffers, grads, gradScale: 0.5, optimizer: adam, exitAfterChunks },
+    workerData: { buffers: store.buffers, grads, gradScale: 0.5, optimizer: adam, exitAfterChunks, inArena },
   });
   return new Promise((resolve) => worker.on('exit', resolve));
 }
 
-for (const wasm of [true, false]) {
-  test(`an update cut off by a dying worker is completed from the journal (${wasm ? 'wasm' : 'TypeScript'} optimizer)`, async () => {
+for (const [wasm, inArena] of [[true, false], [true, true], [false, false]]) {
+  const where = inArena ? ', gradient read in place from the worker\'s arena' : ', gradient copied into a slot';
+  test(`an update cut off by a dying worker is completed from the journal (${wasm ? 'wasm' : 'TypeScript'} optimizer${where})`, async () => {
     const n = 3 * UPDATE_CHUNK + 123;
     const rng = new Rng(5);
-    const store = GlobalStore.create(n, 1, wasm);
+    const store = GlobalStore.create(n, 1, wasm, { count: 1, bytes: 4 * n });
     store.params.set(randomArray(n, rng));
     store.moment1.set(randomArray(n, rng, 0.1));
     store.moment2.set(randomArray(n, rng, 0.1).map(Math.abs));
@@ -40,7 +41,9 @@ for (const wasm of [true, false]) {
     const grads = randomArray(n, rng);
     adamStep(expected.p, grads, expected.m, expected.v, 8, adam, 0.5);
 
-    assert.equal(await dieInWorker(store, grads, 2), 70, 'the worker died mid-update');
+    assert.equal(await dieInWorker(store, grads, 2, inArena), 70, 'the worker died mid-update');
+    const slot = new Float32Array(store.buffers.memory?.buffer ?? store.buffers.floats!, 3 * n * 4, n);
+    assert.equal(slot.some((x) => x !== 0), !inArena, inArena ? 'the gradient was not copied into the slot' : 'the gradient was copied into the slot');
     const halfway = store.params.slice();
     let changed = 0;
     for (let i = 0; i < n; i++) if (halfway[i] !== expected.p[i]) changed++;

@@ -105,20 +105,47 @@ export function wasmAvailable(): boolean {
   return wasmModule() !== null;
 }
 
-/** One network's buffers in one WebAssembly memory, and the SIMD kernels bound to it. */
+/** Part of a shared WebAssembly memory set aside for one network (see GlobalStore.arenaRegion). */
+export interface ArenaRegion {
+  memory: WebAssembly.Memory;
+  byteOffset: number;
+  byteLength: number;
+}
+
+/** Bytes a region must span to hold an arena of `bytes` (alignment and the unused first 16 bytes included). */
+export function arenaRegionBytes(bytes: number): number {
+  return align16(bytes) + 32;
+}
+
+/**
+ * One network's buffers in one WebAssembly memory, and the SIMD kernels bound to it. The memory
+ * is the arena's own, or a region of a memory shared with the global network: a worker's net is
+ * built there, so its gradient is already where the locked optimizer step reads it (no copy).
+ * Memories are shared ones either way: the kernel build imports a shared memory.
+ */
 export class WasmArena implements Allocator {
   readonly kernels: Kernels;
   private readonly memory: WebAssembly.Memory;
-  private readonly buffer: ArrayBuffer;
-  private next = 16; // keep address 0 unused
-  private readonly capacity: number;
+  private readonly buffer: ArrayBufferLike;
+  private next: number;
+  private readonly end: number;
 
-  constructor(bytes: number) {
+  constructor(bytes: number, region?: ArenaRegion) {
     const module = wasmModule();
     if (!module) throw new Error('the WebAssembly kernels are not built: run `npm run build` (or use --kernels js)');
-    const pages = Math.ceil((bytes + 32) / 65536);
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-    this.capacity = pages * 65536;
+    if (region) {
+      if (region.byteOffset % 16 !== 0 || region.byteLength < arenaRegionBytes(bytes)) {
+        throw new Error(`arena region of ${region.byteLength} bytes at ${region.byteOffset} cannot hold ${bytes} bytes`);
+      }
+      this.memory = region.memory;
+      this.next = region.byteOffset + 16; // keep the region's first bytes (address 0 of a private memory) unused
+      this.end = region.byteOffset + region.byteLength;
+    } else {
+      const pages = Math.ceil(arenaRegionBytes(bytes) / 65536);
+      this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+      this.next = 16;
+      this.end = pages * 65536;
+    }
     this.buffer = this.memory.buffer;
     const exports = new WebAssembly.Instance(module, { env: { memory: this.memory, abort: () => { throw new Error('wasm abort'); } } }).exports as unknown as WasmExports;
     const buffer = this.buffer;
@@ -169,7 +196,7 @@ export class WasmArena implements Allocator {
 
   floats(count: number): Float32Array {
     const bytes = align16(count * 4);
-    if (this.next + bytes > this.capacity) throw new Error(`wasm arena exhausted: ${this.next + bytes} > ${this.capacity} bytes`);
+    if (this.next + bytes > this.end) throw new Error(`wasm arena exhausted: needs ${bytes} more bytes at ${this.next}, ends at ${this.end}`);
     const view = new Float32Array(this.buffer, this.next, count);
     this.next += bytes;
     return view;
