@@ -1,6 +1,8 @@
 // Optimizer steps over the global network, compiled against a *shared* memory that every
-// actor-learner thread imports: parameters, moments and one gradient slot per worker live in
-// it, so the locked update runs as SIMD code on the shared data. Pointers are byte addresses.
+// actor-learner thread imports: parameters, moments and the workers' networks live in it, so
+// the locked update runs as SIMD code on the shared data. Pointers are byte addresses.
+// `copyTo` (0: none) receives the new parameters too: the updating worker's local network,
+// which would otherwise copy them back in a second pass.
 
 /**
  * Adam over n floats, gradients multiplied by `gradScale` (global-norm clipping folded in).
@@ -8,7 +10,7 @@
  * tfStyle = 0: PyTorch, p -= stepSize * m / (sqrt(v) / sqrtC2 + eps) with stepSize = lr / c1.
  */
 export function adam(n: i32, params: usize, grads: usize, m: usize, v: usize, gradScale: f32,
-  stepSize: f32, beta1: f32, beta2: f32, oneMinusBeta1: f32, oneMinusBeta2: f32, epsilon: f32, sqrtC2: f32, tfStyle: i32): void {
+  stepSize: f32, beta1: f32, beta2: f32, oneMinusBeta1: f32, oneMinusBeta2: f32, epsilon: f32, sqrtC2: f32, tfStyle: i32, copyTo: usize): void {
   // 1 - beta arrive from double precision: 1 - 0.999f in f32 would be off by 1.3e-5 relative.
   const b1 = f32x4.splat(beta1), b2 = f32x4.splat(beta2);
   const ob1 = f32x4.splat(oneMinusBeta1), ob2 = f32x4.splat(oneMinusBeta2);
@@ -23,7 +25,9 @@ export function adam(n: i32, params: usize, grads: usize, m: usize, v: usize, gr
     v128.store(m + o, mi);
     v128.store(v + o, vi);
     const denominator = f32x4.add(f32x4.mul(f32x4.sqrt(vi), invSqrtC2), eps);
-    v128.store(params + o, f32x4.sub(v128.load(params + o), f32x4.div(f32x4.mul(step, mi), denominator)));
+    const p = f32x4.sub(v128.load(params + o), f32x4.div(f32x4.mul(step, mi), denominator));
+    v128.store(params + o, p);
+    if (copyTo) v128.store(copyTo + o, p);
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
@@ -33,12 +37,14 @@ export function adam(n: i32, params: usize, grads: usize, m: usize, v: usize, gr
     store<f32>(m + o, mi);
     store<f32>(v + o, vi);
     const denominator = (tfStyle ? Mathf.sqrt(vi) : Mathf.sqrt(vi) / sqrtC2) + epsilon;
-    store<f32>(params + o, load<f32>(params + o) - stepSize * mi / denominator);
+    const p = load<f32>(params + o) - stepSize * mi / denominator;
+    store<f32>(params + o, p);
+    if (copyTo) store<f32>(copyTo + o, p);
   }
 }
 
 /** Shared RMSProp (A3C paper): g = a g + (1-a) grad^2; p -= lr grad / sqrt(g + eps). */
-export function rmsprop(n: i32, params: usize, grads: usize, g: usize, gradScale: f32, lr: f32, alpha: f32, oneMinusAlpha: f32, epsilon: f32): void {
+export function rmsprop(n: i32, params: usize, grads: usize, g: usize, gradScale: f32, lr: f32, alpha: f32, oneMinusAlpha: f32, epsilon: f32, copyTo: usize): void {
   const a = f32x4.splat(alpha), oa = f32x4.splat(oneMinusAlpha), scale = f32x4.splat(gradScale);
   const rate = f32x4.splat(lr), eps = f32x4.splat(epsilon);
   let i = 0;
@@ -47,13 +53,17 @@ export function rmsprop(n: i32, params: usize, grads: usize, g: usize, gradScale
     const grad = f32x4.mul(v128.load(grads + o), scale);
     const gi = f32x4.add(f32x4.mul(a, v128.load(g + o)), f32x4.mul(oa, f32x4.mul(grad, grad)));
     v128.store(g + o, gi);
-    v128.store(params + o, f32x4.sub(v128.load(params + o), f32x4.div(f32x4.mul(rate, grad), f32x4.sqrt(f32x4.add(gi, eps)))));
+    const p = f32x4.sub(v128.load(params + o), f32x4.div(f32x4.mul(rate, grad), f32x4.sqrt(f32x4.add(gi, eps))));
+    v128.store(params + o, p);
+    if (copyTo) v128.store(copyTo + o, p);
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
     const grad = load<f32>(grads + o) * gradScale;
     const gi = alpha * load<f32>(g + o) + oneMinusAlpha * grad * grad;
     store<f32>(g + o, gi);
-    store<f32>(params + o, load<f32>(params + o) - lr * grad / Mathf.sqrt(gi + epsilon));
+    const p = load<f32>(params + o) - lr * grad / Mathf.sqrt(gi + epsilon);
+    store<f32>(params + o, p);
+    if (copyTo) store<f32>(copyTo + o, p);
   }
 }

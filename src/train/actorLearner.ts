@@ -199,17 +199,18 @@ export class ActorLearner {
   private applyToGlobal(steps: number, gradScale: number, finite: boolean): void {
     const { store, net, config, rank } = this.o;
     const c = store.counters;
-    const apply = (): void => {
-      // Hogwild updates overlap, so each worker has its own gradient slot; locked ones share slot 0.
-      if (finite) store.applyGradients(config.hogwild ? rank : 0, net.grads, gradScale, config.optimizer, !config.hogwild);
-    };
-    if (config.hogwild) apply();
+    if (finite && config.hogwild) {
+      // Hogwild updates overlap, so each worker has its own gradient slot (when its network is
+      // outside the shared memory), and the copy back must come after: others change the weights too.
+      store.applyGradients(rank, net.grads, gradScale, config.optimizer, false);
+    }
     store.locked(() => {
-      if (!config.hogwild) apply();
+      // The locked update writes the new weights into the local network in the same pass.
+      if (finite && !config.hogwild) store.applyGradients(0, net.grads, gradScale, config.optimizer, true, net.params);
+      else net.params.set(store.params);
       c[Counter.globalSteps] += steps;
       if (finite) c[Counter.updates]++;
       else c[Counter.skippedUpdates]++;
-      net.params.set(store.params);
     });
     if (config.maxSteps !== null && c[Counter.globalSteps] >= config.maxSteps) store.requestStop();
   }

@@ -130,10 +130,12 @@ export class GlobalStore {
   /**
    * One optimizer step on the global network with `grads * gradScale`. A gradient already in
    * the shared memory (a network built in an arena) is read where it is; any other is copied
-   * into gradient slot `slot` first. Then it is applied chunk by chunk under the journal. Call under the lock, or with `journaled` false for Hogwild updates (which overlap,
-   * so they cannot share the journal). Returns the optimizer's step number.
+   * into gradient slot `slot` first. Then it is applied chunk by chunk under the journal. Call
+   * under the lock, or with `journaled` false for Hogwild updates (which overlap, so they cannot
+   * share the journal). `copyTo` (the updater's local parameters) receives the new global
+   * parameters in the same pass, instead of a copy afterwards. Returns the optimizer's step.
    */
-  applyGradients(slot: number, grads: Float32Array, gradScale: number, config: OptimizerConfig, journaled = true): number {
+  applyGradients(slot: number, grads: Float32Array, gradScale: number, config: OptimizerConfig, journaled = true, copyTo?: Float32Array): number {
     if (grads.length !== this.params.length) throw new RangeError(`gradient has ${grads.length} elements, the network ${this.params.length}`);
     let shared = grads;
     if (grads.buffer !== this.backing) {
@@ -144,7 +146,7 @@ export class GlobalStore {
     if (!journaled) {
       this.optimizer ??= new OptimizerStep(this.buffers.memory);
       const step = ++this.counters[Counter.optimizerStep];
-      this.optimizer.apply(config, step, this.params, shared, this.moment1, this.moment2, gradScale);
+      this.optimizer.apply(config, step, this.params, shared, this.moment1, this.moment2, gradScale, copyTo);
       return step;
     }
     const step = this.counters[Counter.optimizerStep] + 1;
@@ -154,12 +156,12 @@ export class GlobalStore {
     c[JOURNAL_DONE] = 0;
     this.counters[Counter.journalGradScale] = gradScale;
     Atomics.store(c, JOURNAL_ACTIVE, 1);
-    this.runJournal(config);
+    this.runJournal(config, copyTo);
     return step;
   }
 
-  /** Applies the journaled update's remaining chunks and closes the journal. */
-  private runJournal(config: OptimizerConfig): void {
+  /** Applies the journaled update's remaining chunks and closes the journal (recovery passes no `copyTo`). */
+  private runJournal(config: OptimizerConfig, copyTo?: Float32Array): void {
     this.optimizer ??= new OptimizerStep(this.buffers.memory);
     const c = this.control;
     const grads = new Float32Array(this.backing, c[JOURNAL_GRADIENT] * 4, this.params.length);
@@ -169,7 +171,7 @@ export class GlobalStore {
     for (let chunk = c[JOURNAL_DONE]; chunk * UPDATE_CHUNK < n; chunk++) {
       if (chunk === this.exitAfterChunks) process.exit(70); // chaos: die in the middle of the update
       const a = chunk * UPDATE_CHUNK, b = Math.min(n, a + UPDATE_CHUNK);
-      this.optimizer.apply(config, step, this.params.subarray(a, b), grads.subarray(a, b), this.moment1.subarray(a, b), this.moment2.subarray(a, b), gradScale);
+      this.optimizer.apply(config, step, this.params.subarray(a, b), grads.subarray(a, b), this.moment1.subarray(a, b), this.moment2.subarray(a, b), gradScale, copyTo?.subarray(a, b));
       Atomics.store(c, JOURNAL_DONE, chunk + 1);
     }
     this.counters[Counter.optimizerStep] = step;

@@ -84,3 +84,21 @@ test('the shared-memory (wasm) optimizer step matches the reference rules, gradi
   rmsPropStep(js, grads, g, rms, 0.5);
   for (let i = 0; i < 5; i++) assert.ok(Math.abs(store.params[i] - js[i]) < 1e-6, `rmsprop [${i}]`);
 });
+
+test('a locked update hands the updater its new weights in the same pass: in the shared memory, outside it, Adam and RMSProp, whole chunks and remainders', () => {
+  const n = 2 * 65_536 + 7; // more than one journal chunk, and a tail the SIMD loop leaves
+  const adam = { kind: 'adam' as const, learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, epsilonStyle: 'tf' as const };
+  const rms = { kind: 'rmsprop' as const, learningRate: 1e-3, alpha: 0.99, epsilon: 0.1 };
+  for (const wasm of [true, false]) for (const config of [adam, rms]) for (const inMemory of wasm ? [true, false] : [false]) {
+    const store = GlobalStore.create(n, 1, wasm, { count: 1, bytes: 2 * 4 * n });
+    const region = store.arenaRegion(0);
+    // the updater's local weights and gradient: in its arena (as a worker's network has them), or on the heap
+    const local = inMemory ? new Float32Array(region!.memory.buffer, region!.byteOffset + 16, n) : new Float32Array(n);
+    const grads = inMemory ? new Float32Array(region!.memory.buffer, region!.byteOffset + 16 + 4 * n, n) : new Float32Array(n);
+    for (let i = 0; i < n; i++) { store.params[i] = Math.sin(i); grads[i] = Math.cos(3 * i); local[i] = Number.NaN; }
+    for (let step = 0; step < 3; step++) store.applyGradients(0, grads, 0.5, config, true, local);
+    const what = `${wasm ? 'wasm' : 'TypeScript'} ${config.kind}, local weights ${inMemory ? 'in the shared memory' : 'on the heap'}`;
+    assert.deepEqual(local, store.params.slice(), `${what}: the local copy is the new global weights`);
+    assert.notDeepEqual(store.params.slice(0, 4), Float32Array.from([0, 1, 2, 3].map(Math.sin)), `${what}: the update was applied`);
+  }
+});

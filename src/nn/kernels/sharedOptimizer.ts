@@ -8,8 +8,8 @@ import { adamStep, rmsPropStep } from '../optimizers.js';
  */
 interface OptimizerExports {
   adam(n: number, params: number, grads: number, m: number, v: number, gradScale: number,
-    stepSize: number, beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, epsilon: number, sqrtC2: number, tfStyle: number): void;
-  rmsprop(n: number, params: number, grads: number, g: number, gradScale: number, lr: number, alpha: number, oneMinusAlpha: number, epsilon: number): void;
+    stepSize: number, beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, epsilon: number, sqrtC2: number, tfStyle: number, copyTo: number): void;
+  rmsprop(n: number, params: number, grads: number, g: number, gradScale: number, lr: number, alpha: number, oneMinusAlpha: number, epsilon: number, copyTo: number): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -38,20 +38,26 @@ export class OptimizerStep {
 
   /**
    * params -= update(grads * gradScale); `step` is the optimizer's 1-based step count (Adam).
-   * `moment2` is unused by RMSProp.
+   * `moment2` is unused by RMSProp. `copyTo`, if given, receives the new parameters as well
+   * (in the same pass when it lies in the memory too).
    */
-  apply(config: OptimizerConfig, step: number, params: Float32Array, grads: Float32Array, moment1: Float32Array, moment2: Float32Array, gradScale: number): void {
+  apply(config: OptimizerConfig, step: number, params: Float32Array, grads: Float32Array, moment1: Float32Array, moment2: Float32Array, gradScale: number, copyTo?: Float32Array): void {
     const inMemory = this.wasm !== null && [params, grads, moment1, moment2].every((x) => x.buffer === this.buffer);
+    const copyInPass = inMemory && copyTo !== undefined && copyTo.buffer === this.buffer;
+    const copyAddress = copyInPass ? copyTo.byteOffset : 0;
     if (config.kind === 'adam') {
-      if (!inMemory) return adamStep(params, grads, moment1, moment2, step, config, gradScale);
-      const c1 = 1 - Math.pow(config.beta1, step), c2 = 1 - Math.pow(config.beta2, step);
-      const tf = config.epsilonStyle === 'tf';
-      const stepSize = tf ? config.learningRate * Math.sqrt(c2) / c1 : config.learningRate / c1;
-      this.wasm!.adam(params.length, params.byteOffset, grads.byteOffset, moment1.byteOffset, moment2.byteOffset, gradScale,
-        stepSize, config.beta1, config.beta2, 1 - config.beta1, 1 - config.beta2, config.epsilon, Math.sqrt(c2), tf ? 1 : 0);
+      if (!inMemory) adamStep(params, grads, moment1, moment2, step, config, gradScale);
+      else {
+        const c1 = 1 - Math.pow(config.beta1, step), c2 = 1 - Math.pow(config.beta2, step);
+        const tf = config.epsilonStyle === 'tf';
+        const stepSize = tf ? config.learningRate * Math.sqrt(c2) / c1 : config.learningRate / c1;
+        this.wasm!.adam(params.length, params.byteOffset, grads.byteOffset, moment1.byteOffset, moment2.byteOffset, gradScale,
+          stepSize, config.beta1, config.beta2, 1 - config.beta1, 1 - config.beta2, config.epsilon, Math.sqrt(c2), tf ? 1 : 0, copyAddress);
+      }
     } else {
-      if (!inMemory) return rmsPropStep(params, grads, moment1, config, gradScale);
-      this.wasm!.rmsprop(params.length, params.byteOffset, grads.byteOffset, moment1.byteOffset, gradScale, config.learningRate, config.alpha, 1 - config.alpha, config.epsilon);
+      if (!inMemory) rmsPropStep(params, grads, moment1, config, gradScale);
+      else this.wasm!.rmsprop(params.length, params.byteOffset, grads.byteOffset, moment1.byteOffset, gradScale, config.learningRate, config.alpha, 1 - config.alpha, config.epsilon, copyAddress);
     }
+    if (copyTo && !copyInPass) copyTo.set(params);
   }
 }
