@@ -29,13 +29,21 @@ test('with one worker a run is bit-for-bit reproducible from its seed', async ()
   assert.ok(!readFileSync(join(other, 'model.safetensors')).equals(runs[0].weights), 'another seed must differ');
 });
 
-test('two workers learn CartPole: mean return of the last 20 episodes >= 200 (seed 1)', async () => {
+// Two asynchronous workers do not replay a seed exactly (their interleaving depends on the
+// machine's load), and A3C on CartPole oscillates: under load, 1 run in 40 learned (mean of 100
+// up to 467) but ended in a dip (last 20 episodes: 84). So this asserts the peak of the mean of
+// 100, which an unlearned policy (~20) or a collapsed one (173, the worst of 120 runs, another
+// seed) does not reach.
+test('two workers learn CartPole: the mean return of 100 episodes reaches >= 300 (seed 1)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'a3c-cartpole-'));
   const summary = await train(config({ workers: 2, seed: 1, steps: 1_500_000, targetReturn: 475 }), dir);
   const episodes = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  const last = episodes.slice(-20).map((e) => e.return);
-  const mean = last.reduce((a, b) => a + b, 0) / last.length;
-  assert.ok(mean >= 200, `mean return of last 20 episodes ${mean} after ${summary.globalSteps} steps`);
+  let window = 0, peak = 0;
+  episodes.forEach((e, i) => {
+    window += e.return - (i >= 100 ? episodes[i - 100].return : 0);
+    if (i >= 99) peak = Math.max(peak, window / 100);
+  });
+  assert.ok(peak >= 300, `best mean of 100 episodes ${peak} in ${summary.globalSteps} steps (${episodes.length} episodes)`);
   assert.deepEqual(new Set(episodes.map((e) => e.worker)), new Set([0, 1]), 'both workers played');
   for (const key of ['step', 'wall_time', 'worker', 'return', 'length']) assert.ok(key in episodes[0], key);
 });
