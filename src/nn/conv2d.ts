@@ -92,9 +92,9 @@ export class Conv2d implements Layer {
 
   forward(input: Float32Array, row0: number, rows: number): void {
     const F = this.filters;
-    const start = row0 * this.outputHeight * this.outputWidth;
-    this.kernels.convForward(this.geometry, F, rows, input, row0 * this.inputSize, this.params, 0, this.output, start * F);
-    this.kernels.biasActivation(rows * this.outputHeight * this.outputWidth, F, this.output, start * F, this.params, this.patchSize * F, this.o.activation === 'relu');
+    const pixels = this.outputHeight * this.outputWidth;
+    this.kernels.convForward(this.geometry, F, rows, input, row0 * this.inputSize, this.params, 0, this.output, row0 * pixels * F);
+    this.kernels.biasActivation(rows * pixels, F, this.output, row0 * pixels * F, this.params, this.patchSize * F, this.o.activation === 'relu');
   }
 
   backward(input: Float32Array, outputGrad: Float32Array, row0: number, rows: number, wantInputGrad: boolean): void {

@@ -56,7 +56,7 @@ interface WasmExports {
   reluBackward(n: number, output: number, gradOut: number, gradIn: number): void;
   biasGradient(M: number, N: number, g: number, biasGrad: number, accumulate: number): void;
   convForward(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, F: number, input: number, weights: number, output: number): number; // what the kernel's prefetching pass read (unused)
-  convFilterGrad(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, F: number, input: number, gradOut: number, gradWeights: number): number; // what the kernel's prefetching pass read (unused)
+  convFilterGrad(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, F: number, input: number, gradOut: number, gradWeights: number): void;
   convInputGrad(samples: number, H: number, W: number, C: number, KS: number, S: number, OH: number, OW: number, F: number, gradOut: number, weights: number, packed: number, inputGrad: number): void;
   sumSquares(n: number, x: number): number;
 }
