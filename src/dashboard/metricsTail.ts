@@ -24,6 +24,7 @@ export class MetricsTail {
   /** Bytes after the last newline: a line still being written, or cut inside a UTF-8 character. */
   private carry: Buffer = Buffer.alloc(0);
   private running: Promise<void> | null = null;
+  private stopped = false;
 
   constructor(private readonly path: string, private readonly listener: TailListener) {}
 
@@ -32,7 +33,13 @@ export class MetricsTail {
     return this.running ??= this.readNewBytes().finally(() => { this.running = null; });
   }
 
+  /** Ends a catch-up under way after its current read, and makes later ones do nothing. */
+  stop(): void {
+    this.stopped = true;
+  }
+
   private async readNewBytes(): Promise<void> {
+    if (this.stopped) return;
     let file;
     try {
       file = await open(this.path, 'r');
@@ -45,7 +52,7 @@ export class MetricsTail {
       const { size, ino } = await file.stat();
       if (ino !== this.inode || size < this.offset) this.restart(ino);
       const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-      while (this.offset < size) {
+      while (this.offset < size && !this.stopped) {
         const { bytesRead } = await file.read(buffer, 0, Math.min(CHUNK_BYTES, size - this.offset), this.offset);
         if (bytesRead === 0) break;
         this.offset += bytesRead;

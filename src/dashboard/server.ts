@@ -263,6 +263,7 @@ export function startDashboard(runDir: string, options: DashboardOptions = {}): 
         url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/`,
         close: () => new Promise<void>((done) => {
           clearInterval(timer);
+          tail.stop();
           for (const client of clients) client.end();
           clients.clear();
           server.closeAllConnections();
