@@ -164,3 +164,26 @@ test('a bounded flood of half-open connections and event streams: capped, timed 
     await dashboard.close();
   }
 });
+
+test('a kept-alive connection with no next request, and one that never sends a byte, are closed after their timeouts', async () => {
+  const dashboard = await startDashboard(smallRun(), { port: 0, headersTimeoutMs: 600, keepAliveTimeoutMs: 300, idleTimeoutMs: 5000 });
+  const port = Number(new URL(dashboard.url).port);
+  try {
+    const closedAfter = (bytes: string): Promise<{ ms: number; answer: string }> => new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      const start = performance.now();
+      let answer = '';
+      socket.on('data', (chunk) => { answer += chunk; });
+      socket.on('error', () => { /* reset */ });
+      socket.on('close', () => resolve({ ms: performance.now() - start, answer }));
+      socket.write(bytes);
+    });
+    const [keptAlive, silent] = await Promise.all([closedAfter('GET /dashboard.css HTTP/1.1\r\nHost: x\r\n\r\n'), closedAfter('')]);
+    assert.match(keptAlive.answer, /^HTTP\/1\.1 200 /);
+    assert.ok(keptAlive.ms < 4000, `the kept-alive connection closed after ${keptAlive.ms.toFixed(0)} ms (keep-alive timeout 300 ms, idle 5000 ms)`);
+    assert.match(silent.answer, /^HTTP\/1\.1 408 /, 'the silent one is told why');
+    assert.ok(silent.ms < 4000, `the silent connection closed after ${silent.ms.toFixed(0)} ms (headers timeout 600 ms, idle 5000 ms)`);
+  } finally {
+    await dashboard.close();
+  }
+});
