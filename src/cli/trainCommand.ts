@@ -8,7 +8,8 @@ import { defaultAdam, defaultRmsProp } from '../nn/optimizers.js';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildActorCritic } from '../agents/networks.js';
-import { startDashboard, type Dashboard } from '../dashboard/server.js';
+import { exposureWarning } from '../dashboard/exposure.js';
+import { startIsolatedDashboard, type IsolatedDashboard } from '../dashboard/isolatedDashboard.js';
 import { networkSpec, presetIds } from '../presets.js';
 import { listCheckpoints, readLatestCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { train, type TrainSummary } from '../train/coordinator.js';
@@ -185,10 +186,13 @@ export async function runTrain(envId: string | undefined, rawFlags: Record<strin
   if (resumeFrom) out.info(`a3c: from ${resumeFrom.path}: ${formatInt(resumeFrom.state.globalSteps)} steps, ${formatInt(resumeFrom.state.episodes)} episodes, ${formatSeconds(resumeFrom.state.seconds)} trained`);
   out.info(`a3c: run directory ${runDir}`);
 
-  let dashboard: Dashboard | null = null;
+  let dashboard: IsolatedDashboard | null = null;
   if (flags.dashboard) {
     mkdirSync(runDir, { recursive: true });
-    dashboard = await startDashboard(runDir, { host: flags.host, port: flags.port });
+    const warning = exposureWarning(flags.host);
+    if (warning) out.warning(warning);
+    // In its own process: whatever happens to it, the training logs one line and goes on.
+    dashboard = await startIsolatedDashboard(runDir, { host: flags.host, port: flags.port }, { log: out.warning });
     out.info(`a3c: dashboard at ${dashboard.url}`);
   }
 
