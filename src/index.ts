@@ -12,7 +12,7 @@ export { getPreset, presetIds, type Preset, type EnvMode } from './presets.js';
 export { trainConfigSchema, type TrainConfig } from './config.js';
 export { buildTrainConfig, trainFlagsSchema } from './cli/trainCommand.js';
 export { train, type TrainSummary, type Progress, type TrainHooks, WEIGHTS_FILE, CONFIG_FILE, METRICS_FILE } from './train/coordinator.js';
-export { evaluateRun, loadRunConfig, type EvalOptions, type EvalResult } from './train/evaluate.js';
+export { evaluateRun, evaluateRunWithWeights, chooseWeights, loadRunConfig, type EvalOptions, type EvalResult, type WeightsChoice, type WeightsInfo } from './train/evaluate.js';
 export { a3cLoss, nStepReturns, type LossStats } from './train/a3cLoss.js';
 export type { EpisodeRecord } from './train/actorLearner.js';
 export { buildActorCritic, referenceAtariNet, smallAtariNet, mlpNet, type NetworkSpec } from './agents/networks.js';
@@ -24,6 +24,8 @@ export { listCheckpoints, readCheckpoint, readLatestCheckpoint, type Checkpoint,
 export type { WorkerFault } from './train/coordinator.js';
 export type { FaultPlan } from './train/actorLearner.js';
 export { type MetricsSink } from './metrics/sinks.js';
+export { KEYS, parseRecordLine, forEachMetricsRecord, type MetricsRecord, type RecordKind } from './metrics/records.js';
+export { Evaluator, evalSchedule, BEST_WEIGHTS_FILE, type EvalReport, type EvalSchedule, type BestWeights } from './train/evaluator.js';
 export { TfEventsWriter } from './metrics/tfevents.js';
 export { startDashboard, type Dashboard, type DashboardOptions } from './dashboard/server.js';
 export { recordRun, type RecordOptions, type RecordResult } from './play/record.js';

@@ -36,6 +36,8 @@ export const trainFlagsSchema = z.object({
   kernels: z.enum(['wasm', 'js']).optional(),
   checkpointEvery: z.coerce.number().positive().optional(),
   keepCheckpoints: z.coerce.number().int().min(1).max(1000).optional(),
+  evalEvery: z.coerce.number().min(0).optional(),
+  evalEpisodes: z.coerce.number().int().min(1).max(10000).optional(),
   resume: z.string().min(1).optional(),
   dashboard: z.boolean().default(false),
   host: z.string().min(1).default('127.0.0.1'),
@@ -77,6 +79,8 @@ export function buildTrainConfig(envId: string, flags: TrainFlags): TrainConfig 
     kernels: flags.kernels ?? defaultKernels(),
     checkpointEverySeconds: flags.checkpointEvery ?? 600,
     keepCheckpoints: flags.keepCheckpoints ?? 3,
+    evalEverySeconds: flags.evalEvery ?? null,
+    evalEpisodes: flags.evalEpisodes ?? null,
     envOptions: parseEnvOptions(flags.envOption),
     rom: flags.rom ? resolve(flags.rom) : null, // absolute: eval and play may run from elsewhere
     game: flags.game ?? null,
@@ -117,6 +121,8 @@ function resumedConfig(saved: TrainConfig, flags: TrainFlags, rawFlags: Record<s
     targetReturn: flags.targetReturn === undefined ? saved.targetReturn : flags.targetReturn === 'none' ? null : flags.targetReturn,
     checkpointEverySeconds: flags.checkpointEvery ?? saved.checkpointEverySeconds,
     keepCheckpoints: flags.keepCheckpoints ?? saved.keepCheckpoints,
+    evalEverySeconds: flags.evalEvery ?? saved.evalEverySeconds,
+    evalEpisodes: flags.evalEpisodes ?? saved.evalEpisodes,
     rom: flags.rom ? resolve(flags.rom) : saved.rom, // the ROM may have moved
   });
 }
@@ -180,7 +186,7 @@ export async function runTrain(envId: string | undefined, rawFlags: Record<strin
   const style = chooseStyle({ quiet: flags.quiet, jsonLogs: flags.jsonLogs, hasBudget: config.maxSteps !== null || config.maxSeconds !== null, isTTY: process.stdout.isTTY === true });
   const out = createTrainConsole(style, config, resumeFrom?.state.globalSteps ?? 0);
   const budget = [config.maxSteps !== null ? `${formatInt(config.maxSteps)} steps` : '', config.maxSeconds !== null ? `${config.maxSeconds}s` : '',
-    config.targetReturn !== null ? `until mean return of last 100 episodes >= ${config.targetReturn}` : ''].filter(Boolean).join(', ');
+    config.targetReturn !== null ? `until an evaluation of the saved weights reaches a mean return >= ${config.targetReturn}` : ''].filter(Boolean).join(', ');
   out.info(`a3c: ${resumeFrom ? 'resuming' : 'training'} ${config.env} (net ${config.net}) with ${config.workers} worker${config.workers > 1 ? 's' : ''}, seed ${config.seed}${budget ? `, ${budget}` : ', until Ctrl-C'}`);
   if (resumeFrom) out.info(`a3c: from ${resumeFrom.path}: ${formatInt(resumeFrom.state.globalSteps)} steps, ${formatInt(resumeFrom.state.episodes)} episodes, ${formatSeconds(resumeFrom.state.seconds)} trained`);
   out.info(`a3c: run directory ${runDir}`);
@@ -210,7 +216,7 @@ export async function runTrain(envId: string | undefined, rawFlags: Record<strin
   let summary: TrainSummary;
   try {
     summary = await train(config, runDir, {
-      onEpisode: out.episode, onTick: out.tick, onCheckpoint: out.checkpoint,
+      sinks: [out.sink], onTick: out.tick, onCheckpoint: out.checkpoint,
       onWorkerFault: out.workerFault, onWarning: out.warning,
       signal: controller.signal, resumeFrom, faults: chaos, maxRestarts: chaos?.maxRestarts,
     });

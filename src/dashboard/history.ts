@@ -15,16 +15,30 @@ export interface ChartPoint {
   mean_max_prob: number;
 }
 
-import { forEachRecord, parseRecord } from '../io/lines.js';
+import { forEachEpisodeRecord, KEYS, parseRecordLine, type MetricsRecord } from '../metrics/records.js';
 
 const MEAN_FIELDS = ['return', 'length', 'policy_loss', 'value_loss', 'entropy', 'mean_max_prob'] as const;
 
-/** Parses complete lines of metrics.jsonl; torn or foreign lines are skipped. */
+/**
+ * An episode record of the stream (or an old episode line) in the flat shape the page charts.
+ * `policy_loss` is the policy-gradient loss; runs written before it was logged alone show their
+ * old actor loss (which included the entropy term) there.
+ */
+function chartFields(r: MetricsRecord): Record<string, number> {
+  const v = r.values;
+  return {
+    step: r.step, wall_time: r.wall_time, episode: r.episode ?? 0,
+    return: v[KEYS.episodeReturn], length: v[KEYS.episodeLength] ?? 0, mean_max_prob: v[KEYS.meanMaxProb] ?? 0,
+    policy_loss: v[KEYS.policyGradientLoss] ?? v[KEYS.legacyActorLoss] ?? 0, value_loss: v[KEYS.valueLoss] ?? 0, entropy: v[KEYS.entropy] ?? 0,
+  };
+}
+
+/** Parses complete lines of metrics.jsonl into episodes; torn, foreign and non-episode lines are skipped. */
 export function parseEpisodeLines(text: string): Record<string, number>[] {
   const out: Record<string, number>[] = [];
   for (const line of text.split('\n')) {
-    const record = parseRecord(line); // a line being written is skipped
-    if (record && typeof record.return === 'number') out.push(record);
+    const record = parseRecordLine(line); // a line being written is skipped
+    if (record && record.kind === 'episode' && typeof record.values[KEYS.episodeReturn] === 'number') out.push(chartFields(record));
   }
   return out;
 }
@@ -39,9 +53,9 @@ export function bucketEpisodes(records: Record<string, number>[], maxPoints: num
 /** The same for a whole metrics file, streamed twice (count, then buckets), never held whole. */
 export function bucketEpisodesFromFile(path: string, maxPoints: number): { points: ChartPoint[]; episodes: number } {
   let count = 0;
-  forEachRecord(path, () => { count++; });
+  forEachEpisodeRecord(path, () => { count++; });
   const buckets = new Buckets(Math.max(1, Math.ceil(count / maxPoints)));
-  forEachRecord(path, (r) => buckets.add(r));
+  forEachEpisodeRecord(path, (r) => buckets.add(chartFields(r)));
   return { points: buckets.finish(), episodes: count };
 }
 

@@ -20,8 +20,8 @@ export interface EpisodeRecord {
   length: number;
   /** Mean over the episode's steps of the policy's largest probability. */
   meanMaxProb: number;
-  /** Means over the episode's updates. */
-  policyLoss: number;
+  /** Means over the episode's updates: the policy-gradient term (no entropy bonus), the critic's loss, the entropy. */
+  policyGradientLoss: number;
   valueLoss: number;
   entropy: number;
   /** Exponential moving average of returns (0.9/0.1, as the reference), after this episode. */
@@ -95,7 +95,7 @@ export class ActorLearner {
   private episodeReturn = 0;
   private episodeLength = 0;
   private episodeMaxProbSum = 0;
-  private episodeLoss = { policy: 0, value: 0, entropy: 0, updates: 0 };
+  private episodeLoss = { policyGradient: 0, value: 0, entropy: 0, updates: 0 };
   readonly timings: LoopTimings = { envMs: 0, forwardMs: 0, updateMs: 0, steps: 0, updates: 0 };
 
   constructor(options: ActorLearnerOptions) {
@@ -179,7 +179,7 @@ export class ActorLearner {
     timings.steps += steps;
     timings.updates++;
 
-    this.episodeLoss.policy += stats.actor;
+    this.episodeLoss.policyGradient += stats.policyGradient;
     this.episodeLoss.value += stats.critic;
     this.episodeLoss.entropy += stats.entropy;
     this.episodeLoss.updates++;
@@ -246,7 +246,7 @@ export class ActorLearner {
       return {
         worker: rank, episode, step: c[Counter.globalSteps], return: score, length: this.episodeLength,
         meanMaxProb: this.episodeMaxProbSum / Math.max(1, this.episodeLength),
-        policyLoss: this.episodeLoss.policy / updates, valueLoss: this.episodeLoss.value / updates,
+        policyGradientLoss: this.episodeLoss.policyGradient / updates, valueLoss: this.episodeLoss.value / updates,
         entropy: this.episodeLoss.entropy / updates,
         scoreAverage: c[Counter.scoreAverage], scoreMax: c[Counter.scoreMax],
       };
@@ -255,7 +255,7 @@ export class ActorLearner {
     this.episodeReturn = 0;
     this.episodeLength = 0;
     this.episodeMaxProbSum = 0;
-    this.episodeLoss = { policy: 0, value: 0, entropy: 0, updates: 0 };
+    this.episodeLoss = { policyGradient: 0, value: 0, entropy: 0, updates: 0 };
     this.observation = null;
     this.startEpisode();
   }

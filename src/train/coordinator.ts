@@ -4,13 +4,15 @@ import { Worker } from 'node:worker_threads';
 import type { TrainConfig } from '../config.js';
 import { arenaBytes, buildActorCritic, parameterCount } from '../agents/networks.js';
 import { saveSafetensors } from '../io/safetensors.js';
-import { JsonlSink, METRICS_FILE, TensorBoardSink, truncateMetrics, type MetricsSink } from '../metrics/sinks.js';
+import { JsonlSink, KEYS, METRICS_FILE, TensorBoardSink, truncateMetrics, type MetricsSink } from '../metrics/sinks.js';
 import { writeLiveFrame } from '../metrics/liveFrame.js';
 import { getPreset, networkSpec } from '../presets.js';
 import type { EpisodeRecord, FaultPlan, LoopTimings } from './actorLearner.js';
 import type { ParamTensor } from '../nn/sequential.js';
 import { listCheckpoints, readCheckpoint, writeCheckpoint, type Checkpoint, type CheckpointState } from './checkpoint.js';
 import { allFinite, Counter, GlobalStore } from './globalStore.js';
+import { episodeMetrics } from './episodeMetrics.js';
+import { evalMetrics, evalSchedule, EvaluatorThread, type BestWeights, type EvalReport } from './evaluator.js';
 import type { WorkerInput, WorkerMessage } from './workerThread.js';
 
 export const WEIGHTS_FILE = 'model.safetensors';
@@ -42,8 +44,13 @@ export interface TrainSummary extends Progress {
   checkpointPath: string;
   /** Why training stopped. */
   stopReason: 'steps' | 'time' | 'target' | 'interrupted';
-  /** Set when targetReturn was reached: seconds and steps it took. */
-  solved: { seconds: number; steps: number } | null;
+  /**
+   * Set when targetReturn was reached: when (training seconds, global steps), and the saved
+   * weights whose evaluation confirmed it (file, the step they were taken at, their score).
+   */
+  solved: { seconds: number; steps: number; weightsPath: string; weightsStep: number; meanReturn: number; episodes: number } | null;
+  /** The evaluator's best weights (best.safetensors), null when it is off or has not finished an evaluation. */
+  best: BestWeights | null;
   /** Loop timings summed over the workers. */
   timings: LoopTimings;
 }
@@ -58,7 +65,7 @@ export interface TrainHooks {
   signal?: AbortSignal;
   /** Continue from this checkpoint: weights, optimizer state, counters and curves. */
   resumeFrom?: Checkpoint;
-  /** More sinks for the metrics stream (metrics.jsonl and TensorBoard are always written). */
+  /** More sinks for the metrics stream, e.g. the console (metrics.jsonl and TensorBoard are always written). */
   sinks?: MetricsSink[];
   /** A worker died; it is restarted unless the run is stopping or it keeps crashing. */
   onWorkerFault?: (fault: WorkerFault) => void;
@@ -131,7 +138,7 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
     recentReturns.push(...s.recentReturns);
     secondsBefore = s.seconds;
     segment = s.segment + 1;
-    truncateMetrics(runDir, s.episodes);
+    truncateMetrics(runDir, s.episodes, s.globalSteps);
   } else {
     globalNet.initialize(config.seed);
     writeFileSync(join(runDir, METRICS_FILE), '');
@@ -186,14 +193,11 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
   const onEpisode = (record: EpisodeRecord): void => {
     episodesReceived++;
     const wallTime = secondsBefore + (performance.now() - started) / 1000;
-    toSinks((sink) => sink.episode(record, wallTime));
     recentReturns.push(record.return);
     if (recentReturns.length > 100) recentReturns.shift();
     const p = progress();
-    if (config.targetReturn !== null && solved === null && recentReturns.length >= 100 && p.meanReturn100 >= config.targetReturn) {
-      solved = { seconds: wallTime, steps: record.step };
-      stop('target');
-    }
+    const metrics = episodeMetrics(record, wallTime, p.meanReturn100);
+    toSinks((sink) => sink.write(metrics));
     hooks.onEpisode?.(record, p);
   };
 
@@ -248,6 +252,39 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
     });
   };
   for (let rank = 0; rank < config.workers; rank++) startWorker(rank, 0);
+
+  // The evaluator plays snapshots of the global weights in its own thread; only its
+  // confirmation of the saved best weights stops a run for reaching the target return.
+  const schedule = evalSchedule(config);
+  let best: BestWeights | null = null;
+  const onEvalReport = (report: EvalReport): void => {
+    const p = progress();
+    const record = evalMetrics(report, p.seconds);
+    toSinks((sink) => sink.write(record));
+    best = report.best;
+    if (report.confirmed && solved === null) {
+      const c = report.confirmed;
+      solved = { seconds: p.seconds, steps: p.globalSteps, weightsPath: c.path, weightsStep: c.step, meanReturn: c.mean_return, episodes: c.episodes };
+      stop('target');
+    }
+  };
+  const evaluator = schedule === null ? null
+    : new EvaluatorThread({ config, runDir, schedule, resume: resume !== undefined }, onEvalReport, (message) => hooks.onWarning?.(`evaluator: ${message} (training goes on)`));
+  let lastEval = performance.now();
+  let snapshotting = false;
+  /** A copy of the global weights under the lock (no half-applied update in it) for the evaluator. */
+  const submitEvaluation = async (): Promise<void> => {
+    await store.lockAsync();
+    let params: Float32Array;
+    let step: number;
+    try {
+      params = store.params.slice();
+      step = store.counters[Counter.globalSteps];
+    } finally {
+      store.unlock();
+    }
+    if (!store.stopRequested) evaluator?.submit(params, step);
+  };
 
   const weightsPath = join(runDir, WEIGHTS_FILE);
   const snapshot = { params: new Float32Array(store.params.length), moment1: new Float32Array(store.params.length), moment2: new Float32Array(store.params.length) };
@@ -311,17 +348,23 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
     const now = performance.now();
     if (now - lastScalars.at >= SCALARS_EVERY_MS) {
       const dt = (now - lastScalars.at) / 1000;
-      toSinks((sink) => {
-        sink.scalars(p.globalSteps, p.seconds, {
-          'perf/steps_per_second': (p.globalSteps - lastScalars.steps) / dt,
-          'perf/updates_per_second': (p.updates - lastScalars.updates) / dt,
-          'perf/skipped_updates': p.skippedUpdates,
-          'charts/learning_rate': config.optimizer.learningRate,
-          'charts/mean_return_100': p.meanReturn100,
-          'perf/worker_restarts': p.workerRestarts,
-        });
-      });
+      const record = {
+        kind: 'scalars' as const, step: p.globalSteps, wall_time: p.seconds,
+        values: {
+          [KEYS.stepsPerSecond]: (p.globalSteps - lastScalars.steps) / dt,
+          [KEYS.updatesPerSecond]: (p.updates - lastScalars.updates) / dt,
+          [KEYS.skippedUpdates]: p.skippedUpdates,
+          [KEYS.learningRate]: config.optimizer.learningRate,
+          [KEYS.workerRestarts]: p.workerRestarts,
+        },
+      };
+      toSinks((sink) => sink.write(record));
       lastScalars = { at: now, steps: p.globalSteps, updates: p.updates };
+    }
+    if (evaluator && schedule && !evaluator.busy && !snapshotting && !store.stopRequested && now - lastEval >= schedule.everySeconds * 1000) {
+      lastEval = now;
+      snapshotting = true;
+      void submitEvaluation().finally(() => { snapshotting = false; });
     }
     toSinks((sink) => sink.flush());
     if (now - lastFiniteCheck >= 1000) {
@@ -347,13 +390,14 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
   }
   const final = progress();
   if (config.maxSteps !== null && final.globalSteps >= config.maxSteps) stopReason ??= 'steps';
-  while (checkpointing) await new Promise((resolve) => setTimeout(resolve, 10));
+  while (checkpointing || snapshotting) await new Promise((resolve) => setTimeout(resolve, 10));
+  await evaluator?.close(); // an evaluation under way finishes (within seconds) and is logged
   const saved = numericFault === null && await checkpoint();
   toSinks((sink) => sink.close());
   if (numericFault !== null) throw new Error(restoreAfterNumericFault(runDir, layout, numericFault));
   if (!saved) throw new Error(`the final checkpoint could not be written (see the warning above)${lastCheckpointPath ? `; the newest intact one is ${lastCheckpointPath}` : ''}`);
   if (workerError) throw workerError;
-  return { ...final, runDir, weightsPath, checkpointPath: lastCheckpointPath, stopReason: stopReason ?? 'interrupted', solved, timings };
+  return { ...final, runDir, weightsPath, checkpointPath: lastCheckpointPath, stopReason: stopReason ?? 'interrupted', solved, best, timings };
 }
 
 /**

@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { forEachRecord } from '../../src/io/lines.js';
+import { forEachEpisodeRecord } from '../../src/metrics/records.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -155,12 +156,12 @@ export async function soak(o: SoakOptions): Promise<SoakReport> {
   // The curve is continuous: episodes 1..N once each, steps never going back (by episode number).
   const stepOf = new Float64Array(Math.max(1, previous?.episodes ?? 0) + 1_000_000).fill(-1);
   let episodes = 0, maxEpisode = 0;
-  forEachRecord(join(runDir, 'metrics.jsonl'), (e) => {
-    if (!(e.episode >= 1 && e.episode < stepOf.length)) return void report.problems.push(`metrics.jsonl: bad episode number ${e.episode}`);
-    if (stepOf[e.episode] >= 0) report.problems.push(`metrics.jsonl: episode ${e.episode} appears twice`);
-    stepOf[e.episode] = e.step;
+  forEachEpisodeRecord(join(runDir, 'metrics.jsonl'), (e) => {
+    if (!(e.episode! >= 1 && e.episode! < stepOf.length)) return void report.problems.push(`metrics.jsonl: bad episode number ${e.episode}`);
+    if (stepOf[e.episode!] >= 0) report.problems.push(`metrics.jsonl: episode ${e.episode} appears twice`);
+    stepOf[e.episode!] = e.step;
     episodes++;
-    maxEpisode = Math.max(maxEpisode, e.episode);
+    maxEpisode = Math.max(maxEpisode, e.episode!);
   });
   if (maxEpisode !== episodes) report.problems.push(`metrics.jsonl: ${episodes} episodes but numbers up to ${maxEpisode} (gaps)`);
   for (let n = 2; n <= maxEpisode; n++) {
