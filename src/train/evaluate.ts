@@ -1,12 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { trainConfigSchema, describeIssue, type TrainConfig } from '../config.js';
+import type { TrainConfig } from '../config.js';
 import { assignTensors, loadSafetensors } from '../io/safetensors.js';
 import { Rng } from '../nn/rng.js';
 import { softmax } from '../nn/activations.js';
 import { buildActorCritic } from '../agents/networks.js';
 import { getPreset, networkSpec } from '../presets.js';
-import { CONFIG_FILE, WEIGHTS_FILE } from './coordinator.js';
+import { loadRunConfig, WEIGHTS_FILE } from './runDirectory.js';
 import type { Env } from '../envs/env.js';
 
 export interface EvalOptions {
@@ -24,21 +23,7 @@ export interface EvalResult {
   max_return: number;
 }
 
-/** Reads and validates a run directory's config.json. */
-export function loadRunConfig(runDir: string): TrainConfig {
-  const path = join(runDir, CONFIG_FILE);
-  if (!existsSync(runDir)) throw new Error(`run directory ${runDir} does not exist`);
-  if (!existsSync(path)) throw new Error(`${path} is missing: is ${runDir} a run directory written by 'a3c train'?`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    throw new Error(`${path} is not valid JSON (truncated or corrupt)`);
-  }
-  const parsed = trainConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`${path}: ${describeIssue(parsed.error, raw)}`);
-  return parsed.data;
-}
+export { loadRunConfig };
 
 /** A run's saved policy, ready to act in a fresh environment of its preset. */
 export interface LoadedPolicy {
