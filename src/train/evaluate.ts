@@ -1,12 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { trainConfigSchema, describeIssue, type TrainConfig } from '../config.js';
+import type { TrainConfig } from '../config.js';
 import { assignTensors, loadSafetensors } from '../io/safetensors.js';
 import { Rng } from '../nn/rng.js';
 import { softmax } from '../nn/activations.js';
 import { buildActorCritic } from '../agents/networks.js';
 import { getPreset, networkSpec } from '../presets.js';
-import { CONFIG_FILE, WEIGHTS_FILE } from './coordinator.js';
+import { BEST_WEIGHTS_FILE, loadRunConfig, WEIGHTS_FILE } from './runDirectory.js';
 import type { Env } from '../envs/env.js';
 import type { Sequential } from '../nn/sequential.js';
 
@@ -25,24 +25,9 @@ export interface EvalResult {
   max_return: number;
 }
 
-/** Reads and validates a run directory's config.json. */
-export function loadRunConfig(runDir: string): TrainConfig {
-  const path = join(runDir, CONFIG_FILE);
-  if (!existsSync(runDir)) throw new Error(`run directory ${runDir} does not exist`);
-  if (!existsSync(path)) throw new Error(`${path} is missing: is ${runDir} a run directory written by 'a3c train'?`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    throw new Error(`${path} is not valid JSON (truncated or corrupt)`);
-  }
-  const parsed = trainConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`${path}: ${describeIssue(parsed.error, raw)}`);
-  return parsed.data;
-}
+export { loadRunConfig };
 
-/** The file of the best evaluated weights in a run directory, written by the evaluator. */
-export const BEST_WEIGHTS_FILE = 'best.safetensors';
+export { BEST_WEIGHTS_FILE };
 
 /** Which saved weights `eval` and `play` use: the evaluator's best, or the latest (model.safetensors). */
 export type WeightsChoice = 'best' | 'latest';
