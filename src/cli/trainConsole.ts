@@ -55,7 +55,7 @@ export function createTrainConsole(style: ConsoleStyle, config: TrainConfig, sta
       if (style === 'quiet') return;
       const v = record.values;
       if (record.kind === 'eval') {
-        const line = `a3c: evaluation at step ${formatInt(record.step)}: mean return ${v[KEYS.evalMeanReturn].toFixed(2)} ± ${v[KEYS.evalStdReturn].toFixed(2)} over ${v[KEYS.evalEpisodes]} episodes${v[KEYS.evalSavedBest] === 1 ? ' (the best so far: saved as best.safetensors)' : ''}`;
+        const line = `a3c: evaluation at step ${formatInt(record.step)}: mean return ${v[KEYS.evalMeanReturn].toFixed(2)} ± ${v[KEYS.evalStdReturn].toFixed(2)} over ${v[KEYS.evalEpisodes]} episodes${v[KEYS.evalSavedBest] === 1 ? ' (the best so far: saved as best.safetensors)' : ''}${KEYS.evalConfirmationMeanReturn in v ? `; the saved file's confirming evaluation: ${v[KEYS.evalConfirmationMeanReturn].toFixed(2)}` : ''}`;
         if (style === 'bar') bar!.multi.log(line + '\n');
         else write(line);
         return;

@@ -57,6 +57,8 @@ export const KEYS = {
   evalEpisodes: 'eval/episodes',
   /** 1 when the evaluated weights became best.safetensors, else 0. */
   evalSavedBest: 'eval/saved_best',
+  /** Present when the evaluation reached the target return: the mean of the saved file's confirming evaluation. */
+  evalConfirmationMeanReturn: 'eval/confirmation_mean_return',
 } as const;
 
 /** Fields of a metrics.jsonl line written before the stream (one flat object per episode). */

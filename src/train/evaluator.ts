@@ -66,7 +66,9 @@ export interface EvalReport {
   savedBest: boolean;
   /** The best weights after this evaluation (null until a finite snapshot was evaluated). */
   best: BestWeights | null;
-  /** Set when the target return is reached: the saved file's confirming evaluation. */
+  /** The saved file's second evaluation, played when the first reached the target return. */
+  confirmation: { mean_return: number; std_return: number; episodes: number } | null;
+  /** Set when the target return is reached: the confirmation, when it reached the target too. */
   confirmed: { path: string; step: number; mean_return: number; std_return: number; episodes: number } | null;
 }
 
@@ -79,6 +81,7 @@ export function evalMetrics(report: EvalReport, wallTime: number): MetricsRecord
       [KEYS.evalStdReturn]: report.std_return,
       [KEYS.evalEpisodes]: report.episodes,
       [KEYS.evalSavedBest]: report.savedBest ? 1 : 0,
+      ...(report.confirmation ? { [KEYS.evalConfirmationMeanReturn]: report.confirmation.mean_return } : {}),
     },
   };
 }
@@ -118,12 +121,12 @@ export class Evaluator {
   evaluate(params: Float32Array, step: number): EvalReport {
     const n = this.evaluations++;
     if (!allFinite(params)) {
-      return { step, mean_return: Number.NaN, std_return: Number.NaN, episodes: 0, savedBest: false, best: this.bestWeights, confirmed: null };
+      return { step, mean_return: Number.NaN, std_return: Number.NaN, episodes: 0, savedBest: false, best: this.bestWeights, confirmation: null, confirmed: null };
     }
     // Seeds of their own, different for each evaluation, so no single start decides.
     const seed = this.config.seed * 7919 + 1_000_003 + n * 2 * 65_537;
     const result = this.play(params, this.schedule.episodes, seed);
-    const report: EvalReport = { step, ...pick(result), savedBest: false, best: this.bestWeights, confirmed: null };
+    const report: EvalReport = { step, ...pick(result), savedBest: false, best: this.bestWeights, confirmation: null, confirmed: null };
     if (this.bestWeights !== null && !(result.mean_return > this.bestWeights.meanReturn)) return report;
 
     let evaluation: EvaluationMetadata = { mean_return: result.mean_return, std_return: result.std_return, episodes: result.episodes };
@@ -138,6 +141,7 @@ export class Evaluator {
       const check = this.play(saved, this.schedule.confirmEpisodes, seed + 65_537);
       evaluation = { ...evaluation, confirmed_mean_return: check.mean_return, confirmed_std_return: check.std_return, confirmed_episodes: check.episodes };
       this.save(saved, step, evaluation);
+      report.confirmation = pick(check);
       if (check.mean_return >= target) report.confirmed = { path: this.bestPath, step, ...pick(check) };
     }
     this.bestWeights = { path: this.bestPath, step, ...pooled(evaluation) };
