@@ -3,12 +3,15 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
 import { loadSafetensors } from '../../src/io/safetensors.js';
 import { evaluateRunWithWeights, weightsProvenance } from '../../src/train/evaluate.js';
 import { evalMetrics, evalSchedule, Evaluator } from '../../src/train/evaluator.js';
 import { cartpoleLayout, controllerWeights } from './fixtures/cartpoleController.js';
 
+const cli = fileURLToPath(new URL('../../../bin/a3c.js', import.meta.url));
 const layout = cartpoleLayout();
 const schedule = { everySeconds: 1, episodes: 10, confirmEpisodes: 50 };
 
@@ -55,6 +58,10 @@ test('the evaluator saves the evaluated weights as best.safetensors only when th
   const { weights } = evaluateRunWithWeights(dir, { episodes: 1, seed: 0, greedy: false });
   assert.deepEqual([weights.choice, weights.step, weights.evaluation?.mean_return], ['best', 300, good.mean_return]);
   assert.throws(() => evaluateRunWithWeights(dir, { episodes: 1, seed: 0, greedy: false, weights: 'latest' }), /model\.safetensors is missing/);
+  const cliRun = spawnSync(process.execPath, [cli, 'eval', dir, '--episodes', '2', '--json'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(cliRun.status, 0, cliRun.stderr);
+  assert.deepEqual(Object.keys(JSON.parse(cliRun.stdout)), ['episodes', 'mean_return', 'std_return', 'min_return', 'max_return'], 'stdout stays one object');
+  assert.match(cliRun.stderr, /^a3c: weights: .*best\.safetensors \(best, step 300; the evaluator scored them/);
 
   // A resumed run keeps the best and its score; a fresh run in the directory does not inherit it.
   const resumed = new Evaluator(config, dir, layout, schedule, true);
