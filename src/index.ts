@@ -22,7 +22,7 @@ export { Rng } from './nn/rng.js';
 export { saveSafetensors, loadSafetensors } from './io/safetensors.js';
 export { listCheckpoints, readCheckpoint, readLatestCheckpoint, type Checkpoint, type CheckpointState } from './train/checkpoint.js';
 export type { WorkerFault } from './train/coordinator.js';
-export type { FaultPlan } from './train/actorLearner.js';
+export type { FaultPlan } from './train/chaos.js';
 export { type MetricsSink } from './metrics/sinks.js';
 export { TfEventsWriter } from './metrics/tfevents.js';
 export { startDashboard, type Dashboard, type DashboardOptions } from './dashboard/server.js';

@@ -2,10 +2,11 @@ import type { TrainConfig } from '../config.js';
 import { arenaBytes, buildActorCritic, parameterCount } from '../agents/networks.js';
 import { JsonlSink, TensorBoardSink, type MetricsSink } from '../metrics/sinks.js';
 import { getPreset, networkSpec } from '../presets.js';
-import type { EpisodeRecord, FaultPlan, LoopTimings } from './actorLearner.js';
+import type { EpisodeRecord, LoopTimings } from './actorLearner.js';
 import type { ParamTensor } from '../nn/sequential.js';
 import type { Checkpoint } from './checkpoint.js';
 import { Checkpointer } from './checkpointer.js';
+import { installedFaultInjection, type FaultInjection } from './faults.js';
 import { allFinite, GlobalStore } from './globalStore.js';
 import { RunDirectory } from './runDirectory.js';
 import { RunMetrics } from './runMetrics.js';
@@ -46,9 +47,9 @@ export interface TrainHooks {
   onWorkerFault?: (fault: WorkerFault) => void;
   /** Something went wrong that training survives (a checkpoint or metrics write failed). */
   onWarning?: (message: string) => void;
-  /** Faults the workers inject into themselves (chaos tests). */
-  faults?: FaultPlan;
-  /** Crashes of one worker within a minute that stop the run (default MAX_RESTARTS). */
+  /** Faults the workers inject into themselves (chaos tests: see chaos.ts); default: the installed ones, normally none. */
+  faults?: FaultInjection;
+  /** Crashes of one worker within a minute that stop the run (default: the fault injection's, else MAX_RESTARTS). */
   maxRestarts?: number;
 }
 
@@ -121,10 +122,11 @@ async function runTraining(config: TrainConfig, dir: RunDirectory, store: Global
       for (const key of Object.keys(timings) as (keyof LoopTimings)[]) timings[key] += message.timings[key];
     }
   };
+  const faults = hooks.faults ?? installedFaultInjection();
   const pool = new WorkerPool({
-    count: config.workers, store, optimizer: config.optimizer, maxRestarts: hooks.maxRestarts, onMessage,
+    count: config.workers, store, optimizer: config.optimizer, maxRestarts: hooks.maxRestarts ?? faults?.maxRestarts, onMessage,
     inputFor: (rank, generation) => ({
-      rank, config, buffers: store.buffers, faults: hooks.faults,
+      rank, config, buffers: store.buffers, faults,
       // A resumed run or a restarted worker does not replay earlier random streams.
       seed: config.seed + rank + (monitor.segment - 1) * 10_007 + generation * 104_729,
       liveFrameEveryMs: rank === 0 ? LIVE_FRAME_EVERY_MS : 0,

@@ -1,6 +1,7 @@
 import type { OptimizerConfig } from '../config.js';
 import { arenaRegionBytes, type ArenaRegion } from '../nn/kernels/backend.js';
 import { OptimizerStep, optimizerModule } from '../nn/kernels/sharedOptimizer.js';
+import { NO_FAULTS, type WorkerFaults } from './faults.js';
 
 /**
  * The global network and everything actor-learners share, created up front by the coordinator
@@ -72,11 +73,11 @@ export class GlobalStore {
   /** The shared floats: the WebAssembly memory's buffer, or the SharedArrayBuffer. */
   private readonly backing: ArrayBufferLike;
   private optimizer: OptimizerStep | null = null;
-  /** Fault injection for the chaos tests: the thread exits after applying this many chunks of its next update. */
-  exitAfterChunks = -1;
-
-  /** `holder` identifies this thread in the lock word (worker rank + 1, or COORDINATOR_ID). */
-  constructor(readonly buffers: GlobalBuffers, private readonly holder = COORDINATOR_ID) {
+  /**
+   * `holder` identifies this thread in the lock word (worker rank + 1, or COORDINATOR_ID);
+   * `faults` are the chaos tests' hooks (nothing in training).
+   */
+  constructor(readonly buffers: GlobalBuffers, private readonly holder = COORDINATOR_ID, private readonly faults: Pick<WorkerFaults, 'beforeUpdateChunk'> = NO_FAULTS) {
     this.control = new Int32Array(buffers.control);
     this.counters = new Float64Array(buffers.counters);
     const backing = buffers.memory ? buffers.memory.buffer : buffers.floats!;
@@ -169,7 +170,7 @@ export class GlobalStore {
     const gradScale = this.counters[Counter.journalGradScale];
     const n = this.params.length;
     for (let chunk = c[JOURNAL_DONE]; chunk * UPDATE_CHUNK < n; chunk++) {
-      if (chunk === this.exitAfterChunks) process.exit(70); // chaos: die in the middle of the update
+      this.faults.beforeUpdateChunk(chunk);
       const a = chunk * UPDATE_CHUNK, b = Math.min(n, a + UPDATE_CHUNK);
       this.optimizer.apply(config, step, this.params.subarray(a, b), grads.subarray(a, b), this.moment1.subarray(a, b), this.moment2.subarray(a, b), gradScale, copyTo?.subarray(a, b));
       Atomics.store(c, JOURNAL_DONE, chunk + 1);
