@@ -171,24 +171,32 @@ export class ActorLearner {
     if (episodeEnded) this.finishEpisode();
   }
 
-  /** Clipping is folded into the optimizer pass as `gradScale`; non-finite gradients are skipped. */
+  /**
+   * Clipping is folded into the optimizer pass as `gradScale`; non-finite gradients are skipped.
+   * Either way the new global weights are copied into the local network, in the optimizer's pass.
+   */
   private applyToGlobal(steps: number, gradScale: number, finite: boolean): void {
     const { store, net, config, rank } = this.o;
-    const c = store.counters;
-    if (finite && config.hogwild) {
-      // Hogwild updates overlap, so each worker has its own gradient slot (when its network is
-      // outside the shared memory), and the copy back must come after: others change the weights too.
-      store.applyGradients(rank, net.grads, gradScale, config.optimizer, false);
-    }
-    store.locked(() => {
-      // The locked update writes the new weights into the local network in the same pass.
-      if (finite && !config.hogwild) store.applyGradients(0, net.grads, gradScale, config.optimizer, true, net.params);
+    if (config.hogwild) {
+      // Hogwild (the A3C paper): no lock at all. Updates overlap, so each worker has its own
+      // gradient slot where its network lies outside the shared memory; the counters are atomic.
+      if (finite) store.applyGradients(rank, net.grads, gradScale, config.optimizer, false, net.params);
       else net.params.set(store.params);
-      c[Counter.globalSteps] += steps;
-      if (finite) c[Counter.updates]++;
-      else c[Counter.skippedUpdates]++;
-    });
-    if (config.maxSteps !== null && c[Counter.globalSteps] >= config.maxSteps) store.requestStop();
+      this.count(steps, finite);
+    } else {
+      store.locked(() => {
+        if (finite) store.applyGradients(0, net.grads, gradScale, config.optimizer, true, net.params);
+        else net.params.set(store.params);
+        this.count(steps, finite); // under the lock too, so a checkpoint's snapshot counts exactly the updates in its weights
+      });
+    }
+    if (config.maxSteps !== null && store.counters[Counter.globalSteps] >= config.maxSteps) store.requestStop();
+  }
+
+  private count(steps: number, finite: boolean): void {
+    const { store } = this.o;
+    store.addToCounter(Counter.globalSteps, steps);
+    store.addToCounter(finite ? Counter.updates : Counter.skippedUpdates, 1);
   }
 
   private sampleAction(row: number): number {
@@ -212,21 +220,19 @@ export class ActorLearner {
 
   private finishEpisode(): void {
     const { store, rank } = this.o;
-    const c = store.counters;
     const updates = Math.max(1, this.episodeLoss.updates);
-    const record = store.locked((): EpisodeRecord => {
-      const episode = ++c[Counter.episodes];
-      const score = this.episodeReturn;
-      c[Counter.scoreAverage] = episode === 1 ? score : 0.9 * c[Counter.scoreAverage] + 0.1 * score;
-      c[Counter.scoreMax] = episode === 1 ? score : Math.max(c[Counter.scoreMax], score);
-      return {
-        worker: rank, episode, step: c[Counter.globalSteps], return: score, length: this.episodeLength,
-        meanMaxProb: this.episodeMaxProbSum / Math.max(1, this.episodeLength),
-        policyLoss: this.episodeLoss.policy / updates, valueLoss: this.episodeLoss.value / updates,
-        entropy: this.episodeLoss.entropy / updates,
-        scoreAverage: c[Counter.scoreAverage], scoreMax: c[Counter.scoreMax],
-      };
-    });
+    // Lock-free (atomic read-modify-writes), as the update is under Hogwild.
+    const episode = store.addToCounter(Counter.episodes, 1);
+    const score = this.episodeReturn;
+    const scoreAverage = store.updateCounter(Counter.scoreAverage, (average) => episode === 1 ? score : 0.9 * average + 0.1 * score);
+    const scoreMax = store.updateCounter(Counter.scoreMax, (max) => episode === 1 ? score : Math.max(max, score));
+    const record: EpisodeRecord = {
+      worker: rank, episode, step: store.counters[Counter.globalSteps], return: score, length: this.episodeLength,
+      meanMaxProb: this.episodeMaxProbSum / Math.max(1, this.episodeLength),
+      policyLoss: this.episodeLoss.policy / updates, valueLoss: this.episodeLoss.value / updates,
+      entropy: this.episodeLoss.entropy / updates,
+      scoreAverage, scoreMax,
+    };
     this.o.onEpisode?.(record);
     this.episodeReturn = 0;
     this.episodeLength = 0;

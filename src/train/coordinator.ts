@@ -82,7 +82,7 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
   // memory, so its gradient is read in place by the locked update instead of copied there.
   const wasm = config.kernels === 'wasm';
   const arenas = wasm ? { count: config.workers, bytes: arenaBytes(spec, config.tMax + 1) } : undefined;
-  const store = GlobalStore.create(parameterCount(spec), gradientSlots(config), wasm, arenas);
+  const store = GlobalStore.create(parameterCount(spec), gradientSlots(config, GlobalStore.arenasAvailable(wasm)), wasm, arenas);
   const globalNet = buildActorCritic(spec, 1, store.params, 'js');
   const resume = hooks.resumeFrom;
   if (resume && resume.params.length !== store.params.length) throw new Error(`checkpoint ${resume.path} holds ${resume.params.length} parameters, the network has ${store.params.length}`);
@@ -189,7 +189,12 @@ async function runTraining(config: TrainConfig, dir: RunDirectory, store: Global
   return { ...final, runDir: dir.path, weightsPath: dir.weightsPath, checkpointPath: checkpointer.lastPath, stopReason: monitor.stopReason, solved: monitor.solved, timings };
 }
 
-/** Under the lock one update runs at a time, so one shared gradient slot serves every worker. */
-export function gradientSlots(config: Pick<TrainConfig, 'hogwild' | 'workers'>): number {
+/**
+ * Gradient slots the global store needs: none where every worker's network lies in its arena
+ * (its gradient is read in place); otherwise one per worker for Hogwild updates, which overlap,
+ * and one for locked updates, which run one at a time.
+ */
+export function gradientSlots(config: Pick<TrainConfig, 'hogwild' | 'workers'>, arenas: boolean): number {
+  if (arenas) return 0;
   return config.hogwild ? config.workers : 1;
 }
