@@ -22,7 +22,7 @@ export { Rng } from './nn/rng.js';
 export { saveSafetensors, loadSafetensors } from './io/safetensors.js';
 export { listCheckpoints, readCheckpoint, readLatestCheckpoint, type Checkpoint, type CheckpointState } from './train/checkpoint.js';
 export type { WorkerFault } from './train/coordinator.js';
-export type { FaultPlan } from './train/actorLearner.js';
+export type { FaultPlan } from './train/chaos.js';
 export { type MetricsSink } from './metrics/sinks.js';
 export { KEYS, parseRecordLine, forEachMetricsRecord, type MetricsRecord, type RecordKind } from './metrics/records.js';
 export { Evaluator, evalSchedule, BEST_WEIGHTS_FILE, type EvalReport, type EvalSchedule, type BestWeights } from './train/evaluator.js';

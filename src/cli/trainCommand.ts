@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { describeIssue, trainConfigSchema, type TrainConfig } from '../config.js';
-import type { FaultPlan } from '../train/actorLearner.js';
 import { getPreset } from '../presets.js';
 import { defaultKernels } from '../agents/networks.js';
 import { defaultAdam, defaultRmsProp } from '../nn/optimizers.js';
@@ -135,30 +134,6 @@ function layoutFor(config: TrainConfig) {
   return layout;
 }
 
-/**
- * Fault injection for the chaos tests and the soak script, from A3C_CHAOS (JSON of a FaultPlan,
- * e.g. {"crash":0.002,"exitInUpdate":0.001,"nanGradient":0.01}); unset in normal use.
- */
-const faultPlanSchema = z.object({
-  crash: z.number().min(0).max(1).optional(),
-  exitInUpdate: z.number().min(0).max(1).optional(),
-  nanGradient: z.number().min(0).max(1).optional(),
-  corruptWeightsAtUpdate: z.number().int().positive().optional(),
-  seed: z.number().int().optional(),
-  /** Crashes of one worker within a minute that stop the run (a soak injecting many faults raises it). */
-  maxRestarts: z.number().int().positive().optional(),
-}).strict();
-
-function chaosFromEnvironment(): (FaultPlan & { maxRestarts?: number }) | undefined {
-  const text = process.env.A3C_CHAOS;
-  if (!text) return undefined;
-  let raw: unknown;
-  try { raw = JSON.parse(text); } catch { throw new UsageError('A3C_CHAOS: not JSON (e.g. {"crash":0.001})'); }
-  const parsed = faultPlanSchema.safeParse(raw);
-  if (!parsed.success) throw new UsageError(`A3C_CHAOS: ${describeIssue(parsed.error, raw)}`);
-  return parsed.data;
-}
-
 export async function runTrain(envId: string | undefined, rawFlags: Record<string, unknown>): Promise<number> {
   const flags = parseFlags(trainFlagsSchema, rawFlags);
   let config: TrainConfig;
@@ -212,13 +187,12 @@ export async function runTrain(envId: string | undefined, rawFlags: Record<strin
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const chaos = chaosFromEnvironment();
   let summary: TrainSummary;
   try {
     summary = await train(config, runDir, {
       sinks: [out.sink], onTick: out.tick, onCheckpoint: out.checkpoint,
       onWorkerFault: out.workerFault, onWarning: out.warning,
-      signal: controller.signal, resumeFrom, faults: chaos, maxRestarts: chaos?.maxRestarts,
+      signal: controller.signal, resumeFrom,
     });
   } finally {
     process.off('SIGINT', onSignal);

@@ -2,12 +2,13 @@ import type { TrainConfig } from '../config.js';
 import { arenaBytes, buildActorCritic, parameterCount } from '../agents/networks.js';
 import { JsonlSink, KEYS, TensorBoardSink, type MetricsSink } from '../metrics/sinks.js';
 import { getPreset, networkSpec } from '../presets.js';
-import type { EpisodeRecord, FaultPlan, LoopTimings } from './actorLearner.js';
+import type { EpisodeRecord, LoopTimings } from './actorLearner.js';
 import type { ParamTensor } from '../nn/sequential.js';
 import type { Checkpoint } from './checkpoint.js';
 import { Checkpointer } from './checkpointer.js';
+import { evalSchedule, EvaluatorThread, type BestWeights, type EvalSchedule } from './evaluator.js';
+import { installedFaultInjection, type FaultInjection } from './faults.js';
 import { allFinite, Counter, GlobalStore } from './globalStore.js';
-import { evalSchedule, EvaluatorThread, type BestWeights } from './evaluator.js';
 import { RunDirectory } from './runDirectory.js';
 import { RunMetrics } from './runMetrics.js';
 import { RunMonitor, type Progress, type Solved, type StopReason } from './runMonitor.js';
@@ -49,9 +50,9 @@ export interface TrainHooks {
   onWorkerFault?: (fault: WorkerFault) => void;
   /** Something went wrong that training survives (a checkpoint or metrics write failed). */
   onWarning?: (message: string) => void;
-  /** Faults the workers inject into themselves (chaos tests). */
-  faults?: FaultPlan;
-  /** Crashes of one worker within a minute that stop the run (default MAX_RESTARTS). */
+  /** Faults the workers inject into themselves (chaos tests: see chaos.ts); default: the installed ones, normally none. */
+  faults?: FaultInjection;
+  /** Crashes of one worker within a minute that stop the run (default: the fault injection's, else MAX_RESTARTS). */
   maxRestarts?: number;
 }
 
@@ -84,7 +85,7 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
   // memory, so its gradient is read in place by the locked update instead of copied there.
   const wasm = config.kernels === 'wasm';
   const arenas = wasm ? { count: config.workers, bytes: arenaBytes(spec, config.tMax + 1) } : undefined;
-  const store = GlobalStore.create(parameterCount(spec), gradientSlots(config), wasm, arenas);
+  const store = GlobalStore.create(parameterCount(spec), gradientSlots(config, GlobalStore.arenasAvailable(wasm)), wasm, arenas);
   const globalNet = buildActorCritic(spec, 1, store.params, 'js');
   const resume = hooks.resumeFrom;
   if (resume && resume.params.length !== store.params.length) throw new Error(`checkpoint ${resume.path} holds ${resume.params.length} parameters, the network has ${store.params.length}`);
@@ -125,10 +126,11 @@ async function runTraining(config: TrainConfig, dir: RunDirectory, store: Global
       for (const key of Object.keys(timings) as (keyof LoopTimings)[]) timings[key] += message.timings[key];
     }
   };
+  const faults = hooks.faults ?? installedFaultInjection();
   const pool = new WorkerPool({
-    count: config.workers, store, optimizer: config.optimizer, maxRestarts: hooks.maxRestarts, onMessage,
+    count: config.workers, store, optimizer: config.optimizer, maxRestarts: hooks.maxRestarts ?? faults?.maxRestarts, onMessage,
     inputFor: (rank, generation) => ({
-      rank, config, buffers: store.buffers, faults: hooks.faults,
+      rank, config, buffers: store.buffers, faults,
       // A resumed run or a restarted worker does not replay earlier random streams.
       seed: config.seed + rank + (monitor.segment - 1) * 10_007 + generation * 104_729,
       liveFrameEveryMs: rank === 0 ? LIVE_FRAME_EVERY_MS : 0,
@@ -142,8 +144,10 @@ async function runTraining(config: TrainConfig, dir: RunDirectory, store: Global
   // confirmation on the saved best weights stops a run for the target return.
   const schedule = evalSchedule(config);
   let best: BestWeights | null = null;
-  const evaluator = schedule === null ? null : new EvaluatorThread(
-    { config, runDir: dir.path, schedule, resume: hooks.resumeFrom !== undefined },
+  // Started at its first turn: a run too short for one (or Breakout's first 300 s) pays nothing for it.
+  let evaluator = null as EvaluatorThread | null; // (set in a periodic task: `as` keeps TypeScript from narrowing it to null)
+  const startEvaluator = (every: EvalSchedule): EvaluatorThread => new EvaluatorThread(
+    { config, runDir: dir.path, schedule: every, resume: hooks.resumeFrom !== undefined },
     (report) => {
       const now = performance.now();
       metrics.evaluation(report, monitor.wallTime(now));
@@ -188,7 +192,8 @@ async function runTraining(config: TrainConfig, dir: RunDirectory, store: Global
     } },
     { everyMs: 0, run: (now) => checkpointer.maybeWrite(now) },
     // One evaluation at a time: a busy evaluator skips a turn.
-    ...(evaluator && schedule ? [{ everyMs: schedule.everySeconds * 1000, run: () => {
+    ...(schedule ? [{ everyMs: schedule.everySeconds * 1000, run: () => {
+      evaluator ??= startEvaluator(schedule);
       if (evaluator.busy || snapshotting || monitor.stopping) return;
       snapshotting = true;
       void submitEvaluation().finally(() => { snapshotting = false; });
@@ -227,7 +232,12 @@ async function runTraining(config: TrainConfig, dir: RunDirectory, store: Global
   return { ...final, runDir: dir.path, weightsPath: dir.weightsPath, checkpointPath: checkpointer.lastPath, stopReason: monitor.stopReason, solved: monitor.solved, best, timings };
 }
 
-/** Under the lock one update runs at a time, so one shared gradient slot serves every worker. */
-export function gradientSlots(config: Pick<TrainConfig, 'hogwild' | 'workers'>): number {
+/**
+ * Gradient slots the global store needs: none where every worker's network lies in its arena
+ * (its gradient is read in place); otherwise one per worker for Hogwild updates, which overlap,
+ * and one for locked updates, which run one at a time.
+ */
+export function gradientSlots(config: Pick<TrainConfig, 'hogwild' | 'workers'>, arenas: boolean): number {
+  if (arenas) return 0;
   return config.hogwild ? config.workers : 1;
 }

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { OptimizerConfig } from '../config.js';
+import type { OptimizerSettings } from '../nn/kernels/sharedOptimizer.js';
 import type { GlobalStore } from './globalStore.js';
 import type { WorkerInput, WorkerMessage } from './workerThread.js';
 
@@ -21,7 +21,7 @@ export interface WorkerPoolOptions {
   count: number;
   store: GlobalStore;
   /** For finishing a dead worker's journaled update. */
-  optimizer: OptimizerConfig;
+  optimizer: OptimizerSettings;
   /** The input of worker `rank` in its `generation`-th start (0 first, one more per restart). */
   inputFor: (rank: number, generation: number) => WorkerInput;
   onMessage: (message: WorkerMessage) => void;

@@ -1,6 +1,6 @@
 /**
  * Soak test: trains for a while as a chaos driver (1) has the workers inject faults (crashes,
- * exits inside updates, NaN gradients, via A3C_CHAOS) and (2) SIGKILLs the whole process at
+ * exits inside updates, NaN gradients, via A3C_CHAOS and the preloaded src/train/chaos.ts) and (2) SIGKILLs the whole process at
  * random moments and resumes it. At the end it checks that the counters only moved forward,
  * every checkpoint loads, and the learning curve is continuous, and prints the figures.
  *
@@ -55,6 +55,8 @@ export interface SoakReport {
 }
 
 const cli = fileURLToPath(new URL('../../../bin/a3c.js', import.meta.url));
+/** Preloaded into each training process: injects the faults A3C_CHAOS describes. */
+const chaosModule = fileURLToPath(new URL('../../src/train/chaos.js', import.meta.url));
 const layoutFor = (config: TrainConfig) => buildActorCritic(networkSpec(config, config.env === 'cartpole' ? 2 : 3), 1, undefined, 'js').tensors();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -88,7 +90,7 @@ export async function soak(o: SoakOptions): Promise<SoakReport> {
       ? ['train', o.env, ...(o.net ? ['--net', o.net] : []), '--workers', String(o.workers), '--seed', String(o.seed), '--target-return', 'none', '--run-dir', runDir]
       : ['train', '--resume', runDir];
     args.push('--checkpoint-every', String(o.checkpointEvery), '--keep-checkpoints', '1000', '--json-logs');
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, A3C_CHAOS: JSON.stringify({ maxRestarts: 1000, ...o.chaos, seed: o.seed + report.segments }) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', chaosModule, cli, ...args], { env: { ...process.env, A3C_CHAOS: JSON.stringify({ maxRestarts: 1000, ...o.chaos, seed: o.seed + report.segments }) }, stdio: ['ignore', 'pipe', 'pipe'] });
     report.segments++;
     let stdout = '', stderr = '';
     child.stdout.on('data', (chunk) => { stdout += chunk; });
