@@ -49,6 +49,8 @@ export interface TrainHooks {
   onWarning?: (message: string) => void;
   /** Faults the workers inject into themselves (chaos tests: see chaos.ts); default: the installed ones, normally none. */
   faults?: FaultInjection;
+  /** The run directory, already locked by the caller (who releases it); otherwise train() locks `runDir` itself. */
+  runDirectory?: RunDirectory;
   /** Crashes of one worker within a minute that stop the run (default: the fault injection's, else MAX_RESTARTS). */
   maxRestarts?: number;
 }
@@ -87,7 +89,8 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
   const resume = hooks.resumeFrom;
   if (resume && resume.params.length !== store.params.length) throw new Error(`checkpoint ${resume.path} holds ${resume.params.length} parameters, the network has ${store.params.length}`);
 
-  const dir = RunDirectory.lock(runDir);
+  if (hooks.runDirectory && hooks.runDirectory.path !== runDir) throw new Error(`the locked run directory ${hooks.runDirectory.path} is not ${runDir}`);
+  const dir = hooks.runDirectory ?? RunDirectory.lock(runDir);
   try {
     dir.prepare(config, resume ? resume.state.episodes : null);
     if (resume) {
@@ -99,7 +102,7 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
     }
     return await runTraining(config, dir, store, globalNet.tensors(), hooks);
   } finally {
-    dir.release();
+    if (!hooks.runDirectory) dir.release();
   }
 }
 
@@ -186,6 +189,8 @@ async function runTraining(config: TrainConfig, dir: RunDirectory, store: Global
   if (monitor.numericFault !== null) throw new Error(checkpointer.restoreAfterNumericFault(monitor.numericFault));
   if (!saved) throw new Error(`the final checkpoint could not be written (see the warning above)${checkpointer.lastPath ? `; the newest intact one is ${checkpointer.lastPath}` : ''}`);
   if (monitor.failure) throw monitor.failure;
+  const diverged = monitor.divergence();
+  if (diverged !== null) throw new Error(diverged); // the checkpoint is written: the run can be resumed with a smaller --lr
   return { ...final, runDir: dir.path, weightsPath: dir.weightsPath, checkpointPath: checkpointer.lastPath, stopReason: monitor.stopReason, solved: monitor.solved, timings };
 }
 
