@@ -139,21 +139,10 @@ async function runTraining(config: TrainConfig, dir: RunDirectory, store: Global
   });
   pool.start();
 
-  const first = monitor.progress(performance.now());
-  let lastScalars = { at: performance.now(), steps: first.globalSteps, updates: first.updates };
   const tasks: PeriodicTask[] = [
     { everyMs: SCALARS_EVERY_MS, run: (now) => {
-      const p = monitor.progress(now);
-      const dt = (now - lastScalars.at) / 1000;
-      metrics.scalars(p.globalSteps, p.seconds, {
-        'perf/steps_per_second': (p.globalSteps - lastScalars.steps) / dt,
-        'perf/updates_per_second': (p.updates - lastScalars.updates) / dt,
-        'perf/skipped_updates': p.skippedUpdates,
-        'charts/learning_rate': config.optimizer.learningRate,
-        'charts/mean_return_100': p.meanReturn100,
-        'perf/worker_restarts': p.workerRestarts,
-      });
-      lastScalars = { at: now, steps: p.globalSteps, updates: p.updates };
+      const { step, wallTime, values } = monitor.scalars(now, config.optimizer.learningRate);
+      metrics.scalars(step, wallTime, values);
     } },
     { everyMs: 0, run: () => metrics.flush() },
     { everyMs: FINITE_CHECK_EVERY_MS, run: () => {

@@ -58,6 +58,7 @@ export class RunMonitor {
   private reason: StopReason | null = null;
   private solvedAt: { seconds: number; steps: number } | null = null;
   private error: Error | null = null;
+  private lastScalars: { at: number; steps: number; updates: number };
   private numeric: string | null = null;
 
   /**
@@ -81,6 +82,7 @@ export class RunMonitor {
     this.startUpdates = counters[Counter.updates];
     this.startSkipped = counters[Counter.skippedUpdates];
     this.episodesReceived = counters[Counter.episodes];
+    this.lastScalars = { at: startedAt, steps: this.startSteps, updates: this.startUpdates };
   }
 
   /** Training seconds at `now`, earlier segments included (the metrics' wall time). */
@@ -166,6 +168,24 @@ export class RunMonitor {
       scoreMax: c[Counter.scoreMax],
       meanReturn100: returns.length ? returns.reduce((a, b) => a + b, 0) / returns.length : 0,
       workerRestarts: c[Counter.workerRestarts],
+    };
+  }
+
+  /** The periodic scalar record: speeds since the previous one, skipped updates, the mean-of-100. */
+  scalars(now: number, learningRate: number): { step: number; wallTime: number; values: Record<string, number> } {
+    const p = this.progress(now);
+    const last = this.lastScalars;
+    const dt = (now - last.at) / 1000;
+    this.lastScalars = { at: now, steps: p.globalSteps, updates: p.updates };
+    return {
+      step: p.globalSteps, wallTime: p.seconds, values: {
+        'perf/steps_per_second': (p.globalSteps - last.steps) / dt,
+        'perf/updates_per_second': (p.updates - last.updates) / dt,
+        'perf/skipped_updates': p.skippedUpdates,
+        'charts/learning_rate': learningRate,
+        'charts/mean_return_100': p.meanReturn100,
+        'perf/worker_restarts': p.workerRestarts,
+      },
     };
   }
 

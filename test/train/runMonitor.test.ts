@@ -114,3 +114,16 @@ test('divergence: more than 90% of at least 100 updates of this invocation skipp
   };
   assert.equal(at(200, 0, badPast), null, 'updates skipped before the resume do not count');
 });
+
+test('the scalar record gives speeds since the previous record', () => {
+  const { m, counters } = monitor({});
+  counters[Counter.globalSteps] = 500;
+  counters[Counter.updates] = 25;
+  const first = m.scalars(1000 + 5000, 1e-4);
+  assert.equal(first.step, 500);
+  assert.equal(first.values['perf/steps_per_second'], 100);
+  assert.equal(first.values['perf/updates_per_second'], 5);
+  assert.equal(first.values['charts/learning_rate'], 1e-4);
+  counters[Counter.globalSteps] = 700;
+  assert.equal(m.scalars(1000 + 7000, 1e-4).values['perf/steps_per_second'], 100);
+});
