@@ -12,6 +12,7 @@ import { networkSpec, presetIds } from '../presets.js';
 import { listCheckpoints, readLatestCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { train, type TrainSummary } from '../train/coordinator.js';
 import { loadRunConfig } from '../train/evaluate.js';
+import { RunDirectory } from '../train/runDirectory.js';
 import { defaultRunDir, formatInt, formatSeconds } from './format.js';
 import { flagName, parseFlags, UsageError } from './flags.js';
 import { chooseStyle, createTrainConsole } from './trainConsole.js';
@@ -139,25 +140,38 @@ export async function runTrain(envId: string | undefined, rawFlags: Record<strin
   let config: TrainConfig;
   let runDir: string;
   let resumeFrom: Checkpoint | undefined;
-  if (flags.resume !== undefined) {
-    runDir = flags.resume;
-    if (flags.runDir !== undefined && flags.runDir !== runDir) throw new UsageError('--run-dir: a resumed run continues in its own directory (drop --run-dir)');
-    const saved = loadRunConfig(runDir);
-    if (envId !== undefined && getPreset(envId).id !== saved.env) throw new UsageError(`${runDir} trains ${saved.env}, not ${envId}: drop the environment argument when resuming`);
-    resumeFrom = readLatestCheckpoint(runDir, layoutFor);
-    config = resumedConfig(resumeFrom.config, flags, rawFlags);
-    if (config.maxSteps !== null && resumeFrom.state.globalSteps >= config.maxSteps) {
-      throw new UsageError(`--steps: the run already made ${formatInt(resumeFrom.state.globalSteps)} steps of its ${formatInt(config.maxSteps)}: pass a larger --steps to continue`);
+  // One process per run directory, locked before anything is written: a second one is refused naming the holder.
+  let runDirectory: RunDirectory | undefined;
+  try {
+    if (flags.resume !== undefined) {
+      runDir = flags.resume;
+      if (flags.runDir !== undefined && flags.runDir !== runDir) throw new UsageError('--run-dir: a resumed run continues in its own directory (drop --run-dir)');
+      const saved = loadRunConfig(runDir);
+      if (envId !== undefined && getPreset(envId).id !== saved.env) throw new UsageError(`${runDir} trains ${saved.env}, not ${envId}: drop the environment argument when resuming`);
+      runDirectory = RunDirectory.lock(runDir);
+      resumeFrom = readLatestCheckpoint(runDir, layoutFor);
+      config = resumedConfig(resumeFrom.config, flags, rawFlags);
+      if (config.maxSteps !== null && resumeFrom.state.globalSteps >= config.maxSteps) {
+        throw new UsageError(`--steps: the run already made ${formatInt(resumeFrom.state.globalSteps)} steps of its ${formatInt(config.maxSteps)}: pass a larger --steps to continue`);
+      }
+    } else {
+      if (envId === undefined) throw new UsageError(`train: name an environment (${presetIds().join(', ')}) or pass --resume <run-dir>`);
+      config = buildTrainConfig(envId, flags);
+      runDir = flags.runDir ?? defaultRunDir(config.env);
+      runDirectory = RunDirectory.lock(runDir);
+      if (listCheckpoints(runDir).length > 0) throw new UsageError(`--run-dir: ${runDir} already holds a run: continue it with --resume ${runDir}, or choose another directory`);
     }
-  } else {
-    if (envId === undefined) throw new UsageError(`train: name an environment (${presetIds().join(', ')}) or pass --resume <run-dir>`);
-    config = buildTrainConfig(envId, flags);
-    runDir = flags.runDir ?? defaultRunDir(config.env);
-    if (listCheckpoints(runDir).length > 0) throw new UsageError(`--run-dir: ${runDir} already holds a run: continue it with --resume ${runDir}, or choose another directory`);
-  }
 
-  // Build the environment once before saying anything: a bad ROM or env option is one line, nothing else.
-  getPreset(config.env).makeEnv(config.seed, config, 'train').close();
+    // Build the environment once before saying anything: a bad ROM or env option is one line, nothing else.
+    getPreset(config.env).makeEnv(config.seed, config, 'train').close();
+    return await trainLocked(config, runDirectory, resumeFrom, flags);
+  } finally {
+    runDirectory?.release();
+  }
+}
+
+async function trainLocked(config: TrainConfig, runDirectory: RunDirectory, resumeFrom: Checkpoint | undefined, flags: z.infer<typeof trainFlagsSchema>): Promise<number> {
+  const runDir = runDirectory.path;
   const style = chooseStyle({ quiet: flags.quiet, jsonLogs: flags.jsonLogs, hasBudget: config.maxSteps !== null || config.maxSeconds !== null, isTTY: process.stdout.isTTY === true });
   const out = createTrainConsole(style, config, resumeFrom?.state.globalSteps ?? 0);
   const budget = [config.maxSteps !== null ? `${formatInt(config.maxSteps)} steps` : '', config.maxSeconds !== null ? `${config.maxSeconds}s` : '',
@@ -192,7 +206,7 @@ export async function runTrain(envId: string | undefined, rawFlags: Record<strin
     summary = await train(config, runDir, {
       sinks: [out.sink], onTick: out.tick, onCheckpoint: out.checkpoint,
       onWorkerFault: out.workerFault, onWarning: out.warning,
-      signal: controller.signal, resumeFrom,
+      signal: controller.signal, resumeFrom, runDirectory,
     });
   } finally {
     process.off('SIGINT', onSignal);

@@ -52,6 +52,8 @@ export interface TrainHooks {
   onWarning?: (message: string) => void;
   /** Faults the workers inject into themselves (chaos tests: see chaos.ts); default: the installed ones, normally none. */
   faults?: FaultInjection;
+  /** The run directory, already locked by the caller (who releases it); otherwise train() locks `runDir` itself. */
+  runDirectory?: RunDirectory;
   /** Crashes of one worker within a minute that stop the run (default: the fault injection's, else MAX_RESTARTS). */
   maxRestarts?: number;
 }
@@ -90,7 +92,8 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
   const resume = hooks.resumeFrom;
   if (resume && resume.params.length !== store.params.length) throw new Error(`checkpoint ${resume.path} holds ${resume.params.length} parameters, the network has ${store.params.length}`);
 
-  const dir = RunDirectory.lock(runDir);
+  if (hooks.runDirectory && hooks.runDirectory.path !== runDir) throw new Error(`the locked run directory ${hooks.runDirectory.path} is not ${runDir}`);
+  const dir = hooks.runDirectory ?? RunDirectory.lock(runDir);
   try {
     dir.prepare(config, resume ? resume.state.episodes : null, resume?.state.globalSteps);
     if (resume) {
@@ -102,7 +105,7 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
     }
     return await runTraining(config, dir, store, globalNet.tensors(), hooks);
   } finally {
-    dir.release();
+    if (!hooks.runDirectory) dir.release();
   }
 }
 
@@ -171,20 +174,10 @@ async function runTraining(config: TrainConfig, dir: RunDirectory, store: Global
     if (!monitor.stopping) evaluator?.submit(params, step);
   };
 
-  const first = monitor.progress(performance.now());
-  let lastScalars = { at: performance.now(), steps: first.globalSteps, updates: first.updates };
   const tasks: PeriodicTask[] = [
     { everyMs: SCALARS_EVERY_MS, run: (now) => {
-      const p = monitor.progress(now);
-      const dt = (now - lastScalars.at) / 1000;
-      metrics.scalars(p.globalSteps, p.seconds, {
-        [KEYS.stepsPerSecond]: (p.globalSteps - lastScalars.steps) / dt,
-        [KEYS.updatesPerSecond]: (p.updates - lastScalars.updates) / dt,
-        [KEYS.skippedUpdates]: p.skippedUpdates,
-        [KEYS.learningRate]: config.optimizer.learningRate,
-        [KEYS.workerRestarts]: p.workerRestarts,
-      });
-      lastScalars = { at: now, steps: p.globalSteps, updates: p.updates };
+      const { step, wallTime, values } = monitor.scalars(now, config.optimizer.learningRate);
+      metrics.scalars(step, wallTime, values);
     } },
     { everyMs: 0, run: () => metrics.flush() },
     { everyMs: FINITE_CHECK_EVERY_MS, run: () => {
@@ -229,6 +222,8 @@ async function runTraining(config: TrainConfig, dir: RunDirectory, store: Global
   if (monitor.numericFault !== null) throw new Error(checkpointer.restoreAfterNumericFault(monitor.numericFault));
   if (!saved) throw new Error(`the final checkpoint could not be written (see the warning above)${checkpointer.lastPath ? `; the newest intact one is ${checkpointer.lastPath}` : ''}`);
   if (monitor.failure) throw monitor.failure;
+  const diverged = monitor.divergence();
+  if (diverged !== null) throw new Error(diverged); // the checkpoint is written: the run can be resumed with a smaller --lr
   return { ...final, runDir: dir.path, weightsPath: dir.weightsPath, checkpointPath: checkpointer.lastPath, stopReason: monitor.stopReason, solved: monitor.solved, best, timings };
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describeIssue, trainConfigSchema, type TrainConfig } from '../config.js';
@@ -44,7 +44,7 @@ export class RunDirectory {
   private released = false;
 
   /** Use RunDirectory.lock: a RunDirectory is only made by the process that holds the lock. */
-  private constructor(readonly path: string, readonly holder: LockHolder, readonly removedTempFiles: string[]) {}
+  private constructor(readonly path: string, readonly holder: LockHolder, readonly removedTempFiles: string[], private readonly created: boolean) {}
 
   /**
    * Takes the run directory for this process before anything is written in it: creates it if
@@ -53,6 +53,7 @@ export class RunDirectory {
    * process left behind.
    */
   static lock(path: string): RunDirectory {
+    const created = !existsSync(path);
     try {
       mkdirSync(path, { recursive: true });
     } catch (error) {
@@ -69,7 +70,7 @@ export class RunDirectory {
         try { unlinkSync(join(dir, name)); removed.push(join(dir, name)); } catch { /* gone already */ }
       }
     }
-    return new RunDirectory(path, holder, removed);
+    return new RunDirectory(path, holder, removed, created);
   }
 
   get configPath(): string { return join(this.path, CONFIG_FILE); }
@@ -104,13 +105,19 @@ export class RunDirectory {
     try { writeLiveFrame(this.path, frame); } catch { /* the live view is best-effort */ }
   }
 
-  /** Gives the lock up (only if it is still this process's). */
+  /**
+   * Gives the lock up (only if it is still this process's); a directory the lock created and
+   * nothing else was written to goes too (a run refused before it started leaves nothing).
+   */
   release(): void {
     if (this.released) return;
     this.released = true;
     const current = readHolder(this.lockPath);
     if (current && current.pid === this.holder.pid && current.host === this.holder.host && current.startedAt === this.holder.startedAt) {
       try { unlinkSync(this.lockPath); } catch { /* gone already */ }
+    }
+    if (this.created) {
+      try { rmdirSync(this.path); } catch { /* not empty: a run was written */ }
     }
   }
 }

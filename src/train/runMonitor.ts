@@ -1,6 +1,7 @@
 import type { EpisodeRecord } from './actorLearner.js';
 import type { CheckpointState } from './checkpoint.js';
 import { Counter } from './globalStore.js';
+import { KEYS } from '../metrics/records.js';
 
 export type StopReason = 'steps' | 'time' | 'target' | 'interrupted';
 
@@ -70,6 +71,7 @@ export class RunMonitor {
   private reason: StopReason | null = null;
   private solvedAt: Solved | null = null;
   private error: Error | null = null;
+  private lastScalars: { at: number; steps: number; updates: number };
   private numeric: string | null = null;
 
   /**
@@ -93,6 +95,7 @@ export class RunMonitor {
     this.startUpdates = counters[Counter.updates];
     this.startSkipped = counters[Counter.skippedUpdates];
     this.episodesReceived = counters[Counter.episodes];
+    this.lastScalars = { at: startedAt, steps: this.startSteps, updates: this.startUpdates };
   }
 
   /** Training seconds at `now`, earlier segments included (the metrics' wall time). */
@@ -182,6 +185,24 @@ export class RunMonitor {
       scoreMax: c[Counter.scoreMax],
       meanReturn100: returns.length ? returns.reduce((a, b) => a + b, 0) / returns.length : 0,
       workerRestarts: c[Counter.workerRestarts],
+    };
+  }
+
+  /** The periodic scalar record: speeds since the previous one, skipped updates, the mean-of-100. */
+  scalars(now: number, learningRate: number): { step: number; wallTime: number; values: Record<string, number> } {
+    const p = this.progress(now);
+    const last = this.lastScalars;
+    const dt = (now - last.at) / 1000;
+    this.lastScalars = { at: now, steps: p.globalSteps, updates: p.updates };
+    return {
+      step: p.globalSteps, wallTime: p.seconds, values: {
+        // The mean of 100 returns is on every episode record (charts/mean_return_100).
+        [KEYS.stepsPerSecond]: (p.globalSteps - last.steps) / dt,
+        [KEYS.updatesPerSecond]: (p.updates - last.updates) / dt,
+        [KEYS.skippedUpdates]: p.skippedUpdates,
+        [KEYS.learningRate]: learningRate,
+        [KEYS.workerRestarts]: p.workerRestarts,
+      },
     };
   }
 

@@ -100,7 +100,7 @@ test('event files carry the file version first, then scalar summaries, every CRC
   const dir = mkdtempSync(join(tmpdir(), 'a3c-tb-'));
   const writer = new TfEventsWriter(dir, 1_700_000_000.25);
   writer.scalars(0, 1.5, { 'charts/episode_return': 3, 'losses/value': -0.125 });
-  writer.scalars(123_456_789_012, 2.75, { 'perf/steps_per_second': 1234.5, 'losses/policy': NaN });
+  writer.scalars(123_456_789_012, 2.75, { 'perf/steps_per_second': 1234.5, 'losses/policy_gradient': NaN });
   writer.close();
   const events = readEventFile(dir);
   assert.equal(events.length, 3);
@@ -110,7 +110,7 @@ test('event files carry the file version first, then scalar summaries, every CRC
   assert.equal(events[1].wallTime, 1.5);
   assert.equal(events[2].step, 123_456_789_012, 'int64 steps beyond 2^32 survive');
   assert.equal(events[2].values.get('perf/steps_per_second'), 1234.5);
-  assert.ok(Number.isNaN(events[2].values.get('losses/policy')), 'NaN is recorded, not dropped');
+  assert.ok(Number.isNaN(events[2].values.get('losses/policy_gradient')), 'NaN is recorded, not dropped');
 });
 
 test('every record of a run reaches metrics.jsonl and TensorBoard with the same keys, steps and values', async () => {
