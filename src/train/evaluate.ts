@@ -107,15 +107,16 @@ export function loadPolicy(runDir: string, options: Pick<EvalOptions, 'seed' | '
 
 /**
  * A policy of a run's network in a fresh environment of its preset (seeded `seed`), with its
- * parameters filled in by `fill`: from a file (eval, play) or a snapshot (the evaluator).
+ * parameters filled in by `fill`: from a file (eval, play) or a snapshot (the evaluator, which
+ * passes the network it built the first time as `reuse`, instead of a new WebAssembly memory per
+ * evaluation).
  */
 export function policyFromWeights(
-  config: TrainConfig, options: Pick<EvalOptions, 'seed' | 'greedy'>, fill: (net: Sequential) => void,
-): Omit<LoadedPolicy, 'config' | 'weights'> {
+  config: TrainConfig, options: Pick<EvalOptions, 'seed' | 'greedy'>, fill: (net: Sequential) => void, reuse?: Sequential,
+): Omit<LoadedPolicy, 'config' | 'weights'> & { net: Sequential } {
   const preset = getPreset(config.env);
   const env = preset.makeEnv(options.seed, config, 'eval');
-  const spec = networkSpec(config, env.actionSpace.n);
-  const net = buildActorCritic(spec, 1, undefined, config.kernels);
+  const net = reuse ?? buildActorCritic(networkSpec(config, env.actionSpace.n), 1, undefined, config.kernels);
   fill(net);
 
   const numActions = env.actionSpace.n;
@@ -130,7 +131,7 @@ export function policyFromWeights(
     for (let j = 1; j < numActions; j++) if (probs[j] > probs[best]) best = j;
     return best;
   };
-  return { env, actionAfterLifeLoss: preset.actionAfterLifeLoss, policy };
+  return { env, actionAfterLifeLoss: preset.actionAfterLifeLoss, policy, net };
 }
 
 /** Plays the saved policy of a run for `episodes` full episodes and summarizes the returns. */

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { TrainConfig } from '../config.js';
 import { assignTensors, loadSafetensors, saveSafetensors } from '../io/safetensors.js';
 import { KEYS, type MetricsRecord } from '../metrics/records.js';
-import type { ParamTensor } from '../nn/sequential.js';
+import type { ParamTensor, Sequential } from '../nn/sequential.js';
 import { allFinite } from './globalStore.js';
 import { BEST_WEIGHTS_FILE, playEpisodes, policyFromWeights, summarize, weightsProvenance } from './evaluate.js';
 
@@ -94,6 +94,7 @@ export class Evaluator {
   readonly bestPath: string;
   private bestWeights: BestWeights | null = null;
   private evaluations = 0;
+  private net: Sequential | undefined;
 
   /**
    * `resume`: keep an existing best.safetensors and its score (a resumed run); otherwise a
@@ -150,7 +151,8 @@ export class Evaluator {
   }
 
   private play(params: Float32Array, episodes: number, seed: number) {
-    const { env, actionAfterLifeLoss, policy } = policyFromWeights(this.config, { seed, greedy: false }, (net) => net.params.set(params));
+    const { env, actionAfterLifeLoss, policy, net } = policyFromWeights(this.config, { seed, greedy: false }, (n) => n.params.set(params), this.net);
+    this.net = net;
     return summarize(playEpisodes(env, actionAfterLifeLoss, { episodes, seed }, policy));
   }
 
