@@ -30,7 +30,7 @@ export interface Preset {
   description: string;
   makeEnv(seed: number, settings: EnvSettings, mode: EnvMode): Env;
   networks: Record<string, (numActions: number) => NetworkSpec>;
-  defaults: Omit<TrainConfig, 'workers' | 'seed' | 'kernels' | 'checkpointEverySeconds' | 'keepCheckpoints' | 'lifeLossTerminal' | 'rom' | 'game'>;
+  defaults: Omit<TrainConfig, 'workers' | 'seed' | 'kernels' | 'checkpointEverySeconds' | 'keepCheckpoints' | 'lifeLossTerminal' | 'rom' | 'game' | 'evalEverySeconds' | 'evalEpisodes'>;
   /** Whether the environment needs a user's ROM (--rom), may use one, or takes none. */
   rom: 'required' | 'optional' | 'none';
   /** Action forced on the step after a lost life (the reference forces FIRE). */

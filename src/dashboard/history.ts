@@ -15,20 +15,50 @@ export interface ChartPoint {
   mean_max_prob: number;
 }
 
-import { parseRecord } from '../io/lines.js';
+import { forEachEpisodeRecord, KEYS, parseRecordLine, type MetricsRecord } from '../metrics/records.js';
 
 const MEAN_FIELDS = ['return', 'length', 'policy_loss', 'value_loss', 'entropy', 'mean_max_prob'] as const;
 
 /**
- * The episode in one metrics line, or null for a torn line, a foreign one, or a record of
- * another kind (the file may carry evaluations or scalars next to episodes).
+ * An episode record of the stream (or an old episode line) in the flat shape the page charts.
+ * `policy_loss` is the policy-gradient loss; runs written before it was logged alone show their
+ * old actor loss (which included the entropy term) there.
+ */
+function chartFields(r: MetricsRecord): Record<string, number> {
+  const v = r.values;
+  return {
+    step: r.step, wall_time: r.wall_time, episode: r.episode ?? 0,
+    return: v[KEYS.episodeReturn], length: v[KEYS.episodeLength] ?? 0, mean_max_prob: v[KEYS.meanMaxProb] ?? 0,
+    policy_loss: v[KEYS.policyGradientLoss] ?? v[KEYS.legacyActorLoss] ?? 0, value_loss: v[KEYS.valueLoss] ?? 0, entropy: v[KEYS.entropy] ?? 0,
+  };
+}
+
+/**
+ * The episode in one metrics line (a stream record or an old flat line) in chart fields, or null
+ * for a torn line, a foreign one, or a record of another kind (evaluations, scalars).
  */
 export function parseEpisodeLine(line: string): Record<string, number> | null {
-  if (!line.includes('"return"')) return null; // most foreign lines, without paying for JSON.parse
-  const record = parseRecord(line);
-  if (!record || typeof record.return !== 'number') return null;
-  const kind = (record as Record<string, unknown>).kind;
-  return kind === undefined || kind === 'episode' ? record : null;
+  if (!line.includes('"episode"')) return null; // most foreign lines, without paying for JSON.parse
+  const record = parseRecordLine(line);
+  if (!record || record.kind !== 'episode' || typeof record.values[KEYS.episodeReturn] !== 'number') return null;
+  return chartFields(record);
+}
+
+/** Parses complete lines of metrics.jsonl into episodes; torn, foreign and non-episode lines are skipped. */
+export function parseEpisodeLines(text: string): Record<string, number>[] {
+  const out: Record<string, number>[] = [];
+  for (const line of text.split('\n')) {
+    const episode = parseEpisodeLine(line);
+    if (episode) out.push(episode);
+  }
+  return out;
+}
+
+/** The whole curve of a metrics file in at most `maxPoints` points, streamed once, never held whole. */
+export function bucketEpisodesFromFile(path: string, maxPoints: number): { points: ChartPoint[]; episodes: number } {
+  const history = new EpisodeHistory(Math.max(2, maxPoints));
+  forEachEpisodeRecord(path, (r) => { if (typeof r.values[KEYS.episodeReturn] === 'number') history.add(chartFields(r)); });
+  return { points: history.snapshot(), episodes: history.episodes };
 }
 
 /** Averages consecutive episodes into at most `maxPoints` points, keeping the last step and time of each bucket. */

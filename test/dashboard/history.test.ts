@@ -30,9 +30,9 @@ test('the incremental history keeps at most maxPoints points and the same totals
 });
 
 test('only episode lines count: torn, foreign and other kinds of records are skipped', () => {
-  assert.equal(parseEpisodeLine('{"step":5,"return":3,"length":2}')?.return, 3);
-  assert.equal(parseEpisodeLine('{"step":5,"return":3,"kind":"episode"}')?.return, 3);
-  for (const line of ['{"step":5,"retu', '{"step":5,"kind":"eval","return":400}', '{"step":5,"eval/return":400}', '{"return":3}', 'garbage "return"', '{"step":5,"return":"x"}']) {
+  assert.equal(parseEpisodeLine('{"step":5,"episode":1,"return":3,"length":2}')?.return, 3, 'a line of a run written before the stream');
+  assert.equal(parseEpisodeLine('{"kind":"episode","step":5,"wall_time":1,"episode":1,"worker":0,"values":{"charts/episode_return":3}}')?.return, 3);
+  for (const line of ['{"step":5,"retu', '{"step":5,"kind":"eval","return":400}', '{"kind":"eval","step":5,"wall_time":1,"values":{"eval/mean_return":400}}', '{"step":5,"return":3}', '{"step":5,"eval/return":400}', '{"return":3}', 'garbage "return"', '{"step":5,"return":"x"}']) {
     assert.equal(parseEpisodeLine(line), null, line);
   }
 });
