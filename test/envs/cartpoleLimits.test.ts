@@ -23,9 +23,9 @@ function place(cartpole: CartPole, x: number, xDot: number, theta: number, theta
 /** A linear controller that keeps the pole up and the cart near the centre. */
 const balance = (o: Float32Array): number => (o[2] + 0.3 * o[3] + 0.05 * o[0] + 0.1 * o[1] > 0 ? 1 : 0);
 
-test('the cartpole preset truncates a balanced episode at exactly 500 steps (CartPole-v1)', () => {
-  for (const seed of [0, 4]) {
-    const { env } = presetEnv(seed);
+test('the cartpole preset truncates every balanced episode at exactly 500 steps (CartPole-v1)', () => {
+  const { env } = presetEnv(0);
+  for (const seed of [0, 4, 1]) { // one environment, reset between episodes, as a worker uses it
     let observation = env.reset({ seed }).observation;
     let steps = 0, result;
     do {
