@@ -62,3 +62,9 @@ test('flipping any one of the last four data bytes (or the first) of a written f
     assert.throws(() => loadSafetensors(variant), /checksum mismatch/, `byte ${at - dataStart} of the data`);
   }
 });
+
+test('a tensor of another dtype is refused by name, not read as float32', () => {
+  const header = '{"h":{"dtype":"F16","shape":[6],"data_offsets":[0,12]}}';
+  const path = handWritten('f16.safetensors', header, Float32Array.from([1, 2, 3]));
+  assert.throws(() => loadSafetensors(path), /f16\.safetensors is not a valid safetensors file: tensor h has dtype F16, expected F32/);
+});
