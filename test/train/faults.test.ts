@@ -135,8 +135,9 @@ for (const fault of ['full', 'read-only'] as const) {
       let readOnlyBind: string | null = null;
       const run = train(config({ workers: 1, seed: 4, time: 3, checkpointEvery: 0.3 }), dir, {
         onWarning: (w) => warnings.push(w),
-        onCheckpoint: () => {
-          if (broken) return;
+        onCheckpoint: (path) => {
+          // Break the disk after a checkpoint that holds training (a loaded machine may write one at step 0 first).
+          if (broken || /ckpt-0+\.safetensors$/.test(path)) return;
           broken = true;
           if (fault === 'full') {
             try { writeFileSync(join(mount, 'filler'), Buffer.alloc(4 << 20)); } catch { /* fills the disk, then ENOSPC */ }
