@@ -56,10 +56,11 @@ export interface TrainHooks {
 }
 
 /**
- * Something the coordinator does every `everyMs` while training runs (checkpoints, scalars,
- * the numeric guard; an evaluator of the global weights plugs in here the same way).
+ * Something the coordinator does every `everyMs` while training runs: scalars, metrics flush,
+ * the numeric guard, checkpoints. An evaluator of the global weights plugs in here the same way
+ * (`store.copyParams(weights)` gives it a whole copy; its scores go out through `metrics`).
  */
-interface PeriodicTask {
+export interface PeriodicTask {
   everyMs: number;
   run: (now: number) => void;
 }

@@ -256,6 +256,19 @@ export class GlobalStore {
     }
   }
 
+  /**
+   * A whole copy of the global weights (no update half-applied in it) for the coordinator's
+   * thread: what an evaluator of the current policy plays with.
+   */
+  async copyParams(into: Float32Array): Promise<void> {
+    await this.lockAsync();
+    try {
+      into.set(this.params);
+    } finally {
+      this.unlock();
+    }
+  }
+
   unlock(): void {
     Atomics.store(this.control, LOCK, 0);
     Atomics.notify(this.control, LOCK, 1);
