@@ -221,18 +221,21 @@ export class ActorLearner {
   private finishEpisode(): void {
     const { store, rank } = this.o;
     const updates = Math.max(1, this.episodeLoss.updates);
-    // Lock-free (atomic read-modify-writes), as the update is under Hogwild.
-    const episode = store.addToCounter(Counter.episodes, 1);
+    // The episode lock (not the update lock: Hogwild never waits for an update) keeps episode
+    // numbers and steps in the same order, as the metrics and a resume's truncation expect.
     const score = this.episodeReturn;
-    const scoreAverage = store.updateCounter(Counter.scoreAverage, (average) => episode === 1 ? score : 0.9 * average + 0.1 * score);
-    const scoreMax = store.updateCounter(Counter.scoreMax, (max) => episode === 1 ? score : Math.max(max, score));
-    const record: EpisodeRecord = {
-      worker: rank, episode, step: store.counters[Counter.globalSteps], return: score, length: this.episodeLength,
-      meanMaxProb: this.episodeMaxProbSum / Math.max(1, this.episodeLength),
-      policyGradientLoss: this.episodeLoss.policyGradient / updates, valueLoss: this.episodeLoss.value / updates,
-      entropy: this.episodeLoss.entropy / updates,
-      scoreAverage, scoreMax,
-    };
+    const record = store.episodeLocked((): EpisodeRecord => {
+      const episode = store.addToCounter(Counter.episodes, 1);
+      const scoreAverage = store.updateCounter(Counter.scoreAverage, (average) => episode === 1 ? score : 0.9 * average + 0.1 * score);
+      const scoreMax = store.updateCounter(Counter.scoreMax, (max) => episode === 1 ? score : Math.max(max, score));
+      return {
+        worker: rank, episode, step: store.counters[Counter.globalSteps], return: score, length: this.episodeLength,
+        meanMaxProb: this.episodeMaxProbSum / Math.max(1, this.episodeLength),
+        policyGradientLoss: this.episodeLoss.policyGradient / updates, valueLoss: this.episodeLoss.value / updates,
+        entropy: this.episodeLoss.entropy / updates,
+        scoreAverage, scoreMax,
+      };
+    });
     this.o.onEpisode?.(record);
     this.episodeReturn = 0;
     this.episodeLength = 0;

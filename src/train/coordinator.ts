@@ -59,10 +59,11 @@ export interface TrainHooks {
 }
 
 /**
- * Something the coordinator does every `everyMs` while training runs (checkpoints, scalars,
- * the numeric guard; an evaluator of the global weights plugs in here the same way).
+ * Something the coordinator does every `everyMs` while training runs: scalars, metrics flush,
+ * the numeric guard, checkpoints. An evaluator of the global weights plugs in here the same way
+ * (`store.copyParams(weights)` gives it a whole copy; its scores go out through `metrics`).
  */
-interface PeriodicTask {
+export interface PeriodicTask {
   everyMs: number;
   run: (now: number) => void;
 }
@@ -163,14 +164,9 @@ async function runTraining(config: TrainConfig, dir: RunDirectory, store: Global
   let snapshotting = false;
   /** A copy of the global weights under the lock (no half-applied update in it), handed to the evaluator. */
   const submitEvaluation = async (): Promise<void> => {
-    await store.lockAsync();
-    let params: Float32Array, step: number;
-    try {
-      params = store.params.slice();
-      step = store.counters[Counter.globalSteps];
-    } finally {
-      store.unlock();
-    }
+    const step = store.counters[Counter.globalSteps]; // read just before the copy: the weights are at least this far
+    const params = new Float32Array(store.params.length);
+    await store.copyParams(params);
     if (!monitor.stopping) evaluator?.submit(params, step);
   };
 

@@ -219,12 +219,11 @@ export class EvaluatorThread {
   /** An evaluation is under way. */
   get busy(): boolean { return this.running || this.exited; }
 
-  /** Hands over a copy of the weights at `step` (transferred, not shared: the learners go on changing theirs). */
+  /** Hands over a copy of the weights at `step` (transferred: `params` is unusable here afterwards). */
   submit(params: Float32Array, step: number): void {
     if (this.busy) return;
     this.running = true;
-    const copy = params.slice();
-    this.worker.postMessage({ type: 'evaluate', params: copy, step } satisfies EvaluatorRequest, [copy.buffer]);
+    this.worker.postMessage({ type: 'evaluate', params, step } satisfies EvaluatorRequest, [params.buffer as ArrayBuffer]); // a plain copy, never the shared weights
   }
 
   /** Waits up to `graceMs` for an evaluation under way (it may be writing best.safetensors), then ends the thread. */

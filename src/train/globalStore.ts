@@ -25,6 +25,11 @@ const JOURNAL_ACTIVE = 2;
 const JOURNAL_GRADIENT = 3; // float index of the update's gradient in the shared floats
 const JOURNAL_STEP = 4;
 const JOURNAL_DONE = 5; // chunks applied so far
+/**
+ * 0: free; otherwise the holder's id. Held for the few operations that end an episode, so
+ * episode numbers and their steps stay in order; never the update lock, so Hogwild waits on no update.
+ */
+const EPISODE_LOCK = 6;
 const CONTROL_WORDS = 8;
 
 /** Elements per journaled chunk of an update (the optimizer pass stays one call per 256 KB). */
@@ -210,6 +215,7 @@ export class GlobalStore {
    * release the lock. Returns what was done, for the log.
    */
   recoverFrom(rank: number, config: OptimizerSettings): 'none' | 'released' | 'completed-update' {
+    if (Atomics.compareExchange(this.control, EPISODE_LOCK, rank + 1, 0) === rank + 1) Atomics.notify(this.control, EPISODE_LOCK);
     if (Atomics.load(this.control, LOCK) !== rank + 1) return 'none';
     let action: 'released' | 'completed-update' = 'released';
     if (Atomics.load(this.control, JOURNAL_ACTIVE) === 1) {
@@ -250,9 +256,38 @@ export class GlobalStore {
     }
   }
 
+  /**
+   * A whole copy of the global weights (no update half-applied in it) for the coordinator's
+   * thread: what an evaluator of the current policy plays with.
+   */
+  async copyParams(into: Float32Array): Promise<void> {
+    await this.lockAsync();
+    try {
+      into.set(this.params);
+    } finally {
+      this.unlock();
+    }
+  }
+
   unlock(): void {
     Atomics.store(this.control, LOCK, 0);
     Atomics.notify(this.control, LOCK, 1);
+  }
+
+  /** Runs `fn` holding the episode lock (a separate word from the update lock). */
+  episodeLocked<T>(fn: () => T): T {
+    const c = this.control;
+    for (;;) {
+      const seen = Atomics.compareExchange(c, EPISODE_LOCK, 0, this.holder);
+      if (seen === 0) break;
+      Atomics.wait(c, EPISODE_LOCK, seen, 5);
+    }
+    try {
+      return fn();
+    } finally {
+      Atomics.store(c, EPISODE_LOCK, 0);
+      Atomics.notify(c, EPISODE_LOCK, 1);
+    }
   }
 
   /** Runs `fn` holding the lock. */

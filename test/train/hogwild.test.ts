@@ -64,3 +64,15 @@ test('gradient slots: none with arenas; one per worker for Hogwild and one for l
   assert.equal(gradientSlots({ hogwild: true, workers: 16 }, false), 16);
   assert.equal(gradientSlots({ hogwild: false, workers: 16 }, false), 1);
 });
+
+test('copyParams waits for the lock, so the copy never holds a half-applied update', async () => {
+  const store = GlobalStore.create(8, 1, false);
+  store.params.fill(1);
+  store.lock();
+  const into = new Float32Array(8);
+  const copied = store.copyParams(into);
+  store.params.fill(2); // an update in progress under the lock
+  setTimeout(() => store.unlock(), 50);
+  await copied;
+  assert.deepEqual([...into], new Array(8).fill(2));
+});

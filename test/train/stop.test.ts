@@ -15,18 +15,20 @@ for (const how of ['the time budget', 'an abort (SIGTERM)'] as const) {
     const dir = mkdtempSync(join(tmpdir(), 'a3c-stuck-'));
     const faults: WorkerFault[] = [];
     const controller = new AbortController();
-    const summary = await train(config({ workers: 1, seed: 1, ...(how === 'the time budget' ? { time: 1.5 } : {}) }), dir, {
-      faults: chaos({ hangAtUpdate: 20 }), // the worker spins forever at its 20th update
+    const byTime = how === 'the time budget';
+    // The worker spins forever at its first update (its 20th, when the test aborts on seeing 19).
+    const summary = await train(config({ workers: 1, seed: 1, ...(byTime ? { time: 4 } : {}) }), dir, {
+      faults: chaos({ hangAtUpdate: byTime ? 1 : 20 }),
       signal: controller.signal,
-      onTick: (p) => { if (how !== 'the time budget' && p.updates >= 19) controller.abort(); }, // it is stuck now
+      onTick: (p) => { if (!byTime && p.updates >= 19) controller.abort(); }, // it is stuck now
       onWorkerFault: (f) => faults.push(f),
     });
-    assert.equal(summary.stopReason, how === 'the time budget' ? 'time' : 'interrupted');
+    assert.equal(summary.stopReason, byTime ? 'time' : 'interrupted');
     assert.equal(faults.length, 1, JSON.stringify(faults));
     assert.equal(faults[0].rank, 0);
     assert.match(faults[0].cause, /did not stop within 3 s of the stop request and was terminated/);
     assert.equal(faults[0].restarting, false);
-    assert.ok(summary.globalSteps > 0 && listCheckpoints(dir).length > 0, 'the final checkpoint was written');
+    assert.ok(listCheckpoints(dir).length > 0, 'the final checkpoint was written');
   });
 }
 
