@@ -1,4 +1,4 @@
-import { Rng } from '../src/nn/rng.js';
+import { Rng } from '../src/util/rng.js';
 
 export function randomArray(length: number, rng: Rng, scale = 1): Float32Array {
   const a = new Float32Array(length);

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { trainConfigSchema, describeIssue, type TrainConfig } from '../config.js';
 import { assignTensors, loadSafetensors } from '../io/safetensors.js';
-import { Rng } from '../nn/rng.js';
+import { Rng } from '../util/rng.js';
 import { softmax } from '../nn/activations.js';
 import { buildActorCritic } from '../agents/networks.js';
 import { getPreset, networkSpec } from '../presets.js';
