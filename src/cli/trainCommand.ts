@@ -13,6 +13,7 @@ import { train, CONFIG_FILE, METRICS_FILE, WEIGHTS_FILE, type TrainSummary } fro
 import { loadRunConfig } from '../train/evaluate.js';
 import { defaultRunDir, formatInt, formatSeconds } from './format.js';
 import { UsageError } from './flags.js';
+import { SETTINGS, settingKeys } from '../settings/table.js';
 import { settingsFromOptions } from './trainOptions.js';
 import { chooseStyle, createTrainConsole } from './trainConsole.js';
 
@@ -51,17 +52,23 @@ function chaosFromEnvironment(): (FaultPlan & { maxRestarts?: number }) | undefi
   return parsed.data;
 }
 
-/** Settings of this invocation only (not stored in the run): taken out before building the config. */
-const INVOCATION = ['runDir', 'resume', 'dashboard', 'host', 'port', 'jsonLogs', 'quiet'] as const;
+/** A setting of this invocation only (not stored in the run): given, or its table default. */
+function invocationValue<K extends 'runDir' | 'resume' | 'dashboard' | 'host' | 'port' | 'jsonLogs' | 'quiet'>(settings: Settings, key: K): Settings[K] {
+  const d = SETTINGS[key].default;
+  return settings[key] ?? ('value' in d ? (d.value as Settings[K]) : undefined);
+}
 
 /** Run files the trainer writes or appends to: a symbolic link in their place is refused, never followed. */
 const RUN_FILES = [CONFIG_FILE, METRICS_FILE, WEIGHTS_FILE];
 
 export async function runTrain(envId: string | undefined, options: Record<string, unknown>): Promise<number> {
   const all = checkSettings(settingsFromOptions(options));
-  const run = { runDir: all.runDir, resume: all.resume, dashboard: all.dashboard ?? false, host: all.host ?? '127.0.0.1', port: all.port ?? 8787, jsonLogs: all.jsonLogs ?? false, quiet: all.quiet ?? false };
+  const run = {
+    runDir: invocationValue(all, 'runDir'), resume: invocationValue(all, 'resume'), dashboard: invocationValue(all, 'dashboard') === true,
+    host: invocationValue(all, 'host')!, port: invocationValue(all, 'port')!, jsonLogs: invocationValue(all, 'jsonLogs') === true, quiet: invocationValue(all, 'quiet') === true,
+  };
   const settings: Settings = { ...all };
-  for (const key of INVOCATION) delete settings[key];
+  for (const key of settingKeys()) if (SETTINGS[key].stored === 'invocation') delete settings[key];
   let config: TrainConfig;
   let runDir: string;
   let resumeFrom: Checkpoint | undefined;

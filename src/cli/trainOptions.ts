@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { defaultHelp, type Settings } from '../runConfig.js';
-import { SETTINGS, flagOf, settingKeys, type SettingKey } from '../settings/table.js';
+import { SETTINGS, flagOf, settingKeys } from '../settings/table.js';
 
 /** commander's attribute for a flag: `--t-max` -> `tMax`. */
 const attribute = (spelling: string): string => spelling.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
@@ -38,6 +38,3 @@ export function settingsFromOptions(options: Record<string, unknown>): Settings 
   }
   return settings as Settings;
 }
-
-/** The setting keys given on this command line, by their flags. */
-export const givenKeys = (settings: Settings): SettingKey[] => (Object.keys(settings) as SettingKey[]).filter((k) => settings[k] !== undefined);
