@@ -134,7 +134,7 @@ export function defaultHelp(key: SettingKey): string {
  */
 export const trainFlagsSchema = {
   parse(flags: Record<string, unknown>): Settings {
-    const renames: Record<string, string> = { steps: 'maxSteps', time: 'maxSeconds', entropy: 'entropyCoef', lr: 'learningRate', checkpointEvery: 'checkpointEverySeconds' };
+    const renames: Record<string, string> = { steps: 'maxSteps', time: 'maxSeconds', entropy: 'entropyCoef', lr: 'learningRate', checkpointEvery: 'checkpointEverySeconds', evalEvery: 'evalEverySeconds' };
     const settings: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(flags)) {
       if (key === 'envOption') settings.envOptions = envOptionPairs(value as string[]);

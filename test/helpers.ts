@@ -1,4 +1,6 @@
 import { Rng } from '../src/util/rng.js';
+import { trainConfigSchema, type TrainConfig } from '../src/config.js';
+import { getPreset } from '../src/presets.js';
 
 export function randomArray(length: number, rng: Rng, scale = 1): Float32Array {
   const a = new Float32Array(length);
@@ -43,4 +45,12 @@ export function sampleIndices(n: number, count: number, rng: Rng): number[] {
   const picked = new Set<number>();
   while (picked.size < count) picked.add(rng.int(0, n - 1));
   return [...picked];
+}
+
+/**
+ * A validated CartPole run configuration: the preset's defaults, no target, one worker, the
+ * default kernels and checkpointing, with `overrides` on top (TrainConfig field names).
+ */
+export function cartpoleConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
+  return trainConfigSchema.parse({ ...getPreset('cartpole').defaults, targetReturn: null, workers: 1, seed: 0, ...overrides });
 }

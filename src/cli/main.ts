@@ -1,9 +1,9 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
 import { describeFsError, DirectoryError } from '../io/directory.js';
 import { presetIds } from '../presets.js';
 import { fromDecimalText, integerIn, seedSchema } from '../settings/values.js';
-import { evaluateRun } from '../train/evaluate.js';
+import { describeWeights, evaluateRunWithWeights } from '../train/evaluate.js';
 import { parseFlags, UsageError } from './flags.js';
 import { runTrain } from './trainCommand.js';
 import { addTrainOptions } from './trainOptions.js';
@@ -18,6 +18,7 @@ const evalFlagsSchema = z.object({
   json: z.boolean().default(false),
   greedy: z.boolean().default(false),
   rom: z.string().min(1).optional(),
+  weights: z.enum(['best', 'latest']).optional(),
 });
 
 function buildProgram(): Command {
@@ -42,9 +43,12 @@ function buildProgram(): Command {
     .option('--greedy', 'take the most probable action instead of sampling', false)
     .option('--rom <file>', 'the run\'s Atari ROM, if it moved since training')
     .option('--json', 'print exactly one JSON object', false)
+    .addOption(new Option('--weights <which>', 'best.safetensors (the evaluator\'s best) or model.safetensors (the latest); default: best when the run has it').choices(['best', 'latest']))
     .action((runDir: string, options: Record<string, unknown>) => {
       const flags = parseFlags(evalFlagsSchema, options);
-      const result = evaluateRun(runDir, flags);
+      const { result, weights } = evaluateRunWithWeights(runDir, flags);
+      // Which weights were played, on stderr under --json so stdout stays one object.
+      (flags.json ? process.stderr : process.stdout).write(`a3c: ${describeWeights(weights)}\n`);
       if (flags.json) process.stdout.write(JSON.stringify(result) + '\n');
       else process.stdout.write(`${result.episodes} episodes: mean return ${result.mean_return.toFixed(2)} ± ${result.std_return.toFixed(2)} (min ${result.min_return}, max ${result.max_return})\n`);
     });

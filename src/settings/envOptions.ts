@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defaultBreakoutOptions } from '../envs/breakout/breakout.js';
+import { defaultBreakoutOptions, removedBreakoutOption } from '../envs/breakout/breakout.js';
 import { DEFAULT_ATARI_OPTIONS } from '../envs/atari/atariEnv.js';
 import { UsageError } from './errors.js';
 import { booleanFromText, integerIn, numberFromText, numberIn } from './values.js';
@@ -17,8 +17,6 @@ const RANGES: Record<string, z.ZodType<number | boolean>> = {
   repeatActionProbability: numberIn(0, 1, { exclusiveMax: true }),
   maxEpisodeFrames: integerIn(1, 10_000_000),
   maxPoolLastTwoFrames: z.boolean({ error: 'expected true or false' }),
-  paddleSpeed: numberIn(0.1, 50),
-  ballSpeed: numberIn(0.1, 10),
   /** The reference presses FIRE 1-30 times at reset; `noopStart=true` waits with NOOP instead. */
   noopStart: z.boolean({ error: 'expected true or false' }),
 };
@@ -48,6 +46,8 @@ export function checkEnvOptions(envId: string, specs: EnvOptionSpecs, given: Rec
   const options: Record<string, number | boolean> = {};
   for (const [name, raw] of Object.entries(given)) {
     const spec = specs[name];
+    const removed = !spec && specs === BREAKOUT_ENV_OPTIONS ? removedBreakoutOption(name) : undefined;
+    if (removed) throw new UsageError(`--env-option: breakout option '${name}' was removed: ${removed}`);
     if (!spec) {
       throw new UsageError(names.length === 0
         ? `--env-option: ${envId} takes no environment options (got ${name})`

@@ -115,8 +115,16 @@ export const SETTINGS = {
     default: { value: false }, flag: {}, onResume: 'fixed', stored: 'config',
   }),
   targetReturn: setting({
-    schema: numberIn(-1e9, 1e9).nullable(), help: 'stop when the mean return of the last 100 episodes reaches x (none: never)',
+    schema: numberIn(-1e9, 1e9).nullable(), help: 'stop when an evaluation of the saved best weights reaches a mean return of x (none: never)',
     default: { preset: true }, flag: { value: 'x|none', fromText: numberOrNoneFromText }, onResume: 'free', stored: 'config',
+  }),
+  evalEverySeconds: setting({
+    schema: numberIn(0, 1e7).nullable(), help: 'evaluate the global weights this often in a thread of their own, keeping the best in best.safetensors (0: never; none: 2 with a target return, else 300)',
+    default: { value: null }, flag: { value: 'seconds|none', fromText: numberOrNoneFromText, aliases: ['eval-every'] }, onResume: 'free', stored: 'config',
+  }),
+  evalEpisodes: setting({
+    schema: integerIn(1, 10000).nullable(), help: 'episodes per evaluation (none: 10 with a target return, else 5)',
+    default: { value: null }, flag: { value: 'n|none', fromText: numberOrNoneFromText }, onResume: 'free', stored: 'config',
   }),
   kernels: setting({
     schema: z.enum(['wasm', 'js']), help: 'wasm (SIMD) or js (the TypeScript reference kernels)',
