@@ -91,7 +91,7 @@ export const SETTINGS = {
     default: { preset: true }, flag: { value: 'x', fromText: numberFromText, aliases: ['entropy'] }, onResume: 'fixed', stored: 'config',
   }),
   clipNorm: setting({
-    schema: numberIn(0, 1e6, { exclusiveMin: true }), help: 'global gradient-norm clip',
+    schema: numberIn(0, 1e12, { exclusiveMin: true }), help: 'global gradient-norm clip (a huge value: no clipping)',
     default: { preset: true }, flag: { value: 'x', fromText: numberFromText }, onResume: 'fixed', stored: 'config',
   }),
   rewardClip: setting({
