@@ -1,13 +1,15 @@
 import { z } from 'zod';
+import { SETTINGS, settingKeys, type ConfigKey } from './settings/table.js';
 
 /**
- * One schema for a training run: the CLI builds it from flags, `config.json` stores it, and
- * `eval`/`--resume` read it back. Every field has a default and a one-line doc.
+ * The schema of a training run, derived from the settings table (`settings/table.ts`): the CLI
+ * builds a config with it (`runConfig.ts`), `config.json` and every checkpoint store it, and
+ * `eval`/`--resume` read it back. Flags and files are checked by the same per-setting schemas.
  */
 export const optimizerSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('adam'),
-    learningRate: z.number().positive().describe('step size'),
+    learningRate: SETTINGS.learningRate.schema,
     beta1: z.number().min(0).max(1).default(0.9),
     beta2: z.number().min(0).max(1).default(0.999),
     epsilon: z.number().positive().default(1e-8),
@@ -15,38 +17,44 @@ export const optimizerSchema = z.discriminatedUnion('kind', [
   }),
   z.object({
     kind: z.literal('rmsprop'),
-    learningRate: z.number().positive(),
+    learningRate: SETTINGS.learningRate.schema,
     alpha: z.number().min(0).max(1).default(0.99),
     epsilon: z.number().positive().default(0.1),
   }),
 ]);
 export type OptimizerConfig = z.infer<typeof optimizerSchema>;
 
-export const trainConfigSchema = z.object({
-  env: z.string().min(1).describe('environment id, e.g. cartpole or breakout'),
-  net: z.string().min(1).describe('network name from the preset, e.g. mlp, reference, small'),
-  workers: z.number().int().min(1).max(256).describe('actor-learner threads'),
-  seed: z.number().int().min(0).describe('run seed; worker k uses seed + k'),
-  tMax: z.number().int().min(1).max(1000).describe('steps per rollout before an update'),
-  gamma: z.number().min(0).max(1).describe('discount factor'),
-  entropyCoef: z.number().min(0).describe('weight of sum(pi log pi) in the actor loss'),
-  clipNorm: z.number().positive().describe('global gradient-norm clip'),
-  rewardClip: z.number().positive().nullable().describe('clip rewards to [-c, c] for learning; null: no clipping'),
-  optimizer: optimizerSchema,
-  hogwild: z.boolean().describe('apply updates without the lock, as the A3C paper'),
-  lifeLossTerminal: z.boolean().default(false).describe('treat a lost life as terminal (no bootstrap), DQN-style; the reference bootstraps across lives'),
-  maxSteps: z.number().int().positive().nullable().describe('stop after this many global agent steps'),
-  maxSeconds: z.number().positive().nullable().describe('stop after this many seconds'),
-  checkpointEverySeconds: z.number().positive().default(600).describe('write a checkpoint (and model.safetensors) this often; the reference saved weights every 10 minutes'),
-  keepCheckpoints: z.number().int().min(1).default(3).describe('checkpoints kept; older ones are deleted'),
-  targetReturn: z.number().nullable().describe('stop once an evaluation of the saved best weights reaches this mean return'),
-  evalEverySeconds: z.number().min(0).nullable().default(null).describe('evaluate the global weights this often (0: never; null: 2 s for runs with a target return, 300 s otherwise)'),
-  evalEpisodes: z.number().int().min(1).max(10000).nullable().default(null).describe('episodes per evaluation (null: 10 with a target return, 5 otherwise)'),
-  kernels: z.enum(['wasm', 'js']).default('wasm').describe('WebAssembly SIMD kernels, or the TypeScript reference kernels'),
-  envOptions: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).default({}),
-  rom: z.string().min(1).nullable().default(null).describe('Atari 2600 ROM file: play the real game on the emulator instead of the built-in one'),
-  game: z.string().min(1).nullable().default(null).describe('game settings to use for a ROM whose MD5 is not in the table'),
-});
+type ConfigShape = { [K in ConfigKey]: (typeof SETTINGS)[K]['schema'] } & { optimizer: typeof optimizerSchema };
+
+/** Each stored setting's schema; a setting older runs did not write gets the value their absence meant. */
+function configShape(): ConfigShape {
+  const shape: Record<string, z.ZodType> = { optimizer: optimizerSchema };
+  for (const key of settingKeys()) {
+    const row = SETTINGS[key];
+    if (row.stored !== 'config') continue;
+    const absent = 'absentMeans' in row ? row.absentMeans : 'value' in row.default ? row.default.value : undefined;
+    shape[key] = absent !== undefined ? (row.schema as z.ZodType).default(absent) : row.schema;
+  }
+  return shape as ConfigShape;
+}
+
+/** Older field names (e.g. `saveEverySeconds`) read as today's, so old run directories still load. */
+function renameOldFields(raw: unknown): unknown {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const renamed: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+  for (const key of settingKeys()) {
+    const row = SETTINGS[key];
+    for (const old of ('oldNames' in row ? row.oldNames : undefined) ?? []) {
+      if (old in renamed) {
+        if (!(key in renamed)) renamed[key] = renamed[old];
+        delete renamed[old];
+      }
+    }
+  }
+  return renamed;
+}
+
+export const trainConfigSchema = z.preprocess(renameOldFields, z.object(configShape()));
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 
 /** Formats the first problem zod found as one line: `--name: message (got value)`. */

@@ -4,13 +4,16 @@
  */
 import type { Env } from './envs/env.js';
 import { getPreset, type EnvMode } from './presets.js';
+import { checkEnvOptions } from './settings/envOptions.js';
 
 export type { Env, EnvInfo, StepResult, ResetResult, BoxSpace, DiscreteSpace } from './envs/env.js';
 export { CartPole } from './envs/cartpole.js';
 export { TimeLimit } from './wrappers/timeLimit.js';
 export { getPreset, presetIds, type Preset, type EnvMode } from './presets.js';
 export { trainConfigSchema, type TrainConfig } from './config.js';
-export { buildTrainConfig, trainFlagsSchema } from './cli/trainCommand.js';
+export { buildTrainConfig, resumedConfig, checkSettings, defaultHelp, trainFlagsSchema, type Settings } from './runConfig.js';
+export { SETTINGS, type Setting, type SettingKey, type SettingValues } from './settings/table.js';
+export { UsageError } from './settings/errors.js';
 export { train, type TrainSummary, type Progress, type TrainHooks, WEIGHTS_FILE, CONFIG_FILE, METRICS_FILE } from './train/coordinator.js';
 export { evaluateRun, evaluateRunWithWeights, chooseWeights, loadRunConfig, type EvalOptions, type EvalResult, type WeightsChoice, type WeightsInfo } from './train/evaluate.js';
 export { a3cLoss, nStepReturns, type LossStats } from './train/a3cLoss.js';
@@ -18,7 +21,7 @@ export type { EpisodeRecord } from './train/actorLearner.js';
 export { buildActorCritic, referenceAtariNet, smallAtariNet, mlpNet, type NetworkSpec } from './agents/networks.js';
 export { Sequential } from './nn/sequential.js';
 export { adamStep, rmsPropStep, clipByGlobalNorm, globalNorm } from './nn/optimizers.js';
-export { Rng } from './nn/rng.js';
+export { Rng } from './util/rng.js';
 export { saveSafetensors, loadSafetensors } from './io/safetensors.js';
 export { listCheckpoints, readCheckpoint, readLatestCheckpoint, type Checkpoint, type CheckpointState } from './train/checkpoint.js';
 export type { WorkerFault } from './train/coordinator.js';
@@ -36,5 +39,6 @@ export { loadRom, type Rom } from './envs/atari/rom.js';
 /** Builds the environment registered under `id` (e.g. 'cartpole', 'breakout', 'pong' with a ROM), seeded. */
 export function makeEnv(id: string, seed = 0, mode: EnvMode = 'eval', options: Record<string, number | boolean | string> = {}, rom?: { path: string; game?: string }): Env {
   const preset = getPreset(id);
-  return preset.makeEnv(seed, { envOptions: options, rewardClip: preset.defaults.rewardClip, rom: rom?.path ?? null, game: rom?.game ?? null }, mode);
+  const envOptions = checkEnvOptions(preset.id, preset.envOptions({ rom: rom?.path ?? null }), options);
+  return preset.makeEnv(seed, { envOptions, rewardClip: preset.defaults.rewardClip, rom: rom?.path ?? null, game: rom?.game ?? null }, mode);
 }

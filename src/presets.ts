@@ -14,6 +14,7 @@ import { TimeLimit } from './wrappers/timeLimit.js';
 import { AtariEnv, type AtariOptions } from './envs/atari/atariEnv.js';
 import { AleAction, GAMES, type GameSettings } from './envs/atari/games.js';
 import { loadRom } from './envs/atari/rom.js';
+import { ATARI_ENV_OPTIONS, BREAKOUT_ENV_OPTIONS, type EnvOptionSpecs } from './settings/envOptions.js';
 
 /** Whether an environment is built for learning or for evaluation. */
 export type EnvMode = 'train' | 'eval';
@@ -31,6 +32,8 @@ export interface Preset {
   makeEnv(seed: number, settings: EnvSettings, mode: EnvMode): Env;
   networks: Record<string, (numActions: number) => NetworkSpec>;
   defaults: Omit<TrainConfig, 'workers' | 'seed' | 'kernels' | 'checkpointEverySeconds' | 'keepCheckpoints' | 'lifeLossTerminal' | 'rom' | 'game' | 'evalEverySeconds' | 'evalEpisodes'>;
+  /** The `--env-option` names this environment takes, with their types and ranges. */
+  envOptions(settings: { rom?: string | null }): EnvOptionSpecs;
   /** Whether the environment needs a user's ROM (--rom), may use one, or takes none. */
   rom: 'required' | 'optional' | 'none';
   /** Action forced on the step after a lost life (the reference forces FIRE). */
@@ -55,6 +58,7 @@ const cartpole: Preset = {
     hogwild: false, maxSteps: null, maxSeconds: null, targetReturn: 475, envOptions: {},
   },
   stepMilliseconds: () => CartPole.tau * 1000,
+  envOptions: () => ({}),
   rom: 'none',
 };
 
@@ -125,6 +129,7 @@ function atariPreset(game: GameSettings): Preset {
     networks: { reference: referenceAtariNet, small: smallAtariNet },
     defaults: { ...breakout.defaults, env: game.id },
     stepMilliseconds: (settings) => ((Number(settings.envOptions.frameSkip) || 4) * 1000) / 60,
+    envOptions: () => ATARI_ENV_OPTIONS,
     rom: 'required',
   };
 }
@@ -140,6 +145,7 @@ const breakout: Preset = {
     hogwild: false, maxSteps: null, maxSeconds: null, targetReturn: null, envOptions: {},
   },
   actionAfterLifeLoss: 0, // FIRE, the first of the agent's actions
+  envOptions: (settings) => (settings.rom ? ATARI_ENV_OPTIONS : BREAKOUT_ENV_OPTIONS),
   stepMilliseconds: (settings) => ((breakoutOptions(settings.envOptions).frameSkip ?? 4) * 1000) / 60, // 60 Hz frames
   rom: 'optional',
 };
@@ -162,6 +168,7 @@ function gymnasiumBreakout(id: string, options: Partial<BreakoutOptions>): Prese
     networks: { reference: noNetwork, small: noNetwork },
     defaults: { ...breakout.defaults, env: id, rewardClip: null },
     stepMilliseconds: (settings) => ((breakoutOptions(envOptions(settings)).frameSkip ?? 4) * 1000) / 60,
+    envOptions: (settings) => (settings.rom ? ATARI_ENV_OPTIONS : BREAKOUT_ENV_OPTIONS),
     rom: 'optional',
   };
 }

@@ -1,4 +1,4 @@
-import { Rng } from '../src/nn/rng.js';
+import { Rng } from '../src/util/rng.js';
 import { trainConfigSchema, type TrainConfig } from '../src/config.js';
 import { getPreset } from '../src/presets.js';
 

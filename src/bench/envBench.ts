@@ -1,6 +1,6 @@
 import { Breakout } from '../envs/breakout/breakout.js';
 import type { Env } from '../envs/env.js';
-import { Rng } from '../nn/rng.js';
+import { Rng } from '../util/rng.js';
 import { getPreset } from '../presets.js';
 import { AtariEnv } from '../envs/atari/atariEnv.js';
 import { loadRom } from '../envs/atari/rom.js';
@@ -41,7 +41,8 @@ function measure(env: Env<unknown>, seconds: number, seed: number): { steps: num
 export function benchEnv(envId: string, seconds = 2, rom?: { path: string; game?: string }): EnvBenchResult {
   const preset = getPreset(envId);
   if (rom) {
-    const loaded = loadRom(rom.path, rom.game, preset.rom === 'none' ? undefined : preset.id); // any ROM can be timed
+    if (preset.rom === 'none') throw new Error(`--rom: ${preset.id} is not an Atari game`);
+    const loaded = loadRom(rom.path, rom.game); // an unknown ROM needs --game, as train asks
     rom = { path: rom.path, game: loaded.game.id };
     const raw = new AtariEnv(loaded.game, loaded.bytes, 0);
     const before = raw.framesEmulated;

@@ -2,7 +2,7 @@ import { arenaBytes, buildActorCritic, defaultKernels, parameterCount, reference
 import { wasmVariant, type KernelName } from '../nn/kernels/backend.js';
 import { clipScale, defaultAdam } from '../nn/optimizers.js';
 import { GlobalStore } from '../train/globalStore.js';
-import { Rng } from '../nn/rng.js';
+import { Rng } from '../util/rng.js';
 
 export interface NnBenchResult {
   net: string;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildTrainConfig, trainFlagsSchema } from '../cli/trainCommand.js';
+import { buildTrainConfig } from '../runConfig.js';
 import { train } from '../train/coordinator.js';
 
 export interface TrainBenchResult {
@@ -20,7 +20,7 @@ export interface TrainBenchResult {
 
 /** Runs the real training loop for `seconds` in a temporary directory and reports throughput. */
 export async function benchTrain(envId: string, workers: number, seconds: number, net?: string, kernels?: 'js' | 'wasm'): Promise<TrainBenchResult> {
-  const config = buildTrainConfig(envId, trainFlagsSchema.parse({ workers, seed: 0, time: seconds, net, kernels, targetReturn: 'none' }));
+  const config = buildTrainConfig(envId, { workers, seed: 0, maxSeconds: seconds, net, kernels, targetReturn: null });
   const dir = mkdtempSync(join(tmpdir(), 'a3c-bench-'));
   try {
     const summary = await train(config, dir);

@@ -4,18 +4,19 @@ import { z } from 'zod';
 import { benchEnv } from '../bench/envBench.js';
 import { benchNn } from '../bench/nnBench.js';
 import { benchTrain } from '../bench/trainBench.js';
-import { parseFlags } from './flags.js';
+import { fromDecimalText, integerIn } from '../settings/values.js';
+import { parseFlags, UsageError } from './flags.js';
 
 const nnFlags = z.object({
   net: z.enum(['reference', 'small']).default('reference'),
   kernels: z.enum(['wasm', 'js']).optional(),
-  seconds: z.coerce.number().positive().max(600).default(2),
+  seconds: fromDecimalText(z.number().positive().max(600)).default(2),
   json: z.boolean().default(false),
 });
-const envFlags = z.object({ seconds: z.coerce.number().positive().max(600).default(2), json: z.boolean().default(false), rom: z.string().min(1).optional(), game: z.string().min(1).optional() });
+const envFlags = z.object({ seconds: fromDecimalText(z.number().positive().max(600)).default(2), json: z.boolean().default(false), rom: z.string().min(1).optional(), game: z.string().min(1).optional() });
 const trainFlags = z.object({
-  workers: z.coerce.number().int().min(1).max(256).optional(),
-  seconds: z.coerce.number().positive().max(3600).default(10),
+  workers: fromDecimalText(integerIn(1, 256)).optional(),
+  seconds: fromDecimalText(z.number().positive().max(3600)).default(10),
   net: z.string().optional(),
   kernels: z.enum(['wasm', 'js']).optional(),
   json: z.boolean().default(false),
@@ -44,7 +45,12 @@ async function runNn(raw: Record<string, unknown>): Promise<void> {
 
 async function runEnv(envId: string, raw: Record<string, unknown>): Promise<void> {
   const o = parseFlags(envFlags, raw);
-  const r = benchEnv(envId, o.seconds, o.rom ? { path: o.rom, game: o.game } : undefined);
+  let r;
+  try {
+    r = benchEnv(envId, o.seconds, o.rom ? { path: o.rom, game: o.game } : undefined);
+  } catch (error) {
+    throw new UsageError((error as Error).message); // the environment and ROM are the user's choice, as for train
+  }
   if (o.json) return out(JSON.stringify(r));
   out(`env: ${r.env}${r.game ? ` (ROM ${r.rom_md5} as ${r.game}, 6502.ts emulator)` : ''}, random actions, one thread`);
   out(table([

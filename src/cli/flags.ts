@@ -1,12 +1,11 @@
 import type { z } from 'zod';
+import { UsageError } from '../settings/errors.js';
+import { flagOf } from '../settings/table.js';
 
-/** Thrown for bad user input: the CLI prints the message alone, on one line, and exits 2. */
-export class UsageError extends Error {}
+export { UsageError };
 
 /** `tMax` -> `--t-max`: how a schema key appears on the command line. */
-export function flagName(key: PropertyKey): string {
-  return '--' + String(key).replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-}
+export const flagName = (key: PropertyKey): string => flagOf(String(key));
 
 /** Validates commander's option object with a schema; the first problem becomes a UsageError. */
 export function parseFlags<S extends z.ZodType>(schema: S, raw: Record<string, unknown>): z.infer<S> {

@@ -1,17 +1,20 @@
 import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
+import { describeFsError, DirectoryError } from '../io/directory.js';
 import { presetIds } from '../presets.js';
+import { fromDecimalText, integerIn, seedSchema } from '../settings/values.js';
 import { describeWeights, evaluateRunWithWeights } from '../train/evaluate.js';
 import { parseFlags, UsageError } from './flags.js';
 import { runTrain } from './trainCommand.js';
+import { addTrainOptions } from './trainOptions.js';
 import { addBenchCommand } from './benchCommand.js';
 import { addPlotCommand } from './plotCommand.js';
 import { addPlayCommand } from './playCommand.js';
 import { addDashboardCommand } from './dashboardCommand.js';
 
 const evalFlagsSchema = z.object({
-  episodes: z.coerce.number().int().min(1).max(100000).default(10),
-  seed: z.coerce.number().int().min(0).default(12345),
+  episodes: fromDecimalText(integerIn(1, 100000)).default(10),
+  seed: fromDecimalText(seedSchema).default(12345),
   json: z.boolean().default(false),
   greedy: z.boolean().default(false),
   rom: z.string().min(1).optional(),
@@ -24,37 +27,10 @@ function buildProgram(): Command {
     .exitOverride()
     .enablePositionalOptions();
 
-  program.command('train')
+  const trainCommand = program.command('train')
     .description('train an agent; writes config.json, metrics.jsonl, TensorBoard events, checkpoints/ and model.safetensors to the run directory')
-    .argument('[env]', `environment id: ${presetIds().join(', ')} (omit with --resume)`)
-    .option('--workers <n>', 'actor-learner threads (default: number of cores)')
-    .option('--seed <s>', 'run seed; worker k is seeded seed+k (default 0)')
-    .option('--steps <n>', 'stop once the run has made this many global agent steps in total')
-    .option('--time <seconds>', 'stop after this many seconds (of this invocation)')
-    .option('--run-dir <dir>', 'output directory (default: runs/<env>-<timestamp>)')
-    .option('--resume <run-dir>', 'continue a run from its newest checkpoint: weights, optimizer, counters and curves')
-    .option('--net <name>', 'network from the preset (cartpole: mlp; breakout: reference, small)')
-    .option('--lr <x>', 'learning rate (default: the preset\'s)')
-    .option('--t-max <n>', 'steps per rollout before each update (default 20)')
-    .option('--gamma <x>', 'discount factor (default 0.99)')
-    .option('--entropy <x>', 'entropy weight (default 0.01)')
-    .addOption(new Option('--optimizer <kind>', 'shared optimizer').choices(['adam', 'rmsprop']))
-    .option('--hogwild', 'apply updates without the lock, as the A3C paper')
-    .option('--life-loss-terminal', 'treat a lost life as terminal (DQN-style); the reference bootstraps across lives')
-    .option('--target-return <x|none>', 'stop when an evaluation of the saved best weights reaches a mean return of x (cartpole: 475)')
-    .option('--eval-every <seconds>', 'evaluate the global weights this often in a thread of their own, keeping the best in best.safetensors (0: never; default 2 with a target return, else 300)')
-    .option('--eval-episodes <n>', 'episodes per evaluation (default 10 with a target return, else 5)')
-    .option('--kernels <kind>', 'wasm (SIMD, default) or js (the TypeScript reference kernels)')
-    .option('--env-option <key=value...>', 'environment option, repeatable (breakout: repeatActionProbability=0.25, frameSkip, maxPoolLastTwoFrames, ballSpeed, noopStart)')
-    .option('--rom <file>', 'Atari 2600 ROM: play the real game on the emulator (breakout: optional; pong, space_invaders, seaquest, beam_rider, qbert, enduro: required)')
-    .option('--game <id>', 'run a known game from a ROM whose MD5 differs (another dump)')
-    .option('--checkpoint-every <seconds>', 'write a checkpoint this often (default 600, as the reference saved its weights)')
-    .option('--keep-checkpoints <k>', 'checkpoints to keep (default 3)')
-    .option('--dashboard', 'serve the live dashboard while training')
-    .option('--host <address>', 'dashboard address (default 127.0.0.1: this machine only)')
-    .option('--port <port>', 'dashboard port (default 8787)')
-    .option('--json-logs', 'print one JSON object per line (episodes, checkpoints, summary) for scripts')
-    .option('--quiet', 'print only errors')
+    .argument('[env]', `environment id: ${presetIds().join(', ')} (omit with --resume)`);
+  addTrainOptions(trainCommand)
     .action(async (env: string | undefined, options: Record<string, unknown>) => {
       program.setOptionValue('exitCode', await runTrain(env, options));
     });
@@ -96,8 +72,8 @@ export async function main(argv: string[]): Promise<number> {
     return Number(program.getOptionValue('exitCode') ?? 0);
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2; // commander printed its one line
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`a3c: ${message}\n`);
-    return error instanceof UsageError ? 2 : 1;
+    const message = describeFsError(error) ?? (error instanceof Error ? error.message : String(error));
+    process.stderr.write(`a3c: ${message.split('\n')[0]}\n`);
+    return error instanceof UsageError || error instanceof DirectoryError ? 2 : 1;
   }
 }

@@ -1,17 +1,19 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
+import { prepareDirectory } from '../io/directory.js';
 import { recordRun } from '../play/record.js';
+import { fromDecimalText, integerIn, seedSchema } from '../settings/values.js';
 import { formatInt } from './format.js';
 import { describeWeights } from '../train/evaluate.js';
 import { parseFlags, UsageError } from './flags.js';
 
 const playFlags = z.object({
-  episodes: z.coerce.number().int().min(1).max(1000).default(1),
-  seed: z.coerce.number().int().min(0).default(12345),
+  episodes: fromDecimalText(integerIn(1, 1000)).default(1),
+  seed: fromDecimalText(seedSchema).default(12345),
   greedy: z.boolean().default(false),
   gif: z.string().min(1).optional(),
   pngDir: z.string().min(1).optional(),
-  scale: z.coerce.number().int().min(1).max(8).default(2),
+  scale: fromDecimalText(integerIn(1, 8)).default(2),
   rom: z.string().min(1).optional(),
   weights: z.enum(['best', 'latest']).optional(),
 });
@@ -32,6 +34,7 @@ export function addPlayCommand(program: Command): void {
     .action((runDir: string, options: Record<string, unknown>) => {
       const flags = parseFlags(playFlags, options);
       if (!flags.gif && !flags.pngDir) throw new UsageError('play: nothing to record: pass --gif FILE and/or --png-dir DIR (a3c eval prints statistics)');
+      if (flags.pngDir) prepareDirectory(flags.pngDir, '--png-dir'); // before playing: a bad directory is one line, not a late failure
       const result = recordRun(runDir, flags);
       process.stdout.write(`a3c: ${describeWeights(result.weights)}\n`);
       const outputs = [flags.gif ? `${flags.gif} (${formatInt(result.gifBytes / 1024)} KiB)` : '', flags.pngDir ? `${flags.pngDir}/frame-*.png` : ''].filter(Boolean).join(' and ');

@@ -37,7 +37,11 @@ export function addPlotCommand(program: Command): void {
       const random = o.randomEpisodes > 0 ? evaluateRandom(env, o.randomEpisodes, 1).mean_return : null;
       const svg = await learningCurveSvg(curves, random, o.title ?? `A3C on ${env}`);
       const out = o.out ?? join(runDirs[0], 'learning-curve.svg');
-      writeFileSync(out, svg);
+      try {
+        writeFileSync(out, svg);
+      } catch (error) {
+        throw Object.assign(error as Error, { path: (error as NodeJS.ErrnoException).path ?? out }); // a full disk names the file
+      }
       process.stdout.write(`a3c: wrote ${out}${random !== null ? ` (random policy: ${random.toFixed(2)} over ${o.randomEpisodes} episodes)` : ''}\n`);
     });
 }

@@ -1,132 +1,24 @@
-import { availableParallelism } from 'node:os';
-import { z } from 'zod';
-import { describeIssue, trainConfigSchema, type TrainConfig } from '../config.js';
-import { getPreset } from '../presets.js';
-import { defaultKernels } from '../agents/networks.js';
-import { defaultAdam, defaultRmsProp } from '../nn/optimizers.js';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TrainConfig } from '../config.js';
 import { buildActorCritic } from '../agents/networks.js';
 import { exposureWarning } from '../dashboard/exposure.js';
 import { startIsolatedDashboard, type IsolatedDashboard } from '../dashboard/isolatedDashboard.js';
-import { networkSpec, presetIds } from '../presets.js';
+import { prepareDirectory } from '../io/directory.js';
+import { getPreset, networkSpec, presetIds } from '../presets.js';
+import { buildTrainConfig, checkSettings, resumedConfig, type Settings } from '../runConfig.js';
+import { SETTINGS, settingKeys } from '../settings/table.js';
 import { listCheckpoints, readLatestCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { train, type TrainSummary } from '../train/coordinator.js';
 import { loadRunConfig } from '../train/evaluate.js';
-import { RunDirectory } from '../train/runDirectory.js';
+import { CONFIG_FILE, METRICS_FILE, RunDirectory, WEIGHTS_FILE } from '../train/runDirectory.js';
 import { defaultRunDir, formatInt, formatSeconds } from './format.js';
-import { flagName, parseFlags, UsageError } from './flags.js';
+import { UsageError } from './flags.js';
+import { settingsFromOptions } from './trainOptions.js';
 import { chooseStyle, createTrainConsole } from './trainConsole.js';
 
-/** The `train` flags as commander hands them over (strings), validated and coerced here. */
-export const trainFlagsSchema = z.object({
-  workers: z.coerce.number().int().min(1).max(256).optional(),
-  seed: z.coerce.number().int().min(0).default(0),
-  steps: z.coerce.number().int().positive().optional(),
-  time: z.coerce.number().positive().optional(),
-  runDir: z.string().min(1).optional(),
-  net: z.string().min(1).optional(),
-  lr: z.coerce.number().positive().optional(),
-  tMax: z.coerce.number().int().min(1).max(1000).optional(),
-  gamma: z.coerce.number().min(0).max(1).optional(),
-  entropy: z.coerce.number().min(0).optional(),
-  optimizer: z.enum(['adam', 'rmsprop']).optional(),
-  hogwild: z.boolean().default(false),
-  lifeLossTerminal: z.boolean().default(false),
-  targetReturn: z.union([z.literal('none'), z.coerce.number()]).optional(),
-  kernels: z.enum(['wasm', 'js']).optional(),
-  checkpointEvery: z.coerce.number().positive().optional(),
-  keepCheckpoints: z.coerce.number().int().min(1).max(1000).optional(),
-  evalEvery: z.coerce.number().min(0).optional(),
-  evalEpisodes: z.coerce.number().int().min(1).max(10000).optional(),
-  resume: z.string().min(1).optional(),
-  dashboard: z.boolean().default(false),
-  host: z.string().min(1).default('127.0.0.1'),
-  port: z.coerce.number().int().min(0).max(65535).default(8787),
-  jsonLogs: z.boolean().default(false),
-  envOption: z.array(z.string().regex(/^[A-Za-z]\w*=.+$/, 'expected key=value')).default([]),
-  rom: z.string().min(1).optional(),
-  game: z.string().min(1).optional(),
-  quiet: z.boolean().default(false),
-});
-export type TrainFlags = z.infer<typeof trainFlagsSchema>;
-
-/** Merges the preset's defaults with the flags into a validated TrainConfig. */
-export function buildTrainConfig(envId: string, flags: TrainFlags): TrainConfig {
-  const preset = getPreset(envId);
-  const d = preset.defaults;
-  let optimizer = d.optimizer;
-  if (flags.optimizer && flags.optimizer !== optimizer.kind) {
-    optimizer = flags.optimizer === 'rmsprop'
-      ? { kind: 'rmsprop', ...defaultRmsProp }
-      : { kind: 'adam', ...defaultAdam };
-  }
-  if (flags.lr !== undefined) optimizer = { ...optimizer, learningRate: flags.lr };
-  const raw: TrainConfig = {
-    ...d,
-    env: preset.id,
-    net: flags.net ?? d.net,
-    workers: flags.workers ?? availableParallelism(),
-    seed: flags.seed,
-    tMax: flags.tMax ?? d.tMax,
-    gamma: flags.gamma ?? d.gamma,
-    entropyCoef: flags.entropy ?? d.entropyCoef,
-    optimizer,
-    hogwild: flags.hogwild,
-    lifeLossTerminal: flags.lifeLossTerminal,
-    maxSteps: flags.steps ?? d.maxSteps,
-    maxSeconds: flags.time ?? d.maxSeconds,
-    targetReturn: flags.targetReturn === 'none' ? null : flags.targetReturn ?? d.targetReturn,
-    kernels: flags.kernels ?? defaultKernels(),
-    checkpointEverySeconds: flags.checkpointEvery ?? 600,
-    keepCheckpoints: flags.keepCheckpoints ?? 3,
-    evalEverySeconds: flags.evalEvery ?? null,
-    evalEpisodes: flags.evalEpisodes ?? null,
-    envOptions: parseEnvOptions(flags.envOption),
-    rom: flags.rom ? resolve(flags.rom) : null, // absolute: eval and play may run from elsewhere
-    game: flags.game ?? null,
-  };
-  if (preset.rom === 'required' && !raw.rom) throw new UsageError(`--rom: ${preset.id} is played from your Atari 2600 ROM: pass --rom FILE`);
-  if (preset.rom === 'none' && raw.rom) throw new UsageError(`--rom: ${preset.id} is not an Atari game`);
-  if (raw.game && !raw.rom) throw new UsageError('--game: only applies with --rom');
-  if (!preset.networks[raw.net]) throw new Error(`--net: unknown network '${raw.net}' for ${preset.id}: choose one of ${Object.keys(preset.networks).join(', ')}`);
-  return trainConfigSchema.parse(raw);
-}
-
-/** `key=value` pairs into typed options: numbers and booleans are recognized, the rest stay text. */
-function parseEnvOptions(pairs: string[]): Record<string, number | boolean | string> {
-  const options: Record<string, number | boolean | string> = {};
-  for (const pair of pairs) {
-    const [key, text] = [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
-    options[key] = text === 'true' ? true : text === 'false' ? false : Number.isFinite(Number(text)) ? Number(text) : text;
-  }
-  return options;
-}
-
-/** Flags that describe the run itself: a resumed run keeps the checkpoint's values. */
-const FIXED_ON_RESUME = ['seed', 'net', 'lr', 'tMax', 'gamma', 'entropy', 'optimizer', 'hogwild', 'lifeLossTerminal', 'kernels', 'envOption', 'game'] as const;
-
-/** The config of a resumed run: the checkpoint's, with the budget, workers and checkpointing updated from the flags. */
-function resumedConfig(saved: TrainConfig, flags: TrainFlags, rawFlags: Record<string, unknown>): TrainConfig {
-  for (const key of FIXED_ON_RESUME) {
-    const value = rawFlags[key];
-    if (value !== undefined && value !== false && !(Array.isArray(value) && value.length === 0)) {
-      throw new UsageError(`${flagName(key)} cannot change when resuming: the run continues with its saved settings (drop the flag, or start a new run)`);
-    }
-  }
-  return trainConfigSchema.parse({
-    ...saved,
-    workers: flags.workers ?? saved.workers,
-    maxSteps: flags.steps ?? saved.maxSteps,
-    maxSeconds: flags.time ?? saved.maxSeconds,
-    targetReturn: flags.targetReturn === undefined ? saved.targetReturn : flags.targetReturn === 'none' ? null : flags.targetReturn,
-    checkpointEverySeconds: flags.checkpointEvery ?? saved.checkpointEverySeconds,
-    keepCheckpoints: flags.keepCheckpoints ?? saved.keepCheckpoints,
-    evalEverySeconds: flags.evalEvery ?? saved.evalEverySeconds,
-    evalEpisodes: flags.evalEpisodes ?? saved.evalEpisodes,
-    rom: flags.rom ? resolve(flags.rom) : saved.rom, // the ROM may have moved
-  });
-}
+/** Earlier homes of the library's config builder, kept for code and tests that import them from here. */
+export { buildTrainConfig, trainFlagsSchema, type TrainFlags } from '../runConfig.js';
 
 /** The parameter layout of the network a config describes (to read a checkpoint against). */
 function layoutFor(config: TrainConfig) {
@@ -136,42 +28,89 @@ function layoutFor(config: TrainConfig) {
   return layout;
 }
 
-export async function runTrain(envId: string | undefined, rawFlags: Record<string, unknown>): Promise<number> {
-  const flags = parseFlags(trainFlagsSchema, rawFlags);
+/** A setting of this invocation only (not stored in the run): given, or its table default. */
+function invocationValue<K extends 'runDir' | 'resume' | 'dashboard' | 'host' | 'port' | 'jsonLogs' | 'quiet'>(settings: Settings, key: K): Settings[K] {
+  const d = SETTINGS[key].default;
+  return settings[key] ?? ('value' in d ? (d.value as Settings[K]) : undefined);
+}
+
+/** Run files the trainer writes or appends to: a symbolic link in their place is refused, never followed. */
+const RUN_FILES = [CONFIG_FILE, METRICS_FILE, WEIGHTS_FILE];
+
+/** Refuses a run directory that cannot be created or written, or holds a symbolic link for a run file: before any worker starts, never a hang. */
+function checkRunDirectory(runDir: string, flag: string): void {
+  prepareDirectory(runDir, flag);
+  for (const name of RUN_FILES) {
+    const path = join(runDir, name);
+    let link = false;
+    try { link = lstatSync(path).isSymbolicLink(); } catch { /* absent: it will be created */ }
+    if (link) throw new UsageError(`${path} is a symbolic link: a3c writes only files of its own run directory (remove the link or choose another --run-dir)`);
+  }
+}
+
+export async function runTrain(envId: string | undefined, options: Record<string, unknown>): Promise<number> {
+  const all = checkSettings(settingsFromOptions(options));
+  const flags: InvocationSettings = {
+    dashboard: invocationValue(all, 'dashboard') === true, host: invocationValue(all, 'host')!, port: invocationValue(all, 'port')!,
+    jsonLogs: invocationValue(all, 'jsonLogs') === true, quiet: invocationValue(all, 'quiet') === true,
+  };
+  const resume = invocationValue(all, 'resume'), requestedRunDir = invocationValue(all, 'runDir');
+  const settings: Settings = { ...all };
+  for (const key of settingKeys()) if (SETTINGS[key].stored === 'invocation') delete settings[key];
   let config: TrainConfig;
   let runDir: string;
   let resumeFrom: Checkpoint | undefined;
   // One process per run directory, locked before anything is written: a second one is refused naming the holder.
   let runDirectory: RunDirectory | undefined;
   try {
-    if (flags.resume !== undefined) {
-      runDir = flags.resume;
-      if (flags.runDir !== undefined && flags.runDir !== runDir) throw new UsageError('--run-dir: a resumed run continues in its own directory (drop --run-dir)');
-      const saved = loadRunConfig(runDir);
-      if (envId !== undefined && getPreset(envId).id !== saved.env) throw new UsageError(`${runDir} trains ${saved.env}, not ${envId}: drop the environment argument when resuming`);
+    if (resume !== undefined) {
+      runDir = resume;
+      if (requestedRunDir !== undefined && requestedRunDir !== runDir) throw new UsageError('--run-dir: a resumed run continues in its own directory (drop --run-dir)');
+      try {
+        loadRunConfig(runDir);
+      } catch (error) {
+        // The checkpoint holds the run's config and is authoritative; a damaged config.json is rewritten from it.
+        if (listCheckpoints(runDir).length === 0) throw error;
+        process.stderr.write(`a3c: warning: ${(error as Error).message}: resuming with the config stored in the checkpoint\n`);
+      }
+      checkRunDirectory(runDir, '--resume');
       runDirectory = RunDirectory.lock(runDir);
       resumeFrom = readLatestCheckpoint(runDir, layoutFor);
-      config = resumedConfig(resumeFrom.config, flags, rawFlags);
+      if (envId !== undefined && getPreset(envId).id !== resumeFrom.config.env) throw new UsageError(`${runDir} trains ${resumeFrom.config.env}, not ${envId}: drop the environment argument when resuming`);
+      config = resumedConfig(resumeFrom.config, settings);
+      probeEnvironment(config);
       if (config.maxSteps !== null && resumeFrom.state.globalSteps >= config.maxSteps) {
-        throw new UsageError(`--steps: the run already made ${formatInt(resumeFrom.state.globalSteps)} steps of its ${formatInt(config.maxSteps)}: pass a larger --steps to continue`);
+        throw new UsageError(`--max-steps: the run already made ${formatInt(resumeFrom.state.globalSteps)} steps of its ${formatInt(config.maxSteps)}: pass a larger --max-steps to continue`);
       }
     } else {
       if (envId === undefined) throw new UsageError(`train: name an environment (${presetIds().join(', ')}) or pass --resume <run-dir>`);
-      config = buildTrainConfig(envId, flags);
-      runDir = flags.runDir ?? defaultRunDir(config.env);
+      config = buildTrainConfig(envId, settings);
+      runDir = requestedRunDir ?? defaultRunDir(config.env);
+      // Build the environment once before creating anything: a bad ROM or env option is one line, nothing else.
+      probeEnvironment(config);
+      checkRunDirectory(runDir, '--run-dir');
       runDirectory = RunDirectory.lock(runDir);
       if (listCheckpoints(runDir).length > 0) throw new UsageError(`--run-dir: ${runDir} already holds a run: continue it with --resume ${runDir}, or choose another directory`);
     }
-
-    // Build the environment once before saying anything: a bad ROM or env option is one line, nothing else.
-    getPreset(config.env).makeEnv(config.seed, config, 'train').close();
     return await trainLocked(config, runDirectory, resumeFrom, flags);
   } finally {
     runDirectory?.release();
   }
 }
 
-async function trainLocked(config: TrainConfig, runDirectory: RunDirectory, resumeFrom: Checkpoint | undefined, flags: z.infer<typeof trainFlagsSchema>): Promise<number> {
+/** Builds the run's environment once: its errors come from the user's settings (ROM, options), so they are usage errors. */
+function probeEnvironment(config: TrainConfig): void {
+  try {
+    getPreset(config.env).makeEnv(config.seed, config, 'train').close();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** The settings of this invocation alone, checked and with their table defaults. */
+interface InvocationSettings { dashboard: boolean; host: string; port: number; jsonLogs: boolean; quiet: boolean }
+
+async function trainLocked(config: TrainConfig, runDirectory: RunDirectory, resumeFrom: Checkpoint | undefined, flags: InvocationSettings): Promise<number> {
   const runDir = runDirectory.path;
   const style = chooseStyle({ quiet: flags.quiet, jsonLogs: flags.jsonLogs, hasBudget: config.maxSteps !== null || config.maxSeconds !== null, isTTY: process.stdout.isTTY === true });
   const out = createTrainConsole(style, config, resumeFrom?.state.globalSteps ?? 0);
@@ -183,7 +122,6 @@ async function trainLocked(config: TrainConfig, runDirectory: RunDirectory, resu
 
   let dashboard: IsolatedDashboard | null = null;
   if (flags.dashboard) {
-    mkdirSync(runDir, { recursive: true });
     const warning = exposureWarning(flags.host);
     if (warning) out.warning(warning);
     // In its own process: whatever happens to it, the training logs one line and goes on.

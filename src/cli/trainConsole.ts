@@ -2,7 +2,7 @@ import cliProgress from 'cli-progress';
 import type { TrainConfig } from '../config.js';
 import { KEYS, type MetricsRecord, type MetricsSink } from '../metrics/sinks.js';
 import type { Progress, TrainSummary, WorkerFault } from '../train/coordinator.js';
-import { formatInt, formatSeconds } from './format.js';
+import { formatInt, formatSeconds, shellQuote } from './format.js';
 
 /**
  * What `a3c train` prints while it runs, in one of four styles: a progress bar (a budget was
@@ -135,7 +135,7 @@ export function createTrainConsole(style: ConsoleStyle, config: TrainConfig, sta
       if (summary.skippedUpdates > 0) write(`a3c: ${summary.skippedUpdates} updates skipped for non-finite gradients`);
       if (summary.workerRestarts > 0) write(`a3c: ${summary.workerRestarts} worker restarts`);
       write(`a3c: checkpoint ${summary.checkpointPath}; weights ${summary.weightsPath}`);
-      write(`a3c: continue with: a3c train --resume ${summary.runDir}${summary.stopReason === 'steps' ? ' --steps <more>' : ''}`);
+      write(`a3c: continue with: a3c train --resume ${shellQuote(summary.runDir)}${summary.stopReason === 'steps' ? ' --max-steps <more>' : ''}`);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { Rng } from '../nn/rng.js';
+import { Rng } from '../util/rng.js';
 import { CARTPOLE_FRAME, renderCartPole } from './cartpoleRender.js';
 import { checkAction, type BoxSpace, type DiscreteSpace, type Env, type ResetOptions, type ResetResult, type StepResult } from './env.js';
 

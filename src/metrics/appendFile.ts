@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, writeSync } from 'node:fs';
 
 /**
  * An append-only file that buffers writes and hands them to the OS on `flush` (the
@@ -11,7 +11,14 @@ export class AppendFile {
   private closed = false;
 
   constructor(readonly path: string, options: { truncate?: boolean } = {}) {
-    this.fd = openSync(path, options.truncate ? 'w' : 'a', 0o644);
+    // O_NOFOLLOW: a symbolic link planted in the run directory is refused, not followed to overwrite the file it points at.
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | (options.truncate ? constants.O_TRUNC : constants.O_APPEND);
+    try {
+      this.fd = openSync(path, flags, 0o644);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new Error(`${path} is a symbolic link: a3c writes its metrics only to a file of its own (remove the link)`);
+      throw error;
+    }
   }
 
   write(data: Uint8Array | string): void {

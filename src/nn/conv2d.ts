@@ -1,7 +1,7 @@
 import { HeapAllocator, type Allocator, type Kernels } from './kernels/backend.js';
 import type { ConvGeometry } from './kernels/conv.js';
 import { glorotUniform, type Activation, type Layer, type ParamTensorSpec } from './layer.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/rng.js';
 
 export interface Conv2dOptions {
   name: string;

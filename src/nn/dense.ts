@@ -1,6 +1,6 @@
 import { HeapAllocator, type Allocator, type Kernels } from './kernels/backend.js';
 import { glorotUniform, type Activation, type Layer, type ParamTensorSpec } from './layer.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/rng.js';
 
 export interface DenseOptions {
   name: string;

@@ -1,4 +1,4 @@
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/rng.js';
 
 /** One named parameter tensor of a layer (e.g. `conv1.kernel`), as stored in checkpoints. */
 export interface ParamTensorSpec {

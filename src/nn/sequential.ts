@@ -1,5 +1,5 @@
 import type { Layer, ParamTensorSpec } from './layer.js';
-import { Rng } from './rng.js';
+import { Rng } from '../util/rng.js';
 import { HeapAllocator, type Allocator, type Kernels } from './kernels/backend.js';
 
 /** Where a named tensor lives in the flat parameter buffer. */

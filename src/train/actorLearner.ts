@@ -1,7 +1,7 @@
 import type { Env } from '../envs/env.js';
 import type { TrainConfig } from '../config.js';
 import { clipScale } from '../nn/optimizers.js';
-import { Rng } from '../nn/rng.js';
+import { Rng } from '../util/rng.js';
 import { softmax } from '../nn/activations.js';
 import type { Sequential } from '../nn/sequential.js';
 import { a3cLoss, nStepReturns } from './a3cLoss.js';

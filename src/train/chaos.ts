@@ -8,7 +8,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { z } from 'zod';
 import { describeIssue } from '../config.js';
-import { Rng } from '../nn/rng.js';
+import { Rng } from '../util/rng.js';
 import { installFaultInjection, type FaultInjection, type WorkerFaults } from './faults.js';
 import { UPDATE_CHUNK, type GlobalStore } from './globalStore.js';
 

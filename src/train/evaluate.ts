@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TrainConfig } from '../config.js';
 import { assignTensors, loadSafetensors } from '../io/safetensors.js';
-import { Rng } from '../nn/rng.js';
+import { Rng } from '../util/rng.js';
 import { softmax } from '../nn/activations.js';
 import { buildActorCritic } from '../agents/networks.js';
 import { getPreset, networkSpec } from '../presets.js';

@@ -20,7 +20,7 @@ test('every command has --help', () => {
 test('bad flags and values give one line on stderr and a non-zero exit', () => {
   const cases: [string[], RegExp][] = [
     [['train', 'cartpole', '--bogus'], /unknown option '--bogus'/],
-    [['train', 'cartpole', '--workers', '0'], /--workers: .*>=1.*"0"/],
+    [['train', 'cartpole', '--workers', '0'], /--workers: expected an integer in 1\.\.256 \(got 0\)/],
     [['train', 'cartpole', '--seed', 'abc'], /--seed: .*"abc"/],
     [['train', 'tetris'], /unknown environment 'tetris': choose one of cartpole, breakout, pong/],
     [['train', 'pong'], /--rom: pong is played from your Atari 2600 ROM: pass --rom FILE/],
@@ -32,10 +32,10 @@ test('bad flags and values give one line on stderr and a non-zero exit', () => {
     [['eval', '/nonexistent/run'], /run directory \/nonexistent\/run does not exist/],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['train', '--resume', '/nonexistent/run'], /run directory \/nonexistent\/run does not exist/],
-    [['train', 'cartpole', '--checkpoint-every', '0'], /--checkpoint-every: .*"0"/],
-    [['train', 'cartpole', '--port', '70000', '--dashboard'], /--port: .*"70000"/],
+    [['train', 'cartpole', '--checkpoint-every', '0'], /--checkpoint-every-seconds: .*\(got 0\)/],
+    [['train', 'cartpole', '--port', '70000', '--dashboard'], /--port: .*\(got 70000\)/],
     [['dashboard', '/nonexistent/run'], /run directory \/nonexistent\/run does not exist/],
-    [['train', 'breakout', '--env-option', 'bogus=1', '--steps', '10'], /unknown breakout option 'bogus': choose from/],
+    [['train', 'breakout', '--env-option', 'bogus=1', '--steps', '10'], /--env-option: unknown breakout option 'bogus': choose from frameSkip, /],
     [['train', 'breakout', '--env-option', 'nonsense'], /--env-option: .*key=value/],
     [['train', 'cartpole', '--env-option', 'ballSpeed=2'], /cartpole takes no environment options/],
   ];
@@ -69,7 +69,7 @@ test('bench nn, env and train print one JSON object each with the documented key
   assert.equal(env.status, 0, env.stderr);
   const e = JSON.parse(env.stdout);
   assert.ok(e.raw_steps_per_s > e.preprocessed_steps_per_s && e.preprocessed_steps_per_s > 0);
-  const tr = run('bench', 'train', 'cartpole', '--workers', '1', '--seconds', '1', '--json');
+  const tr = run('bench', 'train', 'cartpole', '--workers', '1', '--seconds', '2', '--json'); // worker start-up can take a second on a loaded machine
   assert.equal(tr.status, 0, tr.stderr);
   const t = JSON.parse(tr.stdout);
   assert.ok(t.agent_steps_per_s > 0 && t.updates_per_s > 0);

@@ -11,7 +11,7 @@ import { testRom } from './fixtures/testRom.js';
 import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
 import { train } from '../../src/train/coordinator.js';
 import { evaluateRun } from '../../src/train/evaluate.js';
-import { Rng } from '../../src/nn/rng.js';
+import { Rng } from '../../src/util/rng.js';
 
 /*
  * The ALE-compatible environment end to end on our own test ROM (test/envs/fixtures/testRom.ts),

@@ -4,7 +4,7 @@ import { Action, Breakout, type BreakoutOptions } from '../../src/envs/breakout/
 import * as G from '../../src/envs/breakout/geometry.js';
 import { EpisodicLife } from '../../src/wrappers/atari.js';
 import { makeEnv } from '../../src/index.js';
-import { Rng } from '../../src/nn/rng.js';
+import { Rng } from '../../src/util/rng.js';
 
 const { NOOP, FIRE, RIGHT, LEFT } = Action;
 

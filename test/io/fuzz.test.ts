@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { buildActorCritic } from '../../src/agents/networks.js';
 import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
 import { assignTensors, loadSafetensors, saveSafetensors } from '../../src/io/safetensors.js';
-import { Rng } from '../../src/nn/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { networkSpec } from '../../src/presets.js';
 import { readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint.js';
 import { loadRunConfig } from '../../src/train/evaluate.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gemmNN, gemmNT, gemmTN } from '../../src/nn/kernels/gemm.js';
-import { Rng } from '../../src/nn/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { randomArray } from '../helpers.js';
 
 function naive(M: number, N: number, K: number, a: (i: number, p: number) => number, b: (p: number, j: number) => number): Float64Array {

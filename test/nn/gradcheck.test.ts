@@ -4,7 +4,7 @@ import { Conv2d } from '../../src/nn/conv2d.js';
 import { Dense } from '../../src/nn/dense.js';
 import type { Layer } from '../../src/nn/layer.js';
 import { Sequential } from '../../src/nn/sequential.js';
-import { Rng } from '../../src/nn/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { buildActorCritic } from '../../src/agents/networks.js';
 import { a3cLoss, nStepReturns } from '../../src/train/a3cLoss.js';
 import { maxGradientError, randomArray, sampleIndices } from '../helpers.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jsKernels, WasmArena, wasmAvailable } from '../../src/nn/kernels/backend.js';
-import { Rng } from '../../src/nn/rng.js';
+import { Rng } from '../../src/util/rng.js';
 
 // The gradient's global norm (and so the clipping) is sqrt(sumSquares) of the whole gradient,
 // computed by the wasm kernel wherever the network lives in WebAssembly memory.

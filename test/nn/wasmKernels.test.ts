@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { jsKernels, WasmArena, wasmAvailable, wasmVariant } from '../../src/nn/kernels/backend.js';
 import { buildActorCritic, referenceAtariNet } from '../../src/agents/networks.js';
-import { Rng } from '../../src/nn/rng.js';
+import { Rng } from '../../src/util/rng.js';
 
 const shapes: [number, number, number][] = [
   [1, 1, 1], [1, 512, 5184], [20, 512, 5184], [21, 2592, 512], [256, 32, 4000], [1030, 520, 20], [7, 130, 2100], [6, 518, 600], [3, 5, 7], [4, 8, 3], [5, 9, 13], [20, 32, 256], [400, 32, 256], [81, 64, 512], [7, 4, 64], [2, 3, 6], [6, 17, 9],

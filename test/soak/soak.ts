@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { buildActorCritic } from '../../src/agents/networks.js';
 import { networkSpec } from '../../src/presets.js';
 import { listCheckpoints, readCheckpoint } from '../../src/train/checkpoint.js';
-import { Rng } from '../../src/nn/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import type { TrainConfig } from '../../src/config.js';
 
 export interface SoakOptions {

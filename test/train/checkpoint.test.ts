@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { buildActorCritic } from '../../src/agents/networks.js';
 import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
 import { loadSafetensors, saveSafetensors } from '../../src/io/safetensors.js';
-import { Rng } from '../../src/nn/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { networkSpec } from '../../src/presets.js';
 import { checkpointPath, listCheckpoints, readCheckpoint, readLatestCheckpoint, writeCheckpoint, type CheckpointState } from '../../src/train/checkpoint.js';
 import { randomArray } from '../helpers.js';

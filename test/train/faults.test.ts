@@ -9,7 +9,7 @@ import { buildActorCritic } from '../../src/agents/networks.js';
 import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
 import { assignTensors, loadSafetensors } from '../../src/io/safetensors.js';
 import { adamStep, defaultAdam } from '../../src/nn/optimizers.js';
-import { Rng } from '../../src/nn/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { networkSpec } from '../../src/presets.js';
 import { listCheckpoints, readCheckpoint } from '../../src/train/checkpoint.js';
 import { chaos } from '../../src/train/chaos.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BoxSpace, DiscreteSpace, Env, ResetResult, StepResult } from '../../src/envs/env.js';
-import { Rng } from '../../src/nn/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { buildActorCritic, referenceAtariNet } from '../../src/agents/networks.js';
 import { ActorLearner, type EpisodeRecord } from '../../src/train/actorLearner.js';
 import { GlobalStore } from '../../src/train/globalStore.js';

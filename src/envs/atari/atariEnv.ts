@@ -1,4 +1,4 @@
-import { Rng } from '../../nn/rng.js';
+import { Rng } from '../../util/rng.js';
 import { checkAction, type BoxSpace, type DiscreteSpace, type Env, type ResetOptions, type ResetResult, type StepResult } from '../env.js';
 import { ACTION_NAMES, AleAction, type GameSettings, type GameTracker } from './games.js';
 import { Atari2600, SCREEN_HEIGHT, SCREEN_WIDTH, type Inputs } from './stella.js';
