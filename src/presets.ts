@@ -2,7 +2,7 @@ import type { TrainConfig } from './config.js';
 import { buildActorCritic, mlpNet, referenceAtariNet, smallAtariNet, type NetworkSpec } from './agents/networks.js';
 import { CartPole } from './envs/cartpole.js';
 import type { Env } from './envs/env.js';
-import { Action, Breakout, type BreakoutOptions } from './envs/breakout/breakout.js';
+import { Action, Breakout, removedBreakoutOption, type BreakoutOptions } from './envs/breakout/breakout.js';
 
 import { ActionSubset, ClipReward, EpisodicLife, RandomStartSteps } from './wrappers/atari.js';
 import { FrameStack } from './wrappers/frameStack.js';
@@ -30,7 +30,7 @@ export interface Preset {
   description: string;
   makeEnv(seed: number, settings: EnvSettings, mode: EnvMode): Env;
   networks: Record<string, (numActions: number) => NetworkSpec>;
-  defaults: Omit<TrainConfig, 'workers' | 'seed' | 'kernels' | 'checkpointEverySeconds' | 'keepCheckpoints' | 'lifeLossTerminal' | 'rom' | 'game'>;
+  defaults: Omit<TrainConfig, 'workers' | 'seed' | 'kernels' | 'checkpointEverySeconds' | 'keepCheckpoints' | 'lifeLossTerminal' | 'rom' | 'game' | 'evalEverySeconds' | 'evalEpisodes'>;
   /** Whether the environment needs a user's ROM (--rom), may use one, or takes none. */
   rom: 'required' | 'optional' | 'none';
   /** Action forced on the step after a lost life (the reference forces FIRE). */
@@ -60,8 +60,12 @@ const cartpole: Preset = {
 
 /** Numeric environment options a user may set (e.g. from the API), checked by name. */
 function breakoutOptions(envOptions: TrainConfig['envOptions']): Partial<BreakoutOptions> {
-  const known = ['frameSkip', 'repeatActionProbability', 'maxEpisodeFrames', 'maxPoolLastTwoFrames', 'paddleSpeed', 'ballSpeed', 'noopStart'];
-  for (const key of Object.keys(envOptions)) if (!known.includes(key)) throw new Error(`unknown breakout option '${key}': choose from ${known.join(', ')}`);
+  const known = ['frameSkip', 'repeatActionProbability', 'maxEpisodeFrames', 'maxPoolLastTwoFrames', 'noopStart'];
+  for (const key of Object.keys(envOptions)) {
+    const removed = removedBreakoutOption(key);
+    if (removed) throw new Error(`breakout option '${key}' was removed: ${removed}`);
+    if (!known.includes(key)) throw new Error(`unknown breakout option '${key}': choose from ${known.join(', ')}`);
+  }
   const { noopStart: _ignored, ...options } = envOptions;
   return options as Partial<BreakoutOptions>;
 }
@@ -140,9 +144,38 @@ const breakout: Preset = {
   rom: 'optional',
 };
 
+/**
+ * Gymnasium's Breakout ids: the game alone, raw 210x160x3 RGB frames and the minimal action set,
+ * with the id's frame skip and sticky actions (the built-in game, or the ALE's from --rom).
+ */
+function gymnasiumBreakout(id: string, options: Partial<BreakoutOptions>): Preset {
+  const envOptions = (settings: EnvSettings) => ({ ...options, ...settings.envOptions });
+  const noNetwork = (): NetworkSpec => {
+    throw new Error(`${id} returns raw 210x160 RGB frames, as Gymnasium does, which no network here takes: train 'breakout' (the same game with the book's preprocessing)`);
+  };
+  return {
+    id,
+    description: `Gymnasium's ${id}: the built-in Breakout's raw RGB frames (frame skip ${options.frameSkip}${options.repeatActionProbability ? `, sticky actions ${options.repeatActionProbability}` : ''})`,
+    makeEnv: (seed, settings) => (settings.rom
+      ? romGame('breakout', seed, { ...settings, envOptions: envOptions(settings) })
+      : new Breakout(seed, breakoutOptions(envOptions(settings)))) as Env<unknown> as Env,
+    networks: { reference: noNetwork, small: noNetwork },
+    defaults: { ...breakout.defaults, env: id, rewardClip: null },
+    stepMilliseconds: (settings) => ((breakoutOptions(envOptions(settings)).frameSkip ?? 4) * 1000) / 60,
+    rom: 'optional',
+  };
+}
+
+const gymnasiumIds = [
+  gymnasiumBreakout('BreakoutNoFrameskip-v4', { frameSkip: 1, repeatActionProbability: 0 }),
+  gymnasiumBreakout('BreakoutDeterministic-v4', { frameSkip: 4, repeatActionProbability: 0 }),
+  gymnasiumBreakout('ALE/Breakout-v5', { frameSkip: 4, repeatActionProbability: 0.25 }),
+];
+
 const presets = new Map<string, Preset>([[cartpole.id, cartpole], [breakout.id, breakout],
-  ...GAMES.filter((g) => g.id !== 'breakout').map((g) => [g.id, atariPreset(g)] as [string, Preset])]);
-const aliases = new Map<string, string>([['CartPole-v1', 'cartpole'], ['BreakoutDeterministic-v4', 'breakout']]);
+  ...GAMES.filter((g) => g.id !== 'breakout').map((g) => [g.id, atariPreset(g)] as [string, Preset]),
+  ...gymnasiumIds.map((p) => [p.id, p] as [string, Preset])]);
+const aliases = new Map<string, string>([['CartPole-v1', 'cartpole']]);
 
 export function presetIds(): string[] {
   return [...presets.keys()];

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { exposureWarning } from '../dashboard/exposure.js';
 import { startDashboard } from '../dashboard/server.js';
 import { parseFlags, UsageError } from './flags.js';
 
@@ -19,6 +20,8 @@ export function addDashboardCommand(program: Command): void {
     .action(async (runDir: string, options: Record<string, unknown>) => {
       const flags = parseFlags(dashboardFlags, options);
       if (!existsSync(runDir)) throw new UsageError(`run directory ${runDir} does not exist`);
+      const warning = exposureWarning(flags.host);
+      if (warning) process.stderr.write(`a3c: warning: ${warning}\n`);
       const dashboard = await startDashboard(runDir, flags);
       process.stdout.write(`a3c: dashboard for ${runDir} at ${dashboard.url} (Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {

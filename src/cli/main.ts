@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
 import { presetIds } from '../presets.js';
-import { evaluateRun } from '../train/evaluate.js';
+import { describeWeights, evaluateRunWithWeights } from '../train/evaluate.js';
 import { parseFlags, UsageError } from './flags.js';
 import { runTrain } from './trainCommand.js';
 import { addBenchCommand } from './benchCommand.js';
@@ -15,6 +15,7 @@ const evalFlagsSchema = z.object({
   json: z.boolean().default(false),
   greedy: z.boolean().default(false),
   rom: z.string().min(1).optional(),
+  weights: z.enum(['best', 'latest']).optional(),
 });
 
 function buildProgram(): Command {
@@ -40,7 +41,9 @@ function buildProgram(): Command {
     .addOption(new Option('--optimizer <kind>', 'shared optimizer').choices(['adam', 'rmsprop']))
     .option('--hogwild', 'apply updates without the lock, as the A3C paper')
     .option('--life-loss-terminal', 'treat a lost life as terminal (DQN-style); the reference bootstraps across lives')
-    .option('--target-return <x|none>', 'stop when the mean return of the last 100 episodes reaches x (cartpole: 475)')
+    .option('--target-return <x|none>', 'stop when an evaluation of the saved best weights reaches a mean return of x (cartpole: 475)')
+    .option('--eval-every <seconds>', 'evaluate the global weights this often in a thread of their own, keeping the best in best.safetensors (0: never; default 2 with a target return, else 300)')
+    .option('--eval-episodes <n>', 'episodes per evaluation (default 10 with a target return, else 5)')
     .option('--kernels <kind>', 'wasm (SIMD, default) or js (the TypeScript reference kernels)')
     .option('--env-option <key=value...>', 'environment option, repeatable (breakout: repeatActionProbability=0.25, frameSkip, maxPoolLastTwoFrames, ballSpeed, noopStart)')
     .option('--rom <file>', 'Atari 2600 ROM: play the real game on the emulator (breakout: optional; pong, space_invaders, seaquest, beam_rider, qbert, enduro: required)')
@@ -64,9 +67,12 @@ function buildProgram(): Command {
     .option('--greedy', 'take the most probable action instead of sampling', false)
     .option('--rom <file>', 'the run\'s Atari ROM, if it moved since training')
     .option('--json', 'print exactly one JSON object', false)
+    .addOption(new Option('--weights <which>', 'best.safetensors (the evaluator\'s best) or model.safetensors (the latest); default: best when the run has it').choices(['best', 'latest']))
     .action((runDir: string, options: Record<string, unknown>) => {
       const flags = parseFlags(evalFlagsSchema, options);
-      const result = evaluateRun(runDir, flags);
+      const { result, weights } = evaluateRunWithWeights(runDir, flags);
+      // Which weights were played, on stderr under --json so stdout stays one object.
+      (flags.json ? process.stderr : process.stdout).write(`a3c: ${describeWeights(weights)}\n`);
       if (flags.json) process.stdout.write(JSON.stringify(result) + '\n');
       else process.stdout.write(`${result.episodes} episodes: mean return ${result.mean_return.toFixed(2)} ± ${result.std_return.toFixed(2)} (min ${result.min_return}, max ${result.max_return})\n`);
     });

@@ -1,7 +1,8 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { recordRun } from '../play/record.js';
 import { formatInt } from './format.js';
+import { describeWeights } from '../train/evaluate.js';
 import { parseFlags, UsageError } from './flags.js';
 
 const playFlags = z.object({
@@ -12,6 +13,7 @@ const playFlags = z.object({
   pngDir: z.string().min(1).optional(),
   scale: z.coerce.number().int().min(1).max(8).default(2),
   rom: z.string().min(1).optional(),
+  weights: z.enum(['best', 'latest']).optional(),
 });
 
 /** Adds `a3c play <run-dir>`: records the saved policy playing, as an animated GIF and/or PNG frames. */
@@ -26,10 +28,12 @@ export function addPlayCommand(program: Command): void {
     .option('--png-dir <dir>', 'write one PNG per agent step into this directory')
     .option('--scale <k>', 'enlarge frames k times', '2')
     .option('--rom <file>', 'the run\'s Atari ROM, if it moved since training')
+    .addOption(new Option('--weights <which>', 'best.safetensors (the evaluator\'s best) or model.safetensors (the latest); default: best when the run has it').choices(['best', 'latest']))
     .action((runDir: string, options: Record<string, unknown>) => {
       const flags = parseFlags(playFlags, options);
       if (!flags.gif && !flags.pngDir) throw new UsageError('play: nothing to record: pass --gif FILE and/or --png-dir DIR (a3c eval prints statistics)');
       const result = recordRun(runDir, flags);
+      process.stdout.write(`a3c: ${describeWeights(result.weights)}\n`);
       const outputs = [flags.gif ? `${flags.gif} (${formatInt(result.gifBytes / 1024)} KiB)` : '', flags.pngDir ? `${flags.pngDir}/frame-*.png` : ''].filter(Boolean).join(' and ');
       process.stdout.write(`a3c: ${result.returns.length} episode${result.returns.length > 1 ? 's' : ''} (returns ${result.returns.join(', ')}), ${formatInt(result.frames)} frames to ${outputs}\n`);
     });

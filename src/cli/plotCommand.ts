@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { bookCurve, learningCurveSvg, rollingCurveFromFile, type CurvePoint } from '../io/plot.js';
+import { bookCurve, learningCurveSvg, rollingCurve, type CurvePoint } from '../io/plot.js';
+import { forEachEpisodeReturn } from '../metrics/records.js';
 import { evaluateRandom, loadRunConfig } from '../train/evaluate.js';
 import { METRICS_FILE } from '../train/coordinator.js';
 import { parseFlags } from './flags.js';
@@ -28,7 +29,7 @@ export function addPlotCommand(program: Command): void {
       runDirs.forEach((dir, i) => {
         const c = configs[i];
         const label = `a3c: ${c.env} ${c.net}, ${c.workers} worker${c.workers > 1 ? 's' : ''}${c.lifeLossTerminal ? ', terminal lives' : ''}`;
-        curves.push(...rollingCurveFromFile(join(dir, METRICS_FILE), runDirs.length > 1 ? `${label} (${basename(dir)})` : label));
+        curves.push(...rollingCurve((fn) => forEachEpisodeReturn(join(dir, METRICS_FILE), fn), runDirs.length > 1 ? `${label} (${basename(dir)})` : label));
       });
       if (curves.length === 0) throw new Error(`no finished episodes in ${runDirs.join(', ')}: nothing to plot`);
       const env = configs[0].env;

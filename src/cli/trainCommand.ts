@@ -1,18 +1,19 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { describeIssue, trainConfigSchema, type TrainConfig } from '../config.js';
-import type { FaultPlan } from '../train/actorLearner.js';
 import { getPreset } from '../presets.js';
 import { defaultKernels } from '../agents/networks.js';
 import { defaultAdam, defaultRmsProp } from '../nn/optimizers.js';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildActorCritic } from '../agents/networks.js';
-import { startDashboard, type Dashboard } from '../dashboard/server.js';
+import { exposureWarning } from '../dashboard/exposure.js';
+import { startIsolatedDashboard, type IsolatedDashboard } from '../dashboard/isolatedDashboard.js';
 import { networkSpec, presetIds } from '../presets.js';
 import { listCheckpoints, readLatestCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { train, type TrainSummary } from '../train/coordinator.js';
 import { loadRunConfig } from '../train/evaluate.js';
+import { RunDirectory } from '../train/runDirectory.js';
 import { defaultRunDir, formatInt, formatSeconds } from './format.js';
 import { flagName, parseFlags, UsageError } from './flags.js';
 import { chooseStyle, createTrainConsole } from './trainConsole.js';
@@ -36,6 +37,8 @@ export const trainFlagsSchema = z.object({
   kernels: z.enum(['wasm', 'js']).optional(),
   checkpointEvery: z.coerce.number().positive().optional(),
   keepCheckpoints: z.coerce.number().int().min(1).max(1000).optional(),
+  evalEvery: z.coerce.number().min(0).optional(),
+  evalEpisodes: z.coerce.number().int().min(1).max(10000).optional(),
   resume: z.string().min(1).optional(),
   dashboard: z.boolean().default(false),
   host: z.string().min(1).default('127.0.0.1'),
@@ -77,6 +80,8 @@ export function buildTrainConfig(envId: string, flags: TrainFlags): TrainConfig 
     kernels: flags.kernels ?? defaultKernels(),
     checkpointEverySeconds: flags.checkpointEvery ?? 600,
     keepCheckpoints: flags.keepCheckpoints ?? 3,
+    evalEverySeconds: flags.evalEvery ?? null,
+    evalEpisodes: flags.evalEpisodes ?? null,
     envOptions: parseEnvOptions(flags.envOption),
     rom: flags.rom ? resolve(flags.rom) : null, // absolute: eval and play may run from elsewhere
     game: flags.game ?? null,
@@ -117,6 +122,8 @@ function resumedConfig(saved: TrainConfig, flags: TrainFlags, rawFlags: Record<s
     targetReturn: flags.targetReturn === undefined ? saved.targetReturn : flags.targetReturn === 'none' ? null : flags.targetReturn,
     checkpointEverySeconds: flags.checkpointEvery ?? saved.checkpointEverySeconds,
     keepCheckpoints: flags.keepCheckpoints ?? saved.keepCheckpoints,
+    evalEverySeconds: flags.evalEvery ?? saved.evalEverySeconds,
+    evalEpisodes: flags.evalEpisodes ?? saved.evalEpisodes,
     rom: flags.rom ? resolve(flags.rom) : saved.rom, // the ROM may have moved
   });
 }
@@ -129,66 +136,58 @@ function layoutFor(config: TrainConfig) {
   return layout;
 }
 
-/**
- * Fault injection for the chaos tests and the soak script, from A3C_CHAOS (JSON of a FaultPlan,
- * e.g. {"crash":0.002,"exitInUpdate":0.001,"nanGradient":0.01}); unset in normal use.
- */
-const faultPlanSchema = z.object({
-  crash: z.number().min(0).max(1).optional(),
-  exitInUpdate: z.number().min(0).max(1).optional(),
-  nanGradient: z.number().min(0).max(1).optional(),
-  corruptWeightsAtUpdate: z.number().int().positive().optional(),
-  seed: z.number().int().optional(),
-  /** Crashes of one worker within a minute that stop the run (a soak injecting many faults raises it). */
-  maxRestarts: z.number().int().positive().optional(),
-}).strict();
-
-function chaosFromEnvironment(): (FaultPlan & { maxRestarts?: number }) | undefined {
-  const text = process.env.A3C_CHAOS;
-  if (!text) return undefined;
-  let raw: unknown;
-  try { raw = JSON.parse(text); } catch { throw new UsageError('A3C_CHAOS: not JSON (e.g. {"crash":0.001})'); }
-  const parsed = faultPlanSchema.safeParse(raw);
-  if (!parsed.success) throw new UsageError(`A3C_CHAOS: ${describeIssue(parsed.error, raw)}`);
-  return parsed.data;
-}
-
 export async function runTrain(envId: string | undefined, rawFlags: Record<string, unknown>): Promise<number> {
   const flags = parseFlags(trainFlagsSchema, rawFlags);
   let config: TrainConfig;
   let runDir: string;
   let resumeFrom: Checkpoint | undefined;
-  if (flags.resume !== undefined) {
-    runDir = flags.resume;
-    if (flags.runDir !== undefined && flags.runDir !== runDir) throw new UsageError('--run-dir: a resumed run continues in its own directory (drop --run-dir)');
-    const saved = loadRunConfig(runDir);
-    if (envId !== undefined && getPreset(envId).id !== saved.env) throw new UsageError(`${runDir} trains ${saved.env}, not ${envId}: drop the environment argument when resuming`);
-    resumeFrom = readLatestCheckpoint(runDir, layoutFor);
-    config = resumedConfig(resumeFrom.config, flags, rawFlags);
-    if (config.maxSteps !== null && resumeFrom.state.globalSteps >= config.maxSteps) {
-      throw new UsageError(`--steps: the run already made ${formatInt(resumeFrom.state.globalSteps)} steps of its ${formatInt(config.maxSteps)}: pass a larger --steps to continue`);
+  // One process per run directory, locked before anything is written: a second one is refused naming the holder.
+  let runDirectory: RunDirectory | undefined;
+  try {
+    if (flags.resume !== undefined) {
+      runDir = flags.resume;
+      if (flags.runDir !== undefined && flags.runDir !== runDir) throw new UsageError('--run-dir: a resumed run continues in its own directory (drop --run-dir)');
+      const saved = loadRunConfig(runDir);
+      if (envId !== undefined && getPreset(envId).id !== saved.env) throw new UsageError(`${runDir} trains ${saved.env}, not ${envId}: drop the environment argument when resuming`);
+      runDirectory = RunDirectory.lock(runDir);
+      resumeFrom = readLatestCheckpoint(runDir, layoutFor);
+      config = resumedConfig(resumeFrom.config, flags, rawFlags);
+      if (config.maxSteps !== null && resumeFrom.state.globalSteps >= config.maxSteps) {
+        throw new UsageError(`--steps: the run already made ${formatInt(resumeFrom.state.globalSteps)} steps of its ${formatInt(config.maxSteps)}: pass a larger --steps to continue`);
+      }
+    } else {
+      if (envId === undefined) throw new UsageError(`train: name an environment (${presetIds().join(', ')}) or pass --resume <run-dir>`);
+      config = buildTrainConfig(envId, flags);
+      runDir = flags.runDir ?? defaultRunDir(config.env);
+      runDirectory = RunDirectory.lock(runDir);
+      if (listCheckpoints(runDir).length > 0) throw new UsageError(`--run-dir: ${runDir} already holds a run: continue it with --resume ${runDir}, or choose another directory`);
     }
-  } else {
-    if (envId === undefined) throw new UsageError(`train: name an environment (${presetIds().join(', ')}) or pass --resume <run-dir>`);
-    config = buildTrainConfig(envId, flags);
-    runDir = flags.runDir ?? defaultRunDir(config.env);
-    if (listCheckpoints(runDir).length > 0) throw new UsageError(`--run-dir: ${runDir} already holds a run: continue it with --resume ${runDir}, or choose another directory`);
-  }
 
-  // Build the environment once before saying anything: a bad ROM or env option is one line, nothing else.
-  getPreset(config.env).makeEnv(config.seed, config, 'train').close();
+    // Build the environment once before saying anything: a bad ROM or env option is one line, nothing else.
+    getPreset(config.env).makeEnv(config.seed, config, 'train').close();
+    return await trainLocked(config, runDirectory, resumeFrom, flags);
+  } finally {
+    runDirectory?.release();
+  }
+}
+
+async function trainLocked(config: TrainConfig, runDirectory: RunDirectory, resumeFrom: Checkpoint | undefined, flags: z.infer<typeof trainFlagsSchema>): Promise<number> {
+  const runDir = runDirectory.path;
   const style = chooseStyle({ quiet: flags.quiet, jsonLogs: flags.jsonLogs, hasBudget: config.maxSteps !== null || config.maxSeconds !== null, isTTY: process.stdout.isTTY === true });
   const out = createTrainConsole(style, config, resumeFrom?.state.globalSteps ?? 0);
   const budget = [config.maxSteps !== null ? `${formatInt(config.maxSteps)} steps` : '', config.maxSeconds !== null ? `${config.maxSeconds}s` : '',
-    config.targetReturn !== null ? `until mean return of last 100 episodes >= ${config.targetReturn}` : ''].filter(Boolean).join(', ');
+    config.targetReturn !== null ? `until an evaluation of the saved weights reaches a mean return >= ${config.targetReturn}` : ''].filter(Boolean).join(', ');
   out.info(`a3c: ${resumeFrom ? 'resuming' : 'training'} ${config.env} (net ${config.net}) with ${config.workers} worker${config.workers > 1 ? 's' : ''}, seed ${config.seed}${budget ? `, ${budget}` : ', until Ctrl-C'}`);
   if (resumeFrom) out.info(`a3c: from ${resumeFrom.path}: ${formatInt(resumeFrom.state.globalSteps)} steps, ${formatInt(resumeFrom.state.episodes)} episodes, ${formatSeconds(resumeFrom.state.seconds)} trained`);
   out.info(`a3c: run directory ${runDir}`);
 
-  let dashboard: Dashboard | null = null;
+  let dashboard: IsolatedDashboard | null = null;
   if (flags.dashboard) {
     mkdirSync(runDir, { recursive: true });
-    dashboard = await startDashboard(runDir, { host: flags.host, port: flags.port });
+    const warning = exposureWarning(flags.host);
+    if (warning) out.warning(warning);
+    // In its own process: whatever happens to it, the training logs one line and goes on.
+    dashboard = await startIsolatedDashboard(runDir, { host: flags.host, port: flags.port }, { log: out.warning });
     out.info(`a3c: dashboard at ${dashboard.url}`);
   }
 
@@ -206,13 +205,12 @@ export async function runTrain(envId: string | undefined, rawFlags: Record<strin
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const chaos = chaosFromEnvironment();
   let summary: TrainSummary;
   try {
     summary = await train(config, runDir, {
-      onEpisode: out.episode, onTick: out.tick, onCheckpoint: out.checkpoint,
+      sinks: [out.sink], onTick: out.tick, onCheckpoint: out.checkpoint,
       onWorkerFault: out.workerFault, onWarning: out.warning,
-      signal: controller.signal, resumeFrom, faults: chaos, maxRestarts: chaos?.maxRestarts,
+      signal: controller.signal, resumeFrom, runDirectory,
     });
   } finally {
     process.off('SIGINT', onSignal);

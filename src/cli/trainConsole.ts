@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { TrainConfig } from '../config.js';
-import type { EpisodeRecord } from '../train/actorLearner.js';
+import { KEYS, type MetricsRecord, type MetricsSink } from '../metrics/sinks.js';
 import type { Progress, TrainSummary, WorkerFault } from '../train/coordinator.js';
 import { formatInt, formatSeconds } from './format.js';
 
@@ -13,7 +13,8 @@ export type ConsoleStyle = 'bar' | 'lines' | 'json' | 'quiet';
 
 export interface TrainConsole {
   info(line: string): void;
-  episode(record: EpisodeRecord, progress: Progress): void;
+  /** The console's sink of the metrics stream: episode lines, evaluations, JSON records. */
+  sink: MetricsSink;
   tick(progress: Progress): void;
   checkpoint(path: string, milliseconds: number): void;
   workerFault(fault: WorkerFault): void;
@@ -42,6 +43,33 @@ export function createTrainConsole(style: ConsoleStyle, config: TrainConfig, sta
     bar = { multi, bar: multi.create(total, byTime ? 0 : startSteps, fields(null)) };
   }
   let lastLine = 0;
+  let lastProgress: Progress | null = null; // steps/s and elapsed time come from the ticks
+
+  const sink: MetricsSink = {
+    write(record: MetricsRecord) {
+      if (style === 'json') {
+        const { kind, ...rest } = record;
+        json({ type: kind, ...rest });
+        return;
+      }
+      if (style === 'quiet') return;
+      const v = record.values;
+      if (record.kind === 'eval') {
+        const line = `a3c: evaluation at step ${formatInt(record.step)}: mean return ${v[KEYS.evalMeanReturn].toFixed(2)} ± ${v[KEYS.evalStdReturn].toFixed(2)} over ${v[KEYS.evalEpisodes]} episodes${v[KEYS.evalSavedBest] === 1 ? ' (the best so far: saved as best.safetensors)' : ''}${KEYS.evalConfirmationMeanReturn in v ? `; the saved file's confirming evaluation: ${v[KEYS.evalConfirmationMeanReturn].toFixed(2)}` : ''}`;
+        if (style === 'bar') bar!.multi.log(line + '\n');
+        else write(line);
+        return;
+      }
+      if (style !== 'lines' || record.kind !== 'episode') return;
+      const now = performance.now();
+      if (now - lastLine < 250) return; // fast games finish hundreds of episodes a second
+      lastLine = now;
+      const speed = lastProgress ? formatInt(lastProgress.stepsPerSecond) : '–';
+      write(`episode ${String(record.episode).padStart(6)} | score ${v[KEYS.episodeReturn].toFixed(1).padStart(6)} | avg ${v[KEYS.scoreAverage].toFixed(2).padStart(7)} | max ${v[KEYS.scoreMax].toFixed(1).padStart(6)} | mean100 ${v[KEYS.meanReturn100].toFixed(1).padStart(6)} | steps ${formatInt(record.step).padStart(10)} | ${speed} steps/s | ${formatSeconds(record.wall_time)}`);
+    },
+    flush() { /* written at once */ },
+    close() { /* the console outlives the run */ },
+  };
 
   function fields(p: Progress | null): Record<string, string> {
     if (!p) return { done: '', speed: '–', etaText: '–', mean100: '–' };
@@ -61,18 +89,9 @@ export function createTrainConsole(style: ConsoleStyle, config: TrainConfig, sta
       else if (style === 'bar') bar!.multi.log(line + '\n');
       else if (style === 'lines') write(line);
     },
-    episode(record, p) {
-      if (style === 'json') {
-        json({ type: 'episode', ...record, mean_return_100: p.meanReturn100, steps_per_second: p.stepsPerSecond, seconds: p.seconds });
-        return;
-      }
-      if (style !== 'lines') return;
-      const now = performance.now();
-      if (now - lastLine < 250) return; // fast games finish hundreds of episodes a second
-      lastLine = now;
-      write(`episode ${String(record.episode).padStart(6)} | score ${record.return.toFixed(1).padStart(6)} | avg ${record.scoreAverage.toFixed(2).padStart(7)} | max ${record.scoreMax.toFixed(1).padStart(6)} | mean100 ${p.meanReturn100.toFixed(1).padStart(6)} | steps ${formatInt(p.globalSteps).padStart(10)} | ${formatInt(p.stepsPerSecond)} steps/s | ${formatSeconds(p.seconds)}`);
-    },
+    sink,
     tick(p) {
+      lastProgress = p;
       if (!bar) return;
       const value = byTime ? Math.min(config.maxSeconds!, p.sessionSeconds) : Math.min(config.maxSteps!, p.globalSteps);
       bar.bar.update(value, fields(p));
@@ -110,7 +129,9 @@ export function createTrainConsole(style: ConsoleStyle, config: TrainConfig, sta
       if (style === 'quiet') return;
       const reason = { steps: 'step budget reached', time: 'time budget reached', target: 'target return reached', interrupted: 'interrupted' }[summary.stopReason];
       write(`a3c: ${reason} after ${formatSeconds(summary.seconds)}: ${formatInt(summary.globalSteps)} steps, ${formatInt(summary.episodes)} episodes, ${formatInt(summary.stepsPerSecond)} steps/s, mean return (last 100) ${summary.meanReturn100.toFixed(2)}`);
-      if (summary.solved) write(`a3c: solved (mean return of last 100 episodes >= ${c.targetReturn}) in ${summary.solved.seconds.toFixed(1)} s and ${formatInt(summary.solved.steps)} steps`);
+      const solved = summary.solved;
+      if (solved) write(`a3c: solved (target ${c.targetReturn}) in ${solved.seconds.toFixed(1)} s and ${formatInt(solved.steps)} steps: ${solved.weightsPath} (the weights at step ${formatInt(solved.weightsStep)}) scored ${solved.meanReturn.toFixed(2)} over ${solved.episodes} evaluation episodes of the saved file`);
+      else if (summary.best) write(`a3c: best evaluated weights ${summary.best.path} (step ${formatInt(summary.best.step)}): mean return ${summary.best.meanReturn.toFixed(2)} over ${summary.best.episodes} episodes${c.targetReturn !== null ? `, below the target ${c.targetReturn}` : ''}`);
       if (summary.skippedUpdates > 0) write(`a3c: ${summary.skippedUpdates} updates skipped for non-finite gradients`);
       if (summary.workerRestarts > 0) write(`a3c: ${summary.workerRestarts} worker restarts`);
       write(`a3c: checkpoint ${summary.checkpointPath}; weights ${summary.weightsPath}`);

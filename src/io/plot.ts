@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import * as vega from 'vega';
-import { forEachRecord } from './lines.js';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
 export interface CurvePoint {
@@ -10,19 +9,27 @@ export interface CurvePoint {
   score: number;
 }
 
+/** One finished episode as a learning curve needs it. */
+export interface EpisodeReturn {
+  step: number;
+  wall_time: number;
+  return: number;
+}
+
 /**
- * The mean of the last `window` returns after every k-th episode of a run's metrics.jsonl, with
- * k chosen so a curve has at most about `maxPoints` points (at least every 10th episode). The
- * file is streamed twice (count, then curve), never held whole.
+ * The mean of the last `window` returns after every k-th episode of a run, with k chosen so a
+ * curve has at most about `maxPoints` points (at least every 10th episode). `forEachEpisode`
+ * streams the run's episodes (metrics/records reads metrics.jsonl); it is called twice (count,
+ * then curve), so the file is never held whole.
  */
-export function rollingCurveFromFile(path: string, series: string, window = 100, maxPoints = 2000): CurvePoint[] {
+export function rollingCurve(forEachEpisode: (fn: (e: EpisodeReturn) => void) => void, series: string, window = 100, maxPoints = 2000): CurvePoint[] {
   let count = 0;
-  forEachRecord(path, () => { count++; });
+  forEachEpisode(() => { count++; });
   const every = Math.max(10, Math.ceil(count / maxPoints));
   const recent = new Float64Array(window);
   const points: CurvePoint[] = [];
   let sum = 0, i = 0;
-  forEachRecord(path, (e) => {
+  forEachEpisode((e) => {
     sum += e.return - (i >= window ? recent[i % window] : 0);
     recent[i % window] = e.return;
     if (i % every === every - 1 || i === count - 1) {

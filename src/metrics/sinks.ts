@@ -1,18 +1,19 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EpisodeRecord } from '../train/actorLearner.js';
 import { AtomicWriter } from '../io/atomicFile.js';
-import { forEachLine, parseRecord } from '../io/lines.js';
+import { forEachLine } from '../io/lines.js';
 import { AppendFile } from './appendFile.js';
+import { formatRecordLine, parseRecordLine, type MetricsRecord } from './records.js';
 import { TfEventsWriter } from './tfevents.js';
 
+export { KEYS, type MetricsRecord, type RecordKind } from './records.js';
+
 /**
- * The metrics stream of a run: episode records as they end and periodic scalars (speed,
- * learning rate), fanned out to sinks: metrics.jsonl, TensorBoard event files, the console.
+ * A consumer of the metrics stream: metrics.jsonl, TensorBoard event files, the console. Every
+ * sink receives the same records (episodes, periodic scalars, evaluations) with the same keys.
  */
 export interface MetricsSink {
-  episode(record: EpisodeRecord, wallTime: number): void;
-  scalars(step: number, wallTime: number, values: Record<string, number>): void;
+  write(record: MetricsRecord): void;
   /** Hands buffered output to the OS (called a few times a second). */
   flush(): void;
   close(): void;
@@ -20,20 +21,7 @@ export interface MetricsSink {
 
 export const METRICS_FILE = 'metrics.jsonl';
 
-/** TensorBoard tags for an episode: the reference's three (score, average max probability, length), plus losses. */
-export function episodeScalars(record: EpisodeRecord): Record<string, number> {
-  return {
-    'charts/episode_return': record.return,
-    'charts/episode_length': record.length,
-    'charts/mean_max_prob': record.meanMaxProb,
-    'charts/score_average': record.scoreAverage,
-    'losses/policy': record.policyLoss,
-    'losses/value': record.valueLoss,
-    'losses/entropy': record.entropy,
-  };
-}
-
-/** One JSON object per episode, the file `a3c plot` and the dashboard read. */
+/** Every record as one JSON line: the file `a3c plot`, the dashboard and resume read. */
 export class JsonlSink implements MetricsSink {
   private readonly file: AppendFile;
 
@@ -41,19 +29,12 @@ export class JsonlSink implements MetricsSink {
     this.file = new AppendFile(join(runDir, METRICS_FILE));
   }
 
-  episode(record: EpisodeRecord, wallTime: number): void {
-    this.file.write(JSON.stringify({
-      step: record.step, wall_time: round(wallTime, 3), worker: record.worker, episode: record.episode,
-      return: record.return, length: record.length, mean_max_prob: round(record.meanMaxProb, 4),
-      policy_loss: round(record.policyLoss, 5), value_loss: round(record.valueLoss, 5), entropy: round(record.entropy, 5),
-    }) + '\n');
-  }
-
-  scalars(): void { /* speed and learning rate are derivable from the episodes; TensorBoard gets them */ }
+  write(record: MetricsRecord): void { this.file.write(formatRecordLine(record)); }
   flush(): void { this.file.flush(); }
   close(): void { this.file.close(); }
 }
 
+/** Every record as one TensorBoard event: its values are the event's scalar summaries, tagged by key. */
 export class TensorBoardSink implements MetricsSink {
   private readonly writer: TfEventsWriter;
 
@@ -61,14 +42,7 @@ export class TensorBoardSink implements MetricsSink {
     this.writer = new TfEventsWriter(runDir);
   }
 
-  episode(record: EpisodeRecord, wallTime: number): void {
-    this.writer.scalars(record.step, wallTime, episodeScalars(record));
-  }
-
-  scalars(step: number, wallTime: number, values: Record<string, number>): void {
-    this.writer.scalars(step, wallTime, values);
-  }
-
+  write(record: MetricsRecord): void { this.writer.scalars(record.step, record.wall_time, record.values); }
   flush(): void { this.writer.flush(); }
   close(): void { this.writer.close(); }
 }
@@ -76,11 +50,12 @@ export class TensorBoardSink implements MetricsSink {
 /**
  * After a hard stop the metrics file runs past the checkpoint a resumed run starts from;
  * dropping the later lines keeps the curve continuous instead of repeating those episodes.
- * Lines are kept by episode number, not step: an episode that ended just after the checkpoint's
- * snapshot, with no step in between, has the checkpoint's step but the next number (the soak
- * test found it written twice when truncating by step).
+ * Episode lines (of the stream or written before it) are kept by episode number, not step: an
+ * episode that ended just after the checkpoint's snapshot, with no step in between, has the
+ * checkpoint's step but the next number (the soak test found it written twice when truncating
+ * by step). Other records (scalars, evaluations) are kept up to the checkpoint's step.
  */
-export function truncateMetrics(runDir: string, lastEpisode: number): number {
+export function truncateMetrics(runDir: string, lastEpisode: number, lastStep = Number.POSITIVE_INFINITY): number {
   const path = join(runDir, METRICS_FILE);
   if (!existsSync(path)) return 0;
   const out = new AtomicWriter(path);
@@ -89,8 +64,9 @@ export function truncateMetrics(runDir: string, lastEpisode: number): number {
   const flush = () => { out.write(Buffer.from(pending.join(''), 'utf8')); pending = []; };
   try {
     forEachLine(path, (line) => {
-      const episode = parseRecord(line)?.episode ?? Number.POSITIVE_INFINITY; // a torn last line goes
-      if (episode <= lastEpisode) pending.push(line + '\n');
+      const record = parseRecordLine(line); // a torn last line goes
+      const keep = record !== null && (record.kind === 'episode' ? record.episode! <= lastEpisode : record.step <= lastStep);
+      if (keep) pending.push(line + '\n');
       else dropped++;
       if (pending.length >= 10_000) flush();
     });
@@ -101,9 +77,4 @@ export function truncateMetrics(runDir: string, lastEpisode: number): number {
     throw error;
   }
   return dropped;
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodePng } from '../io/png.js';
 import { getPreset } from '../presets.js';
-import { loadPolicy, playEpisodes } from '../train/evaluate.js';
+import { loadPolicy, playEpisodes, type WeightsChoice, type WeightsInfo } from '../train/evaluate.js';
 import { GifRecorder } from './gif.js';
 import { withCaption } from './textOverlay.js';
 
@@ -17,12 +17,16 @@ export interface RecordOptions {
   /** Pixel enlargement of the recorded frames. */
   scale: number;
   rom?: string;
+  /** best.safetensors or model.safetensors (default: best when the run has it). */
+  weights?: WeightsChoice;
 }
 
 export interface RecordResult {
   returns: number[];
   frames: number;
   gifBytes: number;
+  /** The weights that played. */
+  weights: WeightsInfo;
 }
 
 /**
@@ -30,7 +34,7 @@ export interface RecordResult {
  * score, step) to an animated GIF and/or PNG frames, at the game's own speed.
  */
 export function recordRun(runDir: string, options: RecordOptions): RecordResult {
-  const { config, env, actionAfterLifeLoss, policy } = loadPolicy(runDir, options);
+  const { config, env, actionAfterLifeLoss, policy, weights } = loadPolicy(runDir, options);
   if (!env.render) throw new Error(`${config.env} cannot render frames to record`);
   const render = env.render.bind(env);
   const delay = Math.max(20, Math.round(getPreset(config.env).stepMilliseconds(config) / 10) * 10); // GIF delays are in 10 ms units
@@ -49,5 +53,5 @@ export function recordRun(runDir: string, options: RecordOptions): RecordResult 
     writeFileSync(options.gif, bytes);
     gifBytes = bytes.length;
   }
-  return { returns, frames, gifBytes };
+  return { returns, frames, gifBytes, weights };
 }

@@ -24,6 +24,8 @@ export interface LossStats {
   total: number;
   /** sum(-log(pi(a)+1e-10) * adv) + entropyCoef * sum(pi log pi) */
   actor: number;
+  /** sum(-log(pi(a)+1e-10) * adv): the policy-gradient term of `actor`, without the entropy bonus. */
+  policyGradient: number;
   /** 0.5 * sum(adv^2) */
   critic: number;
   /** mean over rows of -sum(pi log pi): the policy entropy, positive. */
@@ -45,7 +47,7 @@ export function a3cLoss(
   rows: number, entropyCoef: number, headGrad: Float32Array, probs: Float64Array,
 ): LossStats {
   const stride = numActions + 1;
-  let actor = 0, critic = 0, entropy = 0, maxProbSum = 0;
+  let actor = 0, policyGradient = 0, critic = 0, entropy = 0, maxProbSum = 0;
   for (let t = 0; t < rows; t++) {
     const row = t * stride;
     softmax(head, row, numActions, probs, 0); // in double precision
@@ -59,7 +61,9 @@ export function a3cLoss(
 
     const action = actions[t];
     const p = probs[action];
-    actor += -Math.log(p + LOG_EPS) * advantage;
+    const gradientTerm = -Math.log(p + LOG_EPS) * advantage;
+    policyGradient += gradientTerm;
+    actor += gradientTerm;
 
     // sum(pi log(pi+eps)) and the pieces of its gradient
     let negEntropy = 0;
@@ -85,6 +89,7 @@ export function a3cLoss(
   return {
     total: 0.5 * critic + actor,
     actor,
+    policyGradient,
     critic,
     entropy: rows > 0 ? entropy / rows : 0,
     meanMaxProb: rows > 0 ? maxProbSum / rows : 0,

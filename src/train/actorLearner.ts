@@ -5,7 +5,8 @@ import { Rng } from '../nn/rng.js';
 import { softmax } from '../nn/activations.js';
 import type { Sequential } from '../nn/sequential.js';
 import { a3cLoss, nStepReturns } from './a3cLoss.js';
-import { Counter, UPDATE_CHUNK, type GlobalStore } from './globalStore.js';
+import { NO_FAULTS, type WorkerFaults } from './faults.js';
+import { Counter, type GlobalStore } from './globalStore.js';
 
 /** What an actor-learner reports when one of its episodes ends. */
 export interface EpisodeRecord {
@@ -20,8 +21,8 @@ export interface EpisodeRecord {
   length: number;
   /** Mean over the episode's steps of the policy's largest probability. */
   meanMaxProb: number;
-  /** Means over the episode's updates. */
-  policyLoss: number;
+  /** Means over the episode's updates: the policy-gradient term (no entropy bonus), the critic's loss, the entropy. */
+  policyGradientLoss: number;
   valueLoss: number;
   entropy: number;
   /** Exponential moving average of returns (0.9/0.1, as the reference), after this episode. */
@@ -51,24 +52,8 @@ export interface ActorLearnerOptions {
   /** Action (agent index) forced on the step after a life is lost, e.g. FIRE to serve. */
   actionAfterLifeLoss?: number;
   onEpisode?: (record: EpisodeRecord) => void;
-  /** Injected faults, for the chaos tests; none in normal training. */
-  faults?: FaultPlan;
-}
-
-/**
- * Faults an actor-learner can inject into itself, each a probability per update (the soak test
- * and the robustness tests drive these; see docs/robustness.md).
- */
-export interface FaultPlan {
-  /** Throw an exception (the worker dies with a cause). */
-  crash?: number;
-  /** Exit the thread in the middle of applying an update to the global network, holding the lock. */
-  exitInUpdate?: number;
-  /** Make one gradient element NaN. */
-  nanGradient?: number;
-  /** Write a NaN into the global weights (a bug the numeric guard must catch) at this update. */
-  corruptWeightsAtUpdate?: number;
-  seed?: number;
+  /** Fault hooks for the chaos tests (default NO_FAULTS: nothing happens). */
+  faults?: WorkerFaults;
 }
 
 /**
@@ -87,7 +72,7 @@ export class ActorLearner {
   private readonly returns: Float64Array;
   private readonly headGrad: Float32Array;
   private readonly probs: Float64Array;
-  private readonly chaos: Rng;
+  private readonly faults: WorkerFaults;
   private updates = 0;
   private observation: Float32Array | null = null;
   private forcedAction = -1;
@@ -95,7 +80,7 @@ export class ActorLearner {
   private episodeReturn = 0;
   private episodeLength = 0;
   private episodeMaxProbSum = 0;
-  private episodeLoss = { policy: 0, value: 0, entropy: 0, updates: 0 };
+  private episodeLoss = { policyGradient: 0, value: 0, entropy: 0, updates: 0 };
   readonly timings: LoopTimings = { envMs: 0, forwardMs: 0, updateMs: 0, steps: 0, updates: 0 };
 
   constructor(options: ActorLearnerOptions) {
@@ -110,7 +95,7 @@ export class ActorLearner {
     this.returns = new Float64Array(config.tMax);
     this.headGrad = new Float32Array(net.maxBatch * this.stride);
     this.probs = new Float64Array(this.numActions);
-    this.chaos = new Rng((options.faults?.seed ?? 0) ^ options.seed ^ 0x1b873593);
+    this.faults = options.faults ?? NO_FAULTS;
     options.store.locked(() => net.params.set(options.store.params)); // a whole copy, never a half-applied update
   }
 
@@ -172,47 +157,46 @@ export class ActorLearner {
     const stats = a3cLoss(net.output, this.numActions, this.actions, this.returns, steps, config.entropyCoef, this.headGrad, this.probs);
     net.backward(this.headGrad, 0, steps); // overwrites net.grads
     this.updates++;
-    if (this.o.faults) this.injectFaults();
+    this.faults.afterBackward(this.updates, net.grads, store);
     const norm = Math.sqrt(net.kernels.sumSquares(net.grads.length, net.grads, 0));
     this.applyToGlobal(steps, clipScale(norm, config.clipNorm), Number.isFinite(norm) && Number.isFinite(stats.total));
     timings.updateMs += performance.now() - updateStart;
     timings.steps += steps;
     timings.updates++;
 
-    this.episodeLoss.policy += stats.actor;
+    this.episodeLoss.policyGradient += stats.policyGradient;
     this.episodeLoss.value += stats.critic;
     this.episodeLoss.entropy += stats.entropy;
     this.episodeLoss.updates++;
     if (episodeEnded) this.finishEpisode();
   }
 
-  private injectFaults(): void {
-    const f = this.o.faults!;
-    const roll = (p: number | undefined) => p !== undefined && p > 0 && this.chaos.uniform(0, 1) < p;
-    if (roll(f.crash)) throw new Error(`injected fault: actor-learner ${this.o.rank} crashed at its update ${this.updates}`);
-    if (roll(f.nanGradient)) this.o.net.grads[this.chaos.int(0, this.o.net.grads.length - 1)] = Number.NaN;
-    if (roll(f.exitInUpdate)) this.o.store.exitAfterChunks = this.chaos.int(0, Math.ceil(this.o.net.grads.length / UPDATE_CHUNK) - 1);
-    if (f.corruptWeightsAtUpdate === this.updates) this.o.store.locked(() => { this.o.store.params[0] = Number.NaN; });
-  }
-
-  /** Clipping is folded into the optimizer pass as `gradScale`; non-finite gradients are skipped. */
+  /**
+   * Clipping is folded into the optimizer pass as `gradScale`; non-finite gradients are skipped.
+   * Either way the new global weights are copied into the local network, in the optimizer's pass.
+   */
   private applyToGlobal(steps: number, gradScale: number, finite: boolean): void {
     const { store, net, config, rank } = this.o;
-    const c = store.counters;
-    if (finite && config.hogwild) {
-      // Hogwild updates overlap, so each worker has its own gradient slot (when its network is
-      // outside the shared memory), and the copy back must come after: others change the weights too.
-      store.applyGradients(rank, net.grads, gradScale, config.optimizer, false);
-    }
-    store.locked(() => {
-      // The locked update writes the new weights into the local network in the same pass.
-      if (finite && !config.hogwild) store.applyGradients(0, net.grads, gradScale, config.optimizer, true, net.params);
+    if (config.hogwild) {
+      // Hogwild (the A3C paper): no lock at all. Updates overlap, so each worker has its own
+      // gradient slot where its network lies outside the shared memory; the counters are atomic.
+      if (finite) store.applyGradients(rank, net.grads, gradScale, config.optimizer, false, net.params);
       else net.params.set(store.params);
-      c[Counter.globalSteps] += steps;
-      if (finite) c[Counter.updates]++;
-      else c[Counter.skippedUpdates]++;
-    });
-    if (config.maxSteps !== null && c[Counter.globalSteps] >= config.maxSteps) store.requestStop();
+      this.count(steps, finite);
+    } else {
+      store.locked(() => {
+        if (finite) store.applyGradients(0, net.grads, gradScale, config.optimizer, true, net.params);
+        else net.params.set(store.params);
+        this.count(steps, finite); // under the lock too, so a checkpoint's snapshot counts exactly the updates in its weights
+      });
+    }
+    if (config.maxSteps !== null && store.counters[Counter.globalSteps] >= config.maxSteps) store.requestStop();
+  }
+
+  private count(steps: number, finite: boolean): void {
+    const { store } = this.o;
+    store.addToCounter(Counter.globalSteps, steps);
+    store.addToCounter(finite ? Counter.updates : Counter.skippedUpdates, 1);
   }
 
   private sampleAction(row: number): number {
@@ -236,26 +220,24 @@ export class ActorLearner {
 
   private finishEpisode(): void {
     const { store, rank } = this.o;
-    const c = store.counters;
     const updates = Math.max(1, this.episodeLoss.updates);
-    const record = store.locked((): EpisodeRecord => {
-      const episode = ++c[Counter.episodes];
-      const score = this.episodeReturn;
-      c[Counter.scoreAverage] = episode === 1 ? score : 0.9 * c[Counter.scoreAverage] + 0.1 * score;
-      c[Counter.scoreMax] = episode === 1 ? score : Math.max(c[Counter.scoreMax], score);
-      return {
-        worker: rank, episode, step: c[Counter.globalSteps], return: score, length: this.episodeLength,
-        meanMaxProb: this.episodeMaxProbSum / Math.max(1, this.episodeLength),
-        policyLoss: this.episodeLoss.policy / updates, valueLoss: this.episodeLoss.value / updates,
-        entropy: this.episodeLoss.entropy / updates,
-        scoreAverage: c[Counter.scoreAverage], scoreMax: c[Counter.scoreMax],
-      };
-    });
+    // Lock-free (atomic read-modify-writes), as the update is under Hogwild.
+    const episode = store.addToCounter(Counter.episodes, 1);
+    const score = this.episodeReturn;
+    const scoreAverage = store.updateCounter(Counter.scoreAverage, (average) => episode === 1 ? score : 0.9 * average + 0.1 * score);
+    const scoreMax = store.updateCounter(Counter.scoreMax, (max) => episode === 1 ? score : Math.max(max, score));
+    const record: EpisodeRecord = {
+      worker: rank, episode, step: store.counters[Counter.globalSteps], return: score, length: this.episodeLength,
+      meanMaxProb: this.episodeMaxProbSum / Math.max(1, this.episodeLength),
+      policyGradientLoss: this.episodeLoss.policyGradient / updates, valueLoss: this.episodeLoss.value / updates,
+      entropy: this.episodeLoss.entropy / updates,
+      scoreAverage, scoreMax,
+    };
     this.o.onEpisode?.(record);
     this.episodeReturn = 0;
     this.episodeLength = 0;
     this.episodeMaxProbSum = 0;
-    this.episodeLoss = { policy: 0, value: 0, entropy: 0, updates: 0 };
+    this.episodeLoss = { policyGradient: 0, value: 0, entropy: 0, updates: 0 };
     this.observation = null;
     this.startEpisode();
   }

@@ -12,7 +12,9 @@ import type { ParamTensor } from '../nn/sequential.js';
  * read it like model.safetensors). Files are written atomically and named by global step.
  */
 
-export const CHECKPOINT_DIR = 'checkpoints';
+import { CHECKPOINT_DIR } from './runDirectory.js';
+
+export { CHECKPOINT_DIR };
 const FORMAT = 'a3c-checkpoint/1';
 const NAME = /^ckpt-(\d{12})\.safetensors$/;
 

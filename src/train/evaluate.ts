@@ -1,13 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { trainConfigSchema, describeIssue, type TrainConfig } from '../config.js';
+import type { TrainConfig } from '../config.js';
 import { assignTensors, loadSafetensors } from '../io/safetensors.js';
 import { Rng } from '../nn/rng.js';
 import { softmax } from '../nn/activations.js';
 import { buildActorCritic } from '../agents/networks.js';
 import { getPreset, networkSpec } from '../presets.js';
-import { CONFIG_FILE, WEIGHTS_FILE } from './coordinator.js';
+import { BEST_WEIGHTS_FILE, loadRunConfig, WEIGHTS_FILE } from './runDirectory.js';
 import type { Env } from '../envs/env.js';
+import type { Sequential } from '../nn/sequential.js';
 
 export interface EvalOptions {
   episodes: number;
@@ -24,20 +25,61 @@ export interface EvalResult {
   max_return: number;
 }
 
-/** Reads and validates a run directory's config.json. */
-export function loadRunConfig(runDir: string): TrainConfig {
-  const path = join(runDir, CONFIG_FILE);
-  if (!existsSync(runDir)) throw new Error(`run directory ${runDir} does not exist`);
-  if (!existsSync(path)) throw new Error(`${path} is missing: is ${runDir} a run directory written by 'a3c train'?`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    throw new Error(`${path} is not valid JSON (truncated or corrupt)`);
+export { loadRunConfig };
+
+export { BEST_WEIGHTS_FILE };
+
+/** Which saved weights `eval` and `play` use: the evaluator's best, or the latest (model.safetensors). */
+export type WeightsChoice = 'best' | 'latest';
+
+/** The weights a command plays, as it tells the user. */
+export interface WeightsInfo {
+  choice: WeightsChoice;
+  path: string;
+  /** Global step the weights were taken at (null: not recorded in the file). */
+  step: number | null;
+  /** The evaluator's score of them (best only). */
+  evaluation: { mean_return: number; episodes: number; confirmed_mean_return?: number; confirmed_episodes?: number } | null;
+}
+
+/**
+ * The weights file to play: `choice` when given (an error when it is missing), otherwise
+ * best.safetensors when the run has one, else model.safetensors.
+ */
+export function chooseWeights(runDir: string, choice?: WeightsChoice): WeightsInfo {
+  const best = join(runDir, BEST_WEIGHTS_FILE);
+  const latest = join(runDir, WEIGHTS_FILE);
+  const picked: WeightsChoice = choice ?? (existsSync(best) ? 'best' : 'latest');
+  const path = picked === 'best' ? best : latest;
+  if (!existsSync(path)) {
+    throw new Error(picked === 'best'
+      ? `${path} is missing: the run has no evaluated weights yet (use --weights latest for ${WEIGHTS_FILE})`
+      : `${path} is missing: has the run saved its weights yet?`);
   }
-  const parsed = trainConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`${path}: ${describeIssue(parsed.error, raw)}`);
-  return parsed.data;
+  return { choice: picked, path, step: null, evaluation: null };
+}
+
+/** One line saying which weights are played. */
+export function describeWeights(info: WeightsInfo): string {
+  const step = info.step !== null ? `, step ${info.step}` : '';
+  const e = info.evaluation;
+  const score = e ? `; the evaluator scored them ${e.mean_return.toFixed(2)} over ${e.episodes} episodes${e.confirmed_mean_return !== undefined ? `, confirmed ${e.confirmed_mean_return.toFixed(2)} over ${e.confirmed_episodes}` : ''}` : '';
+  return `weights: ${info.path} (${info.choice}${step}${score})`;
+}
+
+/** The step and evaluation a weights file's metadata records, if any. */
+export function weightsProvenance(metadata: Record<string, string>): Pick<WeightsInfo, 'step' | 'evaluation'> {
+  let step: number | null = null;
+  let evaluation: WeightsInfo['evaluation'] = null;
+  try {
+    const counters = JSON.parse(metadata.counters ?? 'null') as { globalSteps?: unknown } | null;
+    if (counters && typeof counters.globalSteps === 'number') step = counters.globalSteps;
+  } catch { /* an older or foreign file: no step */ }
+  try {
+    const parsed = JSON.parse(metadata.evaluation ?? 'null') as WeightsInfo['evaluation'];
+    if (parsed && typeof parsed.mean_return === 'number' && typeof parsed.episodes === 'number') evaluation = parsed;
+  } catch { /* no evaluation recorded */ }
+  return { step, evaluation };
 }
 
 /** A run's saved policy, ready to act in a fresh environment of its preset. */
@@ -46,18 +88,36 @@ export interface LoadedPolicy {
   env: Env;
   actionAfterLifeLoss: number | undefined;
   policy: (observation: Float32Array) => number;
+  weights: WeightsInfo;
 }
 
-/** Loads a run's config and weights and builds its environment (seeded `seed`) and policy. */
-export function loadPolicy(runDir: string, options: Pick<EvalOptions, 'seed' | 'greedy'> & { rom?: string }): LoadedPolicy {
+/**
+ * Loads a run's config and weights (best or latest, see chooseWeights) and builds its
+ * environment (seeded `seed`) and policy.
+ */
+export function loadPolicy(runDir: string, options: Pick<EvalOptions, 'seed' | 'greedy'> & { rom?: string; weights?: WeightsChoice }): LoadedPolicy {
   const config = loadRunConfig(runDir);
   if (options.rom) config.rom = resolve(options.rom); // the ROM moved since training
+  const weights = chooseWeights(runDir, options.weights);
+  const loaded = loadSafetensors(weights.path);
+  Object.assign(weights, weightsProvenance(loaded.metadata));
+  const { env, actionAfterLifeLoss, policy } = policyFromWeights(config, options, (net) => assignTensors(weights.path, loaded, net.tensors(), net.params));
+  return { config, env, actionAfterLifeLoss, policy, weights };
+}
+
+/**
+ * A policy of a run's network in a fresh environment of its preset (seeded `seed`), with its
+ * parameters filled in by `fill`: from a file (eval, play) or a snapshot (the evaluator, which
+ * passes the network it built the first time as `reuse`, instead of a new WebAssembly memory per
+ * evaluation).
+ */
+export function policyFromWeights(
+  config: TrainConfig, options: Pick<EvalOptions, 'seed' | 'greedy'>, fill: (net: Sequential) => void, reuse?: Sequential,
+): Omit<LoadedPolicy, 'config' | 'weights'> & { net: Sequential } {
   const preset = getPreset(config.env);
   const env = preset.makeEnv(options.seed, config, 'eval');
-  const spec = networkSpec(config, env.actionSpace.n);
-  const net = buildActorCritic(spec, 1, undefined, config.kernels);
-  const weightsPath = join(runDir, WEIGHTS_FILE);
-  assignTensors(weightsPath, loadSafetensors(weightsPath), net.tensors(), net.params);
+  const net = reuse ?? buildActorCritic(networkSpec(config, env.actionSpace.n), 1, undefined, config.kernels);
+  fill(net);
 
   const numActions = env.actionSpace.n;
   const probs = new Float64Array(numActions);
@@ -71,13 +131,18 @@ export function loadPolicy(runDir: string, options: Pick<EvalOptions, 'seed' | '
     for (let j = 1; j < numActions; j++) if (probs[j] > probs[best]) best = j;
     return best;
   };
-  return { config, env, actionAfterLifeLoss: preset.actionAfterLifeLoss, policy };
+  return { env, actionAfterLifeLoss: preset.actionAfterLifeLoss, policy, net };
 }
 
 /** Plays the saved policy of a run for `episodes` full episodes and summarizes the returns. */
-export function evaluateRun(runDir: string, options: EvalOptions & { rom?: string }): EvalResult {
-  const { env, actionAfterLifeLoss, policy } = loadPolicy(runDir, options);
-  return summarize(playEpisodes(env, actionAfterLifeLoss, options, policy));
+export function evaluateRun(runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice }): EvalResult {
+  return evaluateRunWithWeights(runDir, options).result;
+}
+
+/** The same, also saying which weights were played. */
+export function evaluateRunWithWeights(runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice }): { result: EvalResult; weights: WeightsInfo } {
+  const { env, actionAfterLifeLoss, policy, weights } = loadPolicy(runDir, options);
+  return { result: summarize(playEpisodes(env, actionAfterLifeLoss, options, policy)), weights };
 }
 
 /** The score of a uniformly random policy in an environment (the baseline learning curves start from). */
@@ -126,7 +191,8 @@ export function playEpisodes(
   return returns;
 }
 
-function summarize(returns: number[]): EvalResult {
+/** Mean, standard deviation (population), min and max of episode returns. */
+export function summarize(returns: number[]): EvalResult {
   const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
   const variance = returns.reduce((a, b) => a + (b - mean) ** 2, 0) / returns.length;
   return {

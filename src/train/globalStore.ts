@@ -1,6 +1,6 @@
-import type { OptimizerConfig } from '../config.js';
 import { arenaRegionBytes, type ArenaRegion } from '../nn/kernels/backend.js';
-import { OptimizerStep, optimizerModule } from '../nn/kernels/sharedOptimizer.js';
+import { OptimizerStep, optimizerModule, type OptimizerSettings } from '../nn/kernels/sharedOptimizer.js';
+import { NO_FAULTS, type WorkerFaults } from './faults.js';
 
 /**
  * The global network and everything actor-learners share, created up front by the coordinator
@@ -32,7 +32,10 @@ export const UPDATE_CHUNK = 1 << 16;
 /** Lock holder id of the coordinator; workers use rank + 1. */
 export const COORDINATOR_ID = 0x7fff_ffff;
 
-/** Float64 counters; written under the lock, readable by anyone at any time. */
+/**
+ * Float64 counters, readable by anyone at any time. Workers advance them with atomic
+ * read-modify-writes (addToCounter, updateCounter), so Hogwild updates need no lock for them.
+ */
 export const Counter = {
   globalSteps: 0,
   episodes: 1,
@@ -67,18 +70,21 @@ export class GlobalStore {
   /** Adam second moment (unused by RMSProp). */
   readonly moment2: Float32Array;
   readonly counters: Float64Array;
+  /** The counters' bits, for compare-and-swap (Atomics work on integer arrays only). */
+  private readonly counterBits: BigInt64Array;
   private readonly control: Int32Array;
   private readonly slots: Float32Array[];
   /** The shared floats: the WebAssembly memory's buffer, or the SharedArrayBuffer. */
   private readonly backing: ArrayBufferLike;
   private optimizer: OptimizerStep | null = null;
-  /** Fault injection for the chaos tests: the thread exits after applying this many chunks of its next update. */
-  exitAfterChunks = -1;
-
-  /** `holder` identifies this thread in the lock word (worker rank + 1, or COORDINATOR_ID). */
-  constructor(readonly buffers: GlobalBuffers, private readonly holder = COORDINATOR_ID) {
+  /**
+   * `holder` identifies this thread in the lock word (worker rank + 1, or COORDINATOR_ID);
+   * `faults` are the chaos tests' hooks (nothing in training).
+   */
+  constructor(readonly buffers: GlobalBuffers, private readonly holder = COORDINATOR_ID, private readonly faults: Pick<WorkerFaults, 'beforeUpdateChunk'> = NO_FAULTS) {
     this.control = new Int32Array(buffers.control);
     this.counters = new Float64Array(buffers.counters);
+    this.counterBits = new BigInt64Array(buffers.counters);
     const backing = buffers.memory ? buffers.memory.buffer : buffers.floats!;
     this.backing = backing;
     const n = buffers.paramCount;
@@ -115,6 +121,11 @@ export class GlobalStore {
     });
   }
 
+  /** True when create(..., wasm) builds worker arenas, so no network needs a gradient slot. */
+  static arenasAvailable(wasm: boolean): boolean {
+    return wasm && optimizerModule() !== null;
+  }
+
   /** The region of the shared memory where worker `rank` builds its network, or undefined without arenas. */
   arenaRegion(rank: number): ArenaRegion | undefined {
     const { memory, arenas, arenaBytes, paramCount, slots } = this.buffers;
@@ -135,7 +146,7 @@ export class GlobalStore {
    * share the journal). `copyTo` (the updater's local parameters) receives the new global
    * parameters in the same pass, instead of a copy afterwards. Returns the optimizer's step.
    */
-  applyGradients(slot: number, grads: Float32Array, gradScale: number, config: OptimizerConfig, journaled = true, copyTo?: Float32Array): number {
+  applyGradients(slot: number, grads: Float32Array, gradScale: number, config: OptimizerSettings, journaled = true, copyTo?: Float32Array): number {
     if (grads.length !== this.params.length) throw new RangeError(`gradient has ${grads.length} elements, the network ${this.params.length}`);
     let shared = grads;
     if (grads.buffer !== this.backing) {
@@ -145,7 +156,7 @@ export class GlobalStore {
     }
     if (!journaled) {
       this.optimizer ??= new OptimizerStep(this.buffers.memory);
-      const step = ++this.counters[Counter.optimizerStep];
+      const step = this.addToCounter(Counter.optimizerStep, 1);
       this.optimizer.apply(config, step, this.params, shared, this.moment1, this.moment2, gradScale, copyTo);
       return step;
     }
@@ -160,8 +171,24 @@ export class GlobalStore {
     return step;
   }
 
+  /** Adds `delta` to counter `index` atomically; returns the new value. */
+  addToCounter(index: number, delta: number): number {
+    return this.updateCounter(index, (value) => value + delta);
+  }
+
+  /** Replaces counter `index` by `next(value)` atomically (retrying if another thread changed it meanwhile); returns the new value. */
+  updateCounter(index: number, next: (value: number) => number): number {
+    const bits = this.counterBits;
+    for (;;) {
+      const seen = Atomics.load(bits, index);
+      scratchBits[0] = seen;
+      scratchFloat[0] = next(scratchFloat[0]);
+      if (Atomics.compareExchange(bits, index, seen, scratchBits[0]) === seen) return scratchFloat[0];
+    }
+  }
+
   /** Applies the journaled update's remaining chunks and closes the journal (recovery passes no `copyTo`). */
-  private runJournal(config: OptimizerConfig, copyTo?: Float32Array): void {
+  private runJournal(config: OptimizerSettings, copyTo?: Float32Array): void {
     this.optimizer ??= new OptimizerStep(this.buffers.memory);
     const c = this.control;
     const grads = new Float32Array(this.backing, c[JOURNAL_GRADIENT] * 4, this.params.length);
@@ -169,7 +196,7 @@ export class GlobalStore {
     const gradScale = this.counters[Counter.journalGradScale];
     const n = this.params.length;
     for (let chunk = c[JOURNAL_DONE]; chunk * UPDATE_CHUNK < n; chunk++) {
-      if (chunk === this.exitAfterChunks) process.exit(70); // chaos: die in the middle of the update
+      this.faults.beforeUpdateChunk(chunk);
       const a = chunk * UPDATE_CHUNK, b = Math.min(n, a + UPDATE_CHUNK);
       this.optimizer.apply(config, step, this.params.subarray(a, b), grads.subarray(a, b), this.moment1.subarray(a, b), this.moment2.subarray(a, b), gradScale, copyTo?.subarray(a, b));
       Atomics.store(c, JOURNAL_DONE, chunk + 1);
@@ -182,7 +209,7 @@ export class GlobalStore {
    * After worker `rank` died: if it held the lock, finish its journaled update (if any) and
    * release the lock. Returns what was done, for the log.
    */
-  recoverFrom(rank: number, config: OptimizerConfig): 'none' | 'released' | 'completed-update' {
+  recoverFrom(rank: number, config: OptimizerSettings): 'none' | 'released' | 'completed-update' {
     if (Atomics.load(this.control, LOCK) !== rank + 1) return 'none';
     let action: 'released' | 'completed-update' = 'released';
     if (Atomics.load(this.control, JOURNAL_ACTIVE) === 1) {
@@ -248,6 +275,10 @@ export function allFinite(values: Float32Array): boolean {
   for (let i = 0; i < values.length; i++) sum += values[i] * 0;
   return sum === 0;
 }
+
+/** One float64 seen as its bits, to move counters in and out of the BigInt64 view. */
+const scratchFloat = new Float64Array(1);
+const scratchBits = new BigInt64Array(scratchFloat.buffer);
 
 function align16(bytes: number): number {
   return Math.ceil(bytes / 16) * 16;

@@ -7,7 +7,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { TrainConfig } from '../config.js';
 import type { RgbImage } from '../io/png.js';
 import { makeAgentSetup } from '../presets.js';
-import { ActorLearner, type EpisodeRecord, type FaultPlan, type LoopTimings } from './actorLearner.js';
+import { ActorLearner, type EpisodeRecord, type LoopTimings } from './actorLearner.js';
+import { loadWorkerFaults, type FaultInjection } from './faults.js';
 import { GlobalStore, type GlobalBuffers } from './globalStore.js';
 
 export interface WorkerInput {
@@ -18,8 +19,8 @@ export interface WorkerInput {
   buffers: GlobalBuffers;
   /** Post the rendered screen at most this often (0: never). */
   liveFrameEveryMs: number;
-  /** Injected faults (chaos tests only). */
-  faults?: FaultPlan;
+  /** The fault implementation a chaos test selected (none in training). */
+  faults?: FaultInjection;
 }
 
 export type WorkerMessage =
@@ -31,11 +32,12 @@ export type WorkerMessage =
 const input = workerData as WorkerInput;
 const port = parentPort!;
 try {
-  const store = new GlobalStore(input.buffers, input.rank + 1);
+  const faults = await loadWorkerFaults(input.faults, input.rank, input.seed);
+  const store = new GlobalStore(input.buffers, input.rank + 1, faults);
   const { env, net, preset } = makeAgentSetup(input.config, input.seed, 'train', undefined, store.arenaRegion(input.rank));
   const learner = new ActorLearner({
     rank: input.rank, seed: input.seed, config: input.config, store, env, net,
-    actionAfterLifeLoss: preset.actionAfterLifeLoss, faults: input.faults,
+    actionAfterLifeLoss: preset.actionAfterLifeLoss, faults,
     onEpisode: (record) => port.postMessage({ type: 'episode', record } satisfies WorkerMessage),
   });
   const render = input.liveFrameEveryMs > 0 && env.render ? env.render.bind(env) : null;

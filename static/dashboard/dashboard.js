@@ -102,10 +102,17 @@ async function start() {
     redraw();
   });
   events.addEventListener('frame', (event) => showFrame(JSON.parse(event.data).version));
-  events.addEventListener('reload', async () => {
+  const reload = async () => {
     state.points = (await (await fetch('/api/history')).json()).points;
     redraw();
-  });
+  };
+  events.addEventListener('reload', reload);
+  // After a reconnect (the server ends streams now and then, or restarted) episodes may have been missed.
+  let opened = false;
+  events.onopen = () => {
+    if (opened) reload();
+    opened = true;
+  };
   events.onerror = () => { document.getElementById('status').textContent += ' (reconnecting…)'; };
 }
 

@@ -78,7 +78,7 @@ function decodeEvent(data: Uint8Array): DecodedEvent {
     else if (field === 5) {
       for (const [f, , v] of fields(value as Uint8Array)) {
         assert.equal(f, 1, 'Summary has only values');
-        let tag = '', simple = NaN;
+        let tag = '', simple = 0; // proto3 leaves a 0 out: TensorBoard reads the default
         for (const [g, , w] of fields(v as Uint8Array)) {
           if (g === 1) tag = Buffer.from(w as Uint8Array).toString('utf8');
           else if (g === 2) simple = w as number;
@@ -100,7 +100,7 @@ test('event files carry the file version first, then scalar summaries, every CRC
   const dir = mkdtempSync(join(tmpdir(), 'a3c-tb-'));
   const writer = new TfEventsWriter(dir, 1_700_000_000.25);
   writer.scalars(0, 1.5, { 'charts/episode_return': 3, 'losses/value': -0.125 });
-  writer.scalars(123_456_789_012, 2.75, { 'perf/steps_per_second': 1234.5, 'losses/policy': NaN });
+  writer.scalars(123_456_789_012, 2.75, { 'perf/steps_per_second': 1234.5, 'losses/policy_gradient': NaN });
   writer.close();
   const events = readEventFile(dir);
   assert.equal(events.length, 3);
@@ -110,21 +110,35 @@ test('event files carry the file version first, then scalar summaries, every CRC
   assert.equal(events[1].wallTime, 1.5);
   assert.equal(events[2].step, 123_456_789_012, 'int64 steps beyond 2^32 survive');
   assert.equal(events[2].values.get('perf/steps_per_second'), 1234.5);
-  assert.ok(Number.isNaN(events[2].values.get('losses/policy')), 'NaN is recorded, not dropped');
+  assert.ok(Number.isNaN(events[2].values.get('losses/policy_gradient')), 'NaN is recorded, not dropped');
 });
 
-test('a training run logs every episode to TensorBoard with the values of metrics.jsonl', async () => {
+test('every record of a run reaches metrics.jsonl and TensorBoard with the same keys, steps and values', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'a3c-tb-run-'));
-  await train(buildTrainConfig('cartpole', trainFlagsSchema.parse({ workers: 1, seed: 4, steps: 6000, targetReturn: 'none' })), dir);
-  const episodes = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  const logged = readEventFile(dir).filter((e) => e.values.has('charts/episode_return'));
-  assert.ok(episodes.length > 50);
-  assert.equal(logged.length, episodes.length);
-  logged.forEach((event, i) => {
-    assert.equal(event.step, episodes[i].step);
-    assert.equal(event.values.get('charts/episode_return'), episodes[i].return);
-    assert.equal(event.values.get('charts/episode_length'), episodes[i].length);
-    assert.ok(Math.abs(event.values.get('charts/mean_max_prob')! - episodes[i].mean_max_prob) < 1e-4);
-    for (const tag of ['losses/policy', 'losses/value', 'losses/entropy', 'charts/score_average']) assert.ok(event.values.has(tag), tag);
+  // 5 s of training: periodic scalars come every 5 s, evaluations every second here.
+  await train(buildTrainConfig('cartpole', trainFlagsSchema.parse({ workers: 1, seed: 4, time: 5.5, targetReturn: 'none', evalEvery: 1, evalEpisodes: 2 })), dir);
+  const records = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const events = readEventFile(dir).slice(1); // after the file version
+  const kinds = new Set(records.map((r) => r.kind));
+  assert.deepEqual([...kinds].sort(), ['episode', 'eval', 'scalars'], 'episodes, periodic scalars and evaluations all reach metrics.jsonl');
+  assert.equal(events.length, records.length, 'one event per record');
+  records.forEach((record, i) => {
+    const event = events[i];
+    assert.equal(event.step, record.step);
+    assert.deepEqual([...event.values.keys()], Object.keys(record.values), `record ${i} (${record.kind}): same keys in the same order`);
+    for (const [key, value] of Object.entries(record.values) as [string, number][]) {
+      const logged = event.values.get(key)!;
+      assert.ok(Math.abs(logged - value) <= 1e-6 * Math.max(1, Math.abs(value)), `${key}: ${logged} in TensorBoard, ${value} in metrics.jsonl`);
+    }
   });
+  const episode = records.find((r) => r.kind === 'episode');
+  // The reference's three tags, and the losses with the entropy apart from the policy gradient.
+  for (const key of ['charts/episode_return', 'charts/episode_length', 'charts/mean_max_prob', 'losses/policy_gradient', 'losses/value', 'losses/entropy', 'charts/score_average', 'charts/mean_return_100']) {
+    assert.ok(key in episode.values, key);
+  }
+  assert.ok(!('losses/policy' in episode.values), 'the old actor loss (policy gradient plus entropy term) is no longer logged');
+  const evaluation = records.find((r) => r.kind === 'eval');
+  for (const key of ['eval/mean_return', 'eval/std_return', 'eval/episodes']) assert.ok(key in evaluation.values, key);
+  const scalars = records.find((r) => r.kind === 'scalars');
+  for (const key of ['perf/steps_per_second', 'perf/updates_per_second', 'charts/learning_rate']) assert.ok(key in scalars.values, key);
 });

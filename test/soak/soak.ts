@@ -1,6 +1,6 @@
 /**
  * Soak test: trains for a while as a chaos driver (1) has the workers inject faults (crashes,
- * exits inside updates, NaN gradients, via A3C_CHAOS) and (2) SIGKILLs the whole process at
+ * exits inside updates, NaN gradients, via A3C_CHAOS and the preloaded src/train/chaos.ts) and (2) SIGKILLs the whole process at
  * random moments and resumes it. At the end it checks that the counters only moved forward,
  * every checkpoint loads, and the learning curve is continuous, and prints the figures.
  *
@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { forEachRecord } from '../../src/io/lines.js';
+import { forEachEpisodeRecord } from '../../src/metrics/records.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +55,8 @@ export interface SoakReport {
 }
 
 const cli = fileURLToPath(new URL('../../../bin/a3c.js', import.meta.url));
+/** Preloaded into each training process: injects the faults A3C_CHAOS describes. */
+const chaosModule = fileURLToPath(new URL('../../src/train/chaos.js', import.meta.url));
 const layoutFor = (config: TrainConfig) => buildActorCritic(networkSpec(config, config.env === 'cartpole' ? 2 : 3), 1, undefined, 'js').tensors();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -87,7 +90,7 @@ export async function soak(o: SoakOptions): Promise<SoakReport> {
       ? ['train', o.env, ...(o.net ? ['--net', o.net] : []), '--workers', String(o.workers), '--seed', String(o.seed), '--target-return', 'none', '--run-dir', runDir]
       : ['train', '--resume', runDir];
     args.push('--checkpoint-every', String(o.checkpointEvery), '--keep-checkpoints', '1000', '--json-logs');
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, A3C_CHAOS: JSON.stringify({ maxRestarts: 1000, ...o.chaos, seed: o.seed + report.segments }) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', chaosModule, cli, ...args], { env: { ...process.env, A3C_CHAOS: JSON.stringify({ maxRestarts: 1000, ...o.chaos, seed: o.seed + report.segments }) }, stdio: ['ignore', 'pipe', 'pipe'] });
     report.segments++;
     let stdout = '', stderr = '';
     child.stdout.on('data', (chunk) => { stdout += chunk; });
@@ -155,12 +158,12 @@ export async function soak(o: SoakOptions): Promise<SoakReport> {
   // The curve is continuous: episodes 1..N once each, steps never going back (by episode number).
   const stepOf = new Float64Array(Math.max(1, previous?.episodes ?? 0) + 1_000_000).fill(-1);
   let episodes = 0, maxEpisode = 0;
-  forEachRecord(join(runDir, 'metrics.jsonl'), (e) => {
-    if (!(e.episode >= 1 && e.episode < stepOf.length)) return void report.problems.push(`metrics.jsonl: bad episode number ${e.episode}`);
-    if (stepOf[e.episode] >= 0) report.problems.push(`metrics.jsonl: episode ${e.episode} appears twice`);
-    stepOf[e.episode] = e.step;
+  forEachEpisodeRecord(join(runDir, 'metrics.jsonl'), (e) => {
+    if (!(e.episode! >= 1 && e.episode! < stepOf.length)) return void report.problems.push(`metrics.jsonl: bad episode number ${e.episode}`);
+    if (stepOf[e.episode!] >= 0) report.problems.push(`metrics.jsonl: episode ${e.episode} appears twice`);
+    stepOf[e.episode!] = e.step;
     episodes++;
-    maxEpisode = Math.max(maxEpisode, e.episode);
+    maxEpisode = Math.max(maxEpisode, e.episode!);
   });
   if (maxEpisode !== episodes) report.problems.push(`metrics.jsonl: ${episodes} episodes but numbers up to ${maxEpisode} (gaps)`);
   for (let n = 2; n <= maxEpisode; n++) {

@@ -4,7 +4,8 @@ import type { TrainConfig } from '../../src/config.js';
 import type { BoxSpace, DiscreteSpace, Env, ResetResult, StepResult } from '../../src/envs/env.js';
 import { arenaBytes, buildActorCritic, mlpNet, type NetworkSpec } from '../../src/agents/networks.js';
 import { getPreset } from '../../src/presets.js';
-import { ActorLearner, type FaultPlan } from '../../src/train/actorLearner.js';
+import { ActorLearner } from '../../src/train/actorLearner.js';
+import { createWorkerFaults, type FaultPlan } from '../../src/train/chaos.js';
 import { Counter, GlobalStore } from '../../src/train/globalStore.js';
 import { EpisodicLife } from '../../src/wrappers/atari.js';
 import { cartpoleConfig } from '../helpers.js';
@@ -25,7 +26,7 @@ function setup(config: TrainConfig, env: Env = getPreset('cartpole').makeEnv(con
   global.initialize(config.seed);
   options.headBias?.forEach((b, i) => { store.params[paramCount - options.headBias!.length + i] = b; });
   const net = buildActorCritic(spec, config.tMax + 1, undefined, config.kernels, store.arenaRegion(0));
-  const learner = new ActorLearner({ rank: 0, seed: config.seed, config, store, env, net, actionAfterLifeLoss: options.actionAfterLifeLoss, faults: options.faults });
+  const learner = new ActorLearner({ rank: 0, seed: config.seed, config, store, env, net, actionAfterLifeLoss: options.actionAfterLifeLoss, faults: options.faults && createWorkerFaults(options.faults, 0, config.seed) });
   return { store, net, learner };
 }
 

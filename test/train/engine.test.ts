@@ -8,6 +8,7 @@ import { train } from '../../src/train/coordinator.js';
 import { listCheckpoints } from '../../src/train/checkpoint.js';
 import { buildActorCritic } from '../../src/agents/networks.js';
 import { networkSpec } from '../../src/presets.js';
+import { forEachEpisodeRecord, type MetricsRecord } from '../../src/metrics/records.js';
 
 function config(overrides: Record<string, unknown>) {
   return buildTrainConfig('cartpole', trainFlagsSchema.parse({ targetReturn: 'none', ...overrides }));
@@ -20,7 +21,8 @@ test('with one worker a run is bit-for-bit reproducible from its seed', async ()
     await train(config({ workers: 1, seed: 7, steps: 3000 }), dir);
     runs.push({ weights: readFileSync(join(dir, 'model.safetensors')), metrics: readFileSync(join(dir, 'metrics.jsonl'), 'utf8') });
   }
-  const strip = (m: string) => m.trim().split('\n').map((l) => { const o = JSON.parse(l); delete o.wall_time; return JSON.stringify(o); });
+  // Episode records only: scalars and evaluations are taken on the coordinator's clock.
+  const strip = (m: string) => m.trim().split('\n').map((l) => JSON.parse(l)).filter((o) => o.kind === 'episode').map((o) => { delete o.wall_time; return JSON.stringify(o); });
   assert.ok(strip(runs[0].metrics).length > 10);
   assert.deepEqual(strip(runs[0].metrics), strip(runs[1].metrics));
   assert.ok(runs[0].weights.equals(runs[1].weights), 'weights differ between identical runs');
@@ -37,15 +39,18 @@ test('with one worker a run is bit-for-bit reproducible from its seed', async ()
 test('two workers learn CartPole: the mean return of 100 episodes reaches >= 300 (seed 1)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'a3c-cartpole-'));
   const summary = await train(config({ workers: 2, seed: 1, steps: 1_500_000, targetReturn: 475 }), dir);
-  const episodes = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const episodes: MetricsRecord[] = [];
+  forEachEpisodeRecord(join(dir, 'metrics.jsonl'), (e) => episodes.push(e));
+  const returnOf = (e: MetricsRecord) => e.values['charts/episode_return'];
   let window = 0, peak = 0;
   episodes.forEach((e, i) => {
-    window += e.return - (i >= 100 ? episodes[i - 100].return : 0);
+    window += returnOf(e) - (i >= 100 ? returnOf(episodes[i - 100]) : 0);
     if (i >= 99) peak = Math.max(peak, window / 100);
   });
   assert.ok(peak >= 300, `best mean of 100 episodes ${peak} in ${summary.globalSteps} steps (${episodes.length} episodes)`);
   assert.deepEqual(new Set(episodes.map((e) => e.worker)), new Set([0, 1]), 'both workers played');
-  for (const key of ['step', 'wall_time', 'worker', 'return', 'length']) assert.ok(key in episodes[0], key);
+  for (const key of ['step', 'wall_time', 'worker', 'episode']) assert.ok(key in episodes[0], key);
+  for (const key of ['charts/episode_return', 'charts/episode_length']) assert.ok(key in episodes[0].values, key);
 });
 
 test('abort stops the workers promptly and still writes the weights', async () => {

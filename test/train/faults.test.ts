@@ -12,6 +12,7 @@ import { adamStep, defaultAdam } from '../../src/nn/optimizers.js';
 import { Rng } from '../../src/nn/rng.js';
 import { networkSpec } from '../../src/presets.js';
 import { listCheckpoints, readCheckpoint } from '../../src/train/checkpoint.js';
+import { chaos } from '../../src/train/chaos.js';
 import { MAX_RESTARTS, train, type WorkerFault } from '../../src/train/coordinator.js';
 import { allFinite, Counter, GlobalStore, UPDATE_CHUNK } from '../../src/train/globalStore.js';
 import { randomArray } from '../helpers.js';
@@ -72,7 +73,7 @@ test('crashing workers are restarted and NaN gradients skipped; training complet
   const dir = mkdtempSync(join(tmpdir(), 'a3c-chaos-'));
   const faults: WorkerFault[] = [];
   const summary = await train(config({ workers: 2, seed: 1, steps: 120_000 }), dir, {
-    faults: { crash: 0.004, exitInUpdate: 0.004, nanGradient: 0.02, seed: 3 },
+    faults: chaos({ crash: 0.004, exitInUpdate: 0.004, nanGradient: 0.02, seed: 3 }),
     maxRestarts: 1000, // this test is about surviving faults; the next one about the limit
     onWorkerFault: (f) => faults.push(f),
   });
@@ -91,13 +92,13 @@ test('crashing workers are restarted and NaN gradients skipped; training complet
 
 test('a worker that keeps crashing stops the run with a clear message', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'a3c-crashloop-'));
-  await assert.rejects(train(config({ workers: 1, seed: 1 }), dir, { faults: { crash: 1 } }), new RegExp(`worker 0 crashed ${MAX_RESTARTS} times within 60 s; last cause: injected fault`));
+  await assert.rejects(train(config({ workers: 1, seed: 1 }), dir, { faults: chaos({ crash: 1 }) }), new RegExp(`worker 0 crashed ${MAX_RESTARTS} times within 60 s; last cause: injected fault`));
 });
 
 test('non-finite global weights stop training; no checkpoint holds them and model.safetensors is the last good one', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'a3c-nan-'));
   await assert.rejects(
-    train(config({ workers: 1, seed: 2, checkpointEvery: 0.2 }), dir, { faults: { corruptWeightsAtUpdate: 4000 } }),
+    train(config({ workers: 1, seed: 2, checkpointEvery: 0.2 }), dir, { faults: chaos({ corruptWeightsAtUpdate: 4000 }) }),
     /global (weights|network) became non-finite by step \d+; nothing was saved after it: model.safetensors holds the weights of the last good checkpoint .*ckpt-\d+\.safetensors/,
   );
   const files = listCheckpoints(dir);

@@ -7,6 +7,7 @@ import { buildActorCritic } from '../../src/agents/networks.js';
 import { loadSafetensors } from '../../src/io/safetensors.js';
 import { networkSpec } from '../../src/presets.js';
 import { readCheckpoint, type Checkpoint } from '../../src/train/checkpoint.js';
+import { chaos } from '../../src/train/chaos.js';
 import { train } from '../../src/train/coordinator.js';
 import { cartpoleConfig } from '../helpers.js';
 
@@ -23,7 +24,7 @@ function assertSameBits(actual: Float32Array, expected: Float32Array, what: stri
 test('a resume that trains no further step writes back the checkpoint\'s weights, Adam moments and counters bit for bit', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'a3c-resume-exact-'));
   // A few NaN gradients make skipped updates, so that counter is non-zero too.
-  const first = await train(cartpoleConfig({ workers: 1, seed: 4, maxSteps: 1500 }), dir, { faults: { nanGradient: 0.05, seed: 1 } });
+  const first = await train(cartpoleConfig({ workers: 1, seed: 4, maxSteps: 1500 }), dir, { faults: chaos({ nanGradient: 0.05, seed: 1 }) });
   const saved: Checkpoint = readCheckpoint(first.checkpointPath, layoutFor);
   // The state being restored must be one a fresh run could not produce by accident.
   const s = saved.state;

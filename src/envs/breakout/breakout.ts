@@ -3,39 +3,43 @@ import { checkAction, type BoxSpace, type DiscreteSpace, type Env, type ResetOpt
 import * as G from './geometry.js';
 
 export interface BreakoutOptions {
-  /** Frames each action is repeated (ALE frameskip; BreakoutDeterministic-v4 uses 4). */
+  /** Frames each action is repeated (ALE frameskip; BreakoutDeterministic-v4 and v5 use 4). */
   frameSkip: number;
   /** Probability that a frame repeats the previous action instead (ALE sticky actions; v5: 0.25). */
   repeatActionProbability: number;
-  /** Episode is truncated after this many frames (Gymnasium Atari v5: 108,000). */
+  /** Episode is truncated after this many frames (the ALE's max_num_frames_per_episode: 108,000). */
   maxEpisodeFrames: number;
   /** Observation is the pixel-wise max of the last two frames of the skip (DQN-style). */
   maxPoolLastTwoFrames: boolean;
-  /** Paddle speed in pixels per frame. */
-  paddleSpeed: number;
-  /** Vertical ball speed at the start, in pixels per frame; each speed-up adds a quarter of it. */
-  ballSpeed: number;
 }
 
 export const defaultBreakoutOptions: BreakoutOptions = {
-  frameSkip: 4, repeatActionProbability: 0, maxEpisodeFrames: 108_000, maxPoolLastTwoFrames: false, paddleSpeed: 3, ballSpeed: 1,
+  frameSkip: 4, repeatActionProbability: 0, maxEpisodeFrames: 108_000, maxPoolLastTwoFrames: false,
 };
+
+/** Options that existed once and are gone on purpose: a clear error instead of a silent ignore. */
+const REMOVED_OPTIONS: Record<string, string> = {
+  ballSpeed: 'the ball\'s speeds are the real game\'s now (docs/breakout.md); drop the option',
+  paddleSpeed: 'the paddle moves as the ALE drives the real paddle controller now (docs/breakout.md); drop the option',
+};
+
+/** Why an option that no longer exists was removed, or undefined for any other name. */
+export function removedBreakoutOption(key: string): string | undefined {
+  return Object.hasOwn(REMOVED_OPTIONS, key) ? REMOVED_OPTIONS[key] : undefined;
+}
 
 export const Action = { NOOP: 0, FIRE: 1, RIGHT: 2, LEFT: 3 } as const;
 
-const MAX_SPEED_LEVEL = 4;
-/** Horizontal speed, as a multiple of the vertical one, for the five paddle zones (left to right). */
-const ZONE_SLOPES = [-1.5, -1, 0.5, 1, 1.5];
-const SERVE_Y = 110;
-
 /**
- * Atari 2600 Breakout, re-implemented natively with the ALE's observation (210x160x3 RGB),
- * minimal action set (NOOP, FIRE, RIGHT, LEFT), 5 lives, frame skip and sticky actions.
- * Rules: FIRE serves a ball; bricks score 1, 1, 4, 4, 7, 7 from the bottom row up; the ball's
- * angle depends on where it meets the paddle; it speeds up after 4 and 12 paddle hits and on
- * first contact with the orange and the red rows; the paddle halves once the ball first reaches
- * the top wall; clearing the first wall brings a second; clearing both (864 points) or losing
- * the last ball ends the episode.
+ * Atari 2600 Breakout, re-implemented natively after the real cartridge as the ALE runs it:
+ * 210x160x3 RGB frames, minimal action set (NOOP, FIRE, RIGHT, LEFT), 5 lives, frame skip and
+ * sticky actions. The paddle is the ALE's paddle controller (resistance moved 23,000 a frame)
+ * read by the game with a frame's lag and halfway smoothing; FIRE serves from one of four
+ * points at 45 degrees; a lost ball falls out of the picture before the lives digit changes;
+ * bricks score 1, 1, 4, 4, 7, 7 from the bottom row up, one brick until the ball touches a wall
+ * or the paddle again; the paddle halves at the top wall until the ball is lost. The episode
+ * ends when the lives reach 0 (the ALE's terminal) or is truncated after 108,000 frames.
+ * docs/breakout.md lists what comes from which source.
  */
 export class Breakout implements Env<Uint8Array> {
   readonly observationSpace: BoxSpace = { kind: 'box', shape: [G.SCREEN_HEIGHT, G.SCREEN_WIDTH, 3], low: 0, high: 255 };
@@ -51,24 +55,33 @@ export class Breakout implements Env<Uint8Array> {
   // Game state, public for tests and renderers (read-only by convention).
   score = 0;
   lives = 5;
+  /** 0 for the first wall, 1 once the second has been brought in. */
   wall = 0;
+  /** Frames since reset. */
   frameNumber = 0;
+  /** The ALE's paddle resistance; RIGHT lowers it, LEFT raises it. */
+  resistance = G.RESISTANCE_CENTRE;
   paddleX = 0;
   paddleWidth: number = G.PADDLE_WIDTH;
   ballInPlay = false;
   ballX = 0;
   ballY = 0;
-  ballVX = 0;
-  ballVY = 0;
+  /** Directions, -1 or +1; the speed tier gives the pixels per frame. */
+  ballDX = 1;
+  ballDY = 1;
+  speedTier = 0;
   paddleHits = 0;
-  speedLevel = 0;
-  private hitOrange = false;
-  private hitRed = false;
-  private reachedTop = false;
+  /** False from a broken brick until the ball touches a wall or the paddle. */
+  bricksHittable = true;
   private lastAction: number = Action.NOOP;
   private gameOver = true;
 
   constructor(seed = 0, options: Partial<BreakoutOptions> = {}) {
+    for (const key of Object.keys(options)) {
+      const removed = removedBreakoutOption(key);
+      if (removed) throw new RangeError(`breakout: option '${key}' was removed: ${removed}`);
+      if (!(key in defaultBreakoutOptions)) throw new RangeError(`breakout: unknown option '${key}': choose from ${Object.keys(defaultBreakoutOptions).join(', ')}`);
+    }
     this.options = { ...defaultBreakoutOptions, ...options };
     const o = this.options;
     if (!Number.isInteger(o.frameSkip) || o.frameSkip < 1) throw new RangeError(`breakout: frameSkip must be a positive integer, got ${o.frameSkip}`);
@@ -84,12 +97,11 @@ export class Breakout implements Env<Uint8Array> {
     this.lives = 5;
     this.wall = 0;
     this.frameNumber = 0;
+    this.resistance = G.RESISTANCE_CENTRE;
+    this.paddleX = paddleTarget(this.resistance); // the ALE's reset runs long enough for the paddle to settle
     this.paddleWidth = G.PADDLE_WIDTH;
-    this.paddleX = Math.floor((G.PLAY_LEFT + G.PLAY_RIGHT - this.paddleWidth) / 2);
     this.ballInPlay = false;
-    this.paddleHits = 0;
-    this.speedLevel = 0;
-    this.hitOrange = this.hitRed = this.reachedTop = false;
+    this.newBall();
     this.lastAction = Action.NOOP;
     this.gameOver = false;
     this.draw(this.frame);
@@ -130,168 +142,188 @@ export class Breakout implements Env<Uint8Array> {
   /** Bricks still standing. */
   bricksLeft(): number {
     let n = 0;
-    for (const b of this.bricks) n += b;
+    for (let i = 0; i < this.bricks.length; i++) n += this.bricks[i];
     return n;
   }
 
-  /** Places the ball (for tests and scripted scenarios): position, velocity, in play. */
-  placeBall(x: number, y: number, vx: number, vy: number): void {
-    this.ballX = x; this.ballY = y; this.ballVX = vx; this.ballVY = vy; this.ballInPlay = true;
+  /** Places the ball (for tests and scripted scenarios): position, directions, speed tier, in play. */
+  placeBall(x: number, y: number, dx: number, dy: number, tier = 0): void {
+    this.ballX = x; this.ballY = y; this.ballDX = dx < 0 ? -1 : 1; this.ballDY = dy < 0 ? -1 : 1;
+    this.speedTier = tier; this.ballInPlay = true;
   }
 
-  private get verticalSpeed(): number {
-    return this.options.ballSpeed * (1 + 0.25 * this.speedLevel);
-  }
+  /** Pixels the ball moves this frame: [dx, dy] magnitudes of its tier, alternating by frame. */
+  private speedX(): number { return G.SPEED_TIERS[this.speedTier][(this.frameNumber & 1) * 2]; }
+  private speedY(): number { return G.SPEED_TIERS[this.speedTier][(this.frameNumber & 1) * 2 + 1]; }
 
-  private speedUp(): void {
-    if (this.speedLevel >= MAX_SPEED_LEVEL) return;
-    const before = this.verticalSpeed;
-    this.speedLevel++;
-    const scale = this.verticalSpeed / before;
-    this.ballVX *= scale;
-    this.ballVY *= scale;
+  /** State that every new ball starts with: slow, full paddle, counters cleared. */
+  private newBall(): void {
+    this.speedTier = 0;
+    this.paddleHits = 0;
+    this.bricksHittable = true;
+    this.paddleWidth = G.PADDLE_WIDTH;
   }
 
   /** Advances one frame; returns the points scored in it. */
   private advanceFrame(action: number): number {
     this.frameNumber++;
-    const speed = this.options.paddleSpeed;
-    if (action === Action.RIGHT) this.paddleX = Math.min(this.paddleX + speed, G.PLAY_RIGHT - this.paddleWidth);
-    else if (action === Action.LEFT) this.paddleX = Math.max(this.paddleX - speed, G.PLAY_LEFT);
-
+    this.movePaddle(action);
     if (!this.ballInPlay) {
-      if (action === Action.FIRE) this.serve();
+      if (action === Action.FIRE && this.lives > 0) this.serve();
       return 0;
     }
-    this.ballX += this.ballVX;
-    this.ballY += this.ballVY;
-    let points = 0;
-
-    // side walls and top wall
-    if (this.ballX < G.PLAY_LEFT) { this.ballX = 2 * G.PLAY_LEFT - this.ballX; this.ballVX = Math.abs(this.ballVX); }
-    if (this.ballX + G.BALL_WIDTH > G.PLAY_RIGHT) { this.ballX = 2 * (G.PLAY_RIGHT - G.BALL_WIDTH) - this.ballX; this.ballVX = -Math.abs(this.ballVX); }
-    if (this.ballY < G.PLAY_TOP) {
-      this.ballY = 2 * G.PLAY_TOP - this.ballY;
-      this.ballVY = Math.abs(this.ballVY);
-      if (!this.reachedTop) {
-        this.reachedTop = true;
-        this.paddleWidth = G.PADDLE_WIDTH_SMALL;
-      }
-    }
-
-    points += this.collideBricks();
-
-    // paddle
-    const ballBottom = this.ballY + G.BALL_HEIGHT;
-    if (this.ballVY > 0 && ballBottom >= G.PADDLE_TOP && this.ballY < G.PADDLE_TOP + G.PADDLE_HEIGHT
-      && this.ballX + G.BALL_WIDTH > this.paddleX && this.ballX < this.paddleX + this.paddleWidth) {
-      this.bounceOffPaddle();
-    } else if (this.ballY >= G.WALL_BOTTOM) {
+    this.ballX += this.ballDX * this.speedX();
+    this.ballY += this.ballDY * this.speedY();
+    this.bounceOffWalls();
+    const points = this.collideBricks();
+    if (this.ballDY > 0 && this.touchesPaddle()) this.bounceOffPaddle();
+    if (this.ballY >= G.BALL_LOST_Y) {
       this.ballInPlay = false;
       this.lives--;
+      this.newBall();
       if (this.lives === 0) this.gameOver = true;
     }
     return points;
   }
 
+  /**
+   * The ALE moves the paddle's resistance every frame; the game places the paddle from the
+   * previous frame's reading and covers half the remaining distance each frame.
+   */
+  private movePaddle(action: number): void {
+    const reading = this.resistance;
+    if (action === Action.RIGHT) this.resistance = Math.max(G.RESISTANCE_MIN, this.resistance - G.RESISTANCE_DELTA);
+    else if (action === Action.LEFT) this.resistance = Math.min(G.RESISTANCE_MAX, this.resistance + G.RESISTANCE_DELTA);
+    this.paddleX += Math.round((paddleTarget(reading) - this.paddleX) / 2);
+  }
+
   private serve(): void {
-    if (this.lives <= 0) return;
-    const v = this.verticalSpeed;
-    const x = this.rng.int(G.PLAY_LEFT + 16, G.PLAY_RIGHT - 16 - G.BALL_WIDTH);
-    const slope = this.rng.next() < 0.5 ? -0.5 : 0.5;
-    this.placeBall(x, SERVE_Y, slope * v, v);
+    const spot = this.frameNumber & 3;
+    this.placeBall(G.SERVE_X[spot], G.SERVE_Y, G.SERVE_DIRECTION_X[spot], 1, 0);
   }
 
+  /** Side walls (only above the paddle's line: a ball below it is lost) and the top wall. */
+  private bounceOffWalls(): void {
+    if (this.ballY < G.PADDLE_TOP + G.PADDLE_HEIGHT) {
+      const inBrickBand = this.ballY >= G.BRICK_TOP && this.ballY <= G.BRICK_BOTTOM;
+      if (this.ballX < G.PLAY_LEFT) {
+        this.ballX = G.PLAY_LEFT; this.ballDX = 1;
+        if (!inBrickBand) this.bricksHittable = true;
+      } else if (this.ballX > G.PLAY_RIGHT - G.BALL_WIDTH) {
+        this.ballX = G.PLAY_RIGHT - G.BALL_WIDTH; this.ballDX = -1;
+        if (!inBrickBand) this.bricksHittable = true;
+      }
+    }
+    if (this.ballY < G.PLAY_TOP) {
+      this.ballY = G.PLAY_TOP; this.ballDY = 1;
+      this.bricksHittable = true;
+      this.paddleWidth = G.PADDLE_WIDTH_SMALL;
+    }
+  }
+
+  /** The ball's pixels overlap the paddle's (as the console's collision latch sees it), sides included. */
+  private touchesPaddle(): boolean {
+    return this.ballY + G.BALL_HEIGHT > G.PADDLE_TOP && this.ballY < G.PADDLE_TOP + G.PADDLE_HEIGHT
+      && this.ballX + G.BALL_WIDTH > this.paddleX && this.ballX < this.paddleX + this.paddleWidth;
+  }
+
+  /** The paddle's fifths: outer ones send the ball off flat, inner ones steep; the middle keeps its side. */
   private bounceOffPaddle(): void {
-    const ballCenter = this.ballX + G.BALL_WIDTH / 2;
-    const offset = (ballCenter - this.paddleX) / this.paddleWidth; // 0 = left edge, 1 = right edge
-    const zone = Math.max(0, Math.min(ZONE_SLOPES.length - 1, Math.floor(offset * ZONE_SLOPES.length)));
-    let slope = ZONE_SLOPES[zone];
-    if (zone === 2) slope = this.ballVX < 0 ? -Math.abs(slope) : Math.abs(slope); // centre keeps direction
-    this.ballY = G.PADDLE_TOP - G.BALL_HEIGHT;
+    const fifth = Math.max(0, Math.min(4, Math.floor(((this.ballX - this.paddleX) * 5) / this.paddleWidth)));
+    this.ballDY = -1;
+    if (fifth < 2) this.ballDX = -1;
+    else if (fifth > 2) this.ballDX = 1;
     this.paddleHits++;
-    if (this.paddleHits === 4 || this.paddleHits === 12) this.speedLevel = Math.min(MAX_SPEED_LEVEL, this.speedLevel + 1);
-    const v = this.verticalSpeed;
-    this.ballVY = -v;
-    this.ballVX = slope * v;
+    if (this.speedTier !== G.FASTEST_TIER) {
+      this.speedTier = this.paddleHits >= G.HITS_FOR_TIER_3 ? 3 : fifth === 0 || fifth === 4 ? 1 : 2;
+    }
+    this.bricksHittable = true;
+    if (this.wall === 0 && this.bricksLeft() === 0) { // the second wall comes in on the next hit
+      this.wall = 1;
+      this.bricks.fill(1);
+    }
   }
 
-  /** Breaks at most one brick the ball overlaps and bounces it vertically; returns the points. */
+  /** Breaks the first standing brick the ball overlaps, if it may break one; returns the points. */
   private collideBricks(): number {
-    const top = this.ballY, bottom = this.ballY + G.BALL_HEIGHT;
-    const left = this.ballX, right = this.ballX + G.BALL_WIDTH;
-    const brickBottom = G.BRICK_TOP + G.BRICK_ROWS * G.BRICK_HEIGHT;
-    if (bottom <= G.BRICK_TOP || top >= brickBottom) return 0;
+    if (!this.bricksHittable) return 0;
+    const top = this.ballY, bottom = this.ballY + G.BALL_HEIGHT - 1;
+    if (bottom < G.BRICK_TOP || top >= G.BRICK_BOTTOM) return 0;
     const rowFrom = Math.max(0, Math.floor((top - G.BRICK_TOP) / G.BRICK_HEIGHT));
-    const rowTo = Math.min(G.BRICK_ROWS - 1, Math.floor((bottom - 1e-9 - G.BRICK_TOP) / G.BRICK_HEIGHT));
-    const colFrom = Math.max(0, Math.floor((left - G.PLAY_LEFT) / G.BRICK_WIDTH));
-    const colTo = Math.min(G.BRICK_COLUMNS - 1, Math.floor((right - 1e-9 - G.PLAY_LEFT) / G.BRICK_WIDTH));
+    const rowTo = Math.min(G.BRICK_ROWS - 1, Math.floor((bottom - G.BRICK_TOP) / G.BRICK_HEIGHT));
+    const colFrom = Math.max(0, Math.floor((this.ballX - G.PLAY_LEFT) / G.BRICK_WIDTH));
+    const colTo = Math.min(G.BRICK_COLUMNS - 1, Math.floor((this.ballX + G.BALL_WIDTH - 1 - G.PLAY_LEFT) / G.BRICK_WIDTH));
     // Moving up, the lowest row is met first; moving down, the highest.
-    const up = this.ballVY < 0;
-    const first = up ? rowTo : rowFrom, last = up ? rowFrom : rowTo, direction = up ? -1 : 1;
-    for (let row = first; row !== last + direction; row += direction) {
+    const up = this.ballDY < 0;
+    const first = up ? rowTo : rowFrom, last = up ? rowFrom : rowTo, step = up ? -1 : 1;
+    for (let row = first; row !== last + step; row += step) {
       for (let col = colFrom; col <= colTo; col++) {
         const index = row * G.BRICK_COLUMNS + col;
         if (!this.bricks[index]) continue;
         this.bricks[index] = 0;
-        this.ballVY = -this.ballVY;
-        if (row === G.ORANGE_ROW && !this.hitOrange) { this.hitOrange = true; this.speedUp(); }
-        if (row === G.RED_ROW && !this.hitRed) { this.hitRed = true; this.speedUp(); }
+        this.ballDY = -this.ballDY;
+        this.bricksHittable = false;
+        if (row < G.FAST_ROWS) this.speedTier = G.FASTEST_TIER;
         const points = G.ROW_POINTS[row];
         this.score += points;
-        if (this.bricksLeft() === 0) {
-          if (this.wall === 0) { this.wall = 1; this.bricks.fill(1); }
-          else this.gameOver = true;
-        }
         return points;
       }
     }
     return 0;
   }
 
-  /** Draws the whole screen into `target` (RGB, row-major). */
+  /** Draws the whole screen into `target` (RGB, row-major); the walls and bricks cover the ball. */
   private draw(target: Uint8Array): void {
     target.fill(0);
+    fillRect(target, this.paddleX, G.PADDLE_TOP, this.paddleWidth, G.PADDLE_HEIGHT, G.PADDLE_COLOR);
+    if (this.ballInPlay && this.ballY < G.PICTURE_BOTTOM) {
+      fillRect(target, this.ballX, this.ballY, G.BALL_WIDTH, Math.min(G.BALL_HEIGHT, G.PICTURE_BOTTOM - this.ballY), G.BALL_COLOR);
+    }
     const W = G.SCREEN_WIDTH;
-    const rect = (x0: number, y0: number, w: number, h: number, c: readonly number[]): void => {
-      const xa = Math.max(0, Math.round(x0)), ya = Math.max(0, Math.round(y0));
-      const xb = Math.min(W, Math.round(x0) + w), yb = Math.min(G.SCREEN_HEIGHT, Math.round(y0) + h);
-      for (let y = ya; y < yb; y++) {
-        let p = (y * W + xa) * 3;
-        for (let x = xa; x < xb; x++) { target[p++] = c[0]; target[p++] = c[1]; target[p++] = c[2]; }
-      }
-    };
-    rect(0, G.TOP_WALL_TOP, W, G.PLAY_TOP - G.TOP_WALL_TOP, G.WALL_COLOR);
-    rect(0, G.TOP_WALL_TOP, G.PLAY_LEFT, G.WALL_BOTTOM - G.TOP_WALL_TOP, G.WALL_COLOR);
-    rect(G.PLAY_RIGHT, G.TOP_WALL_TOP, W - G.PLAY_RIGHT, G.WALL_BOTTOM - G.TOP_WALL_TOP, G.WALL_COLOR);
+    fillRect(target, 0, G.TOP_WALL_TOP, W, G.PLAY_TOP - G.TOP_WALL_TOP, G.WALL_COLOR);
+    fillRect(target, 0, G.PLAY_TOP, G.PLAY_LEFT, G.GRAY_WALL_BOTTOM - G.PLAY_TOP, G.WALL_COLOR);
+    fillRect(target, G.PLAY_RIGHT, G.PLAY_TOP, W - G.PLAY_RIGHT, G.GRAY_WALL_BOTTOM - G.PLAY_TOP, G.WALL_COLOR);
+    fillRect(target, 0, G.GRAY_WALL_BOTTOM, G.PLAY_LEFT, G.LEFT_SEGMENT_BOTTOM - G.GRAY_WALL_BOTTOM, G.LEFT_SEGMENT_COLOR);
+    fillRect(target, G.PLAY_RIGHT, G.GRAY_WALL_BOTTOM, W - G.PLAY_RIGHT, G.RIGHT_SEGMENT_BOTTOM - G.GRAY_WALL_BOTTOM, G.RIGHT_SEGMENT_COLOR);
     for (let row = 0; row < G.BRICK_ROWS; row++) {
+      const colour = G.ROW_COLORS[row];
       for (let col = 0; col < G.BRICK_COLUMNS; col++) {
         if (this.bricks[row * G.BRICK_COLUMNS + col]) {
-          rect(G.PLAY_LEFT + col * G.BRICK_WIDTH, G.BRICK_TOP + row * G.BRICK_HEIGHT, G.BRICK_WIDTH, G.BRICK_HEIGHT, G.ROW_COLORS[row]);
+          fillRect(target, G.PLAY_LEFT + col * G.BRICK_WIDTH, G.BRICK_TOP + row * G.BRICK_HEIGHT, G.BRICK_WIDTH, G.BRICK_HEIGHT, colour);
         }
       }
     }
-    rect(this.paddleX, G.PADDLE_TOP, this.paddleWidth, G.PADDLE_HEIGHT, G.PADDLE_COLOR);
-    if (this.ballInPlay) rect(this.ballX, this.ballY, G.BALL_WIDTH, G.BALL_HEIGHT, G.BALL_COLOR);
-    this.drawNumber(target, this.score, 3, 36);
-    this.drawNumber(target, this.lives, 1, 100);
-    this.drawNumber(target, 1, 1, 128); // player number, as the Atari shows it
+    const score = this.score % 1000;
+    drawDigit(target, Math.floor(score / 100), G.SCORE_X[0]);
+    drawDigit(target, Math.floor(score / 10) % 10, G.SCORE_X[1]);
+    drawDigit(target, score % 10, G.SCORE_X[2]);
+    drawDigit(target, this.lives % 10, G.LIVES_X);
+    drawDigit(target, 1, G.PLAYER_X); // player number, as the Atari shows it
   }
+}
 
-  private drawNumber(target: Uint8Array, value: number, digits: number, right: number): void {
-    const text = String(value).padStart(digits, '0').slice(-Math.max(digits, String(value).length));
-    const W = G.SCREEN_WIDTH;
-    let x0 = right - text.length * 8;
-    for (const ch of text) {
-      const glyph = G.DIGITS[ch.charCodeAt(0) - 48];
-      for (let gy = 0; gy < 5; gy++) for (let gx = 0; gx < 3; gx++) {
-        if (glyph[gy * 3 + gx] !== '1') continue;
-        for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) {
-          const p = ((G.SCORE_TOP + gy * 2 + dy) * W + x0 + gx * 2 + dx) * 3;
-          target[p] = G.WALL_COLOR[0]; target[p + 1] = G.WALL_COLOR[1]; target[p + 2] = G.WALL_COLOR[2];
-        }
-      }
-      x0 += 8;
+/** The paddle position the game derives from a resistance, within the range it allows. */
+export function paddleTarget(resistance: number): number {
+  const x = Math.round(G.PADDLE_X_AT_ZERO - resistance * G.PIXELS_PER_RESISTANCE);
+  return Math.max(G.PADDLE_MIN_X, Math.min(G.PADDLE_MAX_X, x));
+}
+
+function fillRect(target: Uint8Array, x0: number, y0: number, w: number, h: number, c: readonly number[]): void {
+  const xa = Math.max(0, x0), ya = Math.max(0, y0);
+  const xb = Math.min(G.SCREEN_WIDTH, x0 + w), yb = Math.min(G.SCREEN_HEIGHT, y0 + h);
+  const r = c[0], g = c[1], b = c[2];
+  for (let y = ya; y < yb; y++) {
+    let p = (y * G.SCREEN_WIDTH + xa) * 3;
+    for (let x = xa; x < xb; x++) { target[p++] = r; target[p++] = g; target[p++] = b; }
+  }
+}
+
+/** One 12 x 10 digit of the score bar with its left edge at `x0`. */
+function drawDigit(target: Uint8Array, digit: number, x0: number): void {
+  const glyph = G.DIGITS[digit];
+  for (let gy = 0; gy < 5; gy++) {
+    for (let gx = 0; gx < 3; gx++) {
+      if (glyph.charCodeAt(gy * 3 + gx) === 49) fillRect(target, x0 + gx * 4, G.SCORE_TOP + gy * 2, 4, 2, G.WALL_COLOR);
     }
   }
 }

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { OptimizerConfig } from '../../config.js';
-import { adamStep, rmsPropStep } from '../optimizers.js';
+import { adamStep, rmsPropStep, type AdamOptions, type RmsPropOptions } from '../optimizers.js';
+
+/** Which optimizer the global network uses, with its settings (a run's config passes its own). */
+export type OptimizerSettings = ({ kind: 'adam' } & AdamOptions) | ({ kind: 'rmsprop' } & RmsPropOptions);
 
 /**
  * The optimizer step on the global network as SIMD code (assembly/optimizer.ts), bound to the
@@ -41,7 +43,7 @@ export class OptimizerStep {
    * `moment2` is unused by RMSProp. `copyTo`, if given, receives the new parameters as well
    * (in the same pass when it lies in the memory too).
    */
-  apply(config: OptimizerConfig, step: number, params: Float32Array, grads: Float32Array, moment1: Float32Array, moment2: Float32Array, gradScale: number, copyTo?: Float32Array): void {
+  apply(config: OptimizerSettings, step: number, params: Float32Array, grads: Float32Array, moment1: Float32Array, moment2: Float32Array, gradScale: number, copyTo?: Float32Array): void {
     const inMemory = this.wasm !== null && [params, grads, moment1, moment2].every((x) => x.buffer === this.buffer);
     const copyInPass = inMemory && copyTo !== undefined && copyTo.buffer === this.buffer;
     const copyAddress = copyInPass ? copyTo.byteOffset : 0;
