@@ -8,16 +8,26 @@ export interface FrameStackOptions {
   refillOnLifeLoss: boolean;
 }
 
+/** Steps between two moves of the window back to the end of its buffer. */
+const SLACK = 1024;
+
 /**
  * Stacks the last `depth` uint8 frames into one float observation scaled to [0, 1], laid out
  * [height, width, depth] (NHWC) with the newest frame in channel 0, as the reference builds
- * its history. Frames live in a ring: a step stores one frame and writes the output once; the
- * older frames are never shifted.
+ * its history.
+ *
+ * No frame is copied or converted twice: the observation is a window sliding backwards over
+ * one float buffer. Moving the window one float down turns channel k into channel k + 1 for
+ * every pixel at once, and the slots the new frame must fill (channel 0 of each pixel) are
+ * exactly the ones the oldest frame leaves; so a step writes the new frame once and nothing
+ * else. Every SLACK steps the window is moved back to the buffer's end in one native copy.
+ * The observation is reused (overwritten) by the next step, as before.
  */
 export class FrameStack extends Wrapper<Uint8Array, Float32Array> {
-  private readonly ring: Uint8Array[];
-  private newest = 0;
-  private readonly output: Float32Array;
+  private readonly buffer: Float32Array;
+  /** Views of the buffer, one per window position, made once. */
+  private readonly windows: (Float32Array | undefined)[] = [];
+  private start = SLACK;
   private readonly pixels: number;
   private readonly space: BoxSpace;
   private readonly o: FrameStackOptions;
@@ -28,8 +38,7 @@ export class FrameStack extends Wrapper<Uint8Array, Float32Array> {
     const shape = env.observationSpace.shape;
     if (shape.length !== 2) throw new Error(`FrameStack needs 2-D grayscale frames, got shape [${shape}]`);
     this.pixels = shape[0] * shape[1];
-    this.ring = Array.from({ length: this.o.depth }, () => new Uint8Array(this.pixels));
-    this.output = new Float32Array(this.pixels * this.o.depth);
+    this.buffer = new Float32Array(this.pixels * this.o.depth + SLACK);
     this.space = { kind: 'box', shape: [shape[0], shape[1], this.o.depth], low: 0, high: 1 };
   }
 
@@ -38,34 +47,39 @@ export class FrameStack extends Wrapper<Uint8Array, Float32Array> {
   reset(options?: ResetOptions): ResetResult<Float32Array> {
     const r = this.env.reset(options);
     this.fill(r.observation);
-    return { ...r, observation: this.write() };
+    return { ...r, observation: this.window() };
   }
 
   step(action: number): StepResult<Float32Array> {
     const r = this.env.step(action);
     if (this.o.refillOnLifeLoss && r.info.lifeLost) this.fill(r.observation);
     else this.push(r.observation);
-    return { ...r, observation: this.write() };
+    return { ...r, observation: this.window() };
   }
 
   private push(frame: Uint8Array): void {
-    this.newest = (this.newest + 1) % this.o.depth;
-    this.ring[this.newest].set(frame);
+    const { buffer, pixels } = this, depth = this.o.depth;
+    if (this.start === 0) {
+      buffer.copyWithin(SLACK, 0, pixels * depth);
+      this.start = SLACK;
+    }
+    const start = --this.start;
+    for (let p = 0, q = start; p < pixels; p++, q += depth) buffer[q] = SCALED[frame[p]];
   }
 
   private fill(frame: Uint8Array): void {
-    for (const slot of this.ring) slot.set(frame);
+    const { buffer, pixels, start } = this, depth = this.o.depth;
+    for (let p = 0, q = start; p < pixels; p++, q += depth) {
+      const v = SCALED[frame[p]];
+      for (let k = 0; k < depth; k++) buffer[q + k] = v;
+    }
   }
 
-  /** Interleaves the ring into the NHWC output, newest first. */
-  private write(): Float32Array {
-    const depth = this.o.depth;
-    const out = this.output;
-    const scale = 1 / 255;
-    for (let k = 0; k < depth; k++) {
-      const frame = this.ring[(this.newest - k + depth) % depth];
-      for (let p = 0, q = k; p < this.pixels; p++, q += depth) out[q] = frame[p] * scale;
-    }
-    return out;
+  private window(): Float32Array {
+    const s = this.start;
+    return this.windows[s] ??= this.buffer.subarray(s, s + this.pixels * this.o.depth);
   }
 }
+
+/** v * (1 / 255) as float32, for every uint8 v. */
+const SCALED = Float32Array.from({ length: 256 }, (_, v) => v * (1 / 255));

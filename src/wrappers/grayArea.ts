@@ -1,0 +1,161 @@
+/**
+ * RGB -> gray, area-resized, in exact integer arithmetic, equal in every output value to the
+ * float recipe GrayResize always had (skimage luma 0.2125/0.7154/0.0721 in float32, area
+ * weights in float32, float32 row sums, +1e-4, truncation; see `referencePixel`).
+ *
+ * Why it is exact: the luma weights are k/10000 and every area weight is a/Dx (columns) or
+ * b/Dy (rows) with small integers, so the true value is V = N / (10000 Dx Dy) for an integer N
+ * computed here without rounding. The float recipe returns trunc(V + 1e-4 + e) with
+ * |e| <= 2.4e-7 V (three float32 roundings on each axis, all relative), and 1e-4 is itself
+ * Dx Dy in N's units. So trunc of the integer sum agrees with the float recipe unless
+ * V + 1e-4 lies within |e| of an integer; those rare pixels (about one in 6,500 on random
+ * frames) are recomputed with the float recipe itself, so the two agree on every input.
+ */
+export class GrayAreaResizer {
+  /** Output pixels that fell near a rounding boundary and took the float recipe (for tests). */
+  boundaryPixels = 0;
+  private readonly xInt: IntTaps;
+  private readonly yInt: IntTaps;
+  private readonly xFloat: FloatTaps;
+  private readonly yFloat: FloatTaps;
+  private readonly lumaRow: Int32Array;
+  private readonly rows: Int32Array;
+  private readonly acc: Int32Array;
+  /** 10000 Dx Dy: N / denominator is the exact gray value. */
+  private readonly denominator: number;
+  /** 1e-4 in N's units. */
+  private readonly offset: number;
+  /** Residues this close to a multiple of the denominator take the float recipe. */
+  private readonly band: number;
+  /** False when N could overflow int32 (only for unusual sizes): every pixel takes the float recipe. */
+  private readonly exact: boolean;
+
+  constructor(readonly inHeight: number, readonly inWidth: number, readonly size: number) {
+    this.xInt = integerTaps(inWidth, size);
+    this.yInt = integerTaps(inHeight, size);
+    this.xFloat = floatTaps(inWidth, size);
+    this.yFloat = floatTaps(inHeight, size);
+    this.lumaRow = new Int32Array(inWidth);
+    this.rows = new Int32Array(inHeight * size);
+    this.acc = new Int32Array(size);
+    const dxdy = this.xInt.denominator * this.yInt.denominator;
+    this.denominator = 10000 * dxdy;
+    this.offset = dxdy;
+    this.band = Math.ceil(this.denominator * 255 * 3e-7); // 3e-7 * 255 > the float recipe's worst error, < 1e-4
+    this.exact = 255 * this.denominator + this.offset < 2 ** 31;
+  }
+
+  /** Writes the size x size gray image of `rgb` (inHeight x inWidth x 3) into `out`. */
+  resize(rgb: Uint8Array, out: Uint8Array): void {
+    const { size, inWidth, inHeight, lumaRow, rows, acc, xInt, yInt } = this;
+    if (!this.exact) {
+      for (let oy = 0; oy < size; oy++) for (let ox = 0; ox < size; ox++) out[oy * size + ox] = this.referencePixel(rgb, ox, oy);
+      return;
+    }
+    const xw = xInt.width, xIndex = xInt.index, xWeight = xInt.weight;
+    for (let y = 0, p = 0; y < inHeight; y++) {
+      for (let x = 0; x < inWidth; x++, p += 3) lumaRow[x] = 2125 * rgb[p] + 7154 * rgb[p + 1] + 721 * rgb[p + 2];
+      const rowBase = y * size;
+      for (let ox = 0, t = 0; ox < size; ox++) {
+        let sum = 0;
+        for (const end = t + xw; t < end; t++) sum += xWeight[t] * lumaRow[xIndex[t]];
+        rows[rowBase + ox] = sum;
+      }
+    }
+    const yw = yInt.width, yIndex = yInt.index, yWeight = yInt.weight;
+    const { denominator, offset, band } = this;
+    for (let oy = 0; oy < size; oy++) {
+      acc.fill(0);
+      for (let t = oy * yw, end = t + yw; t < end; t++) {
+        const w = yWeight[t];
+        if (w === 0) continue;
+        const rowBase = yIndex[t] * size;
+        for (let ox = 0; ox < size; ox++) acc[ox] += w * rows[rowBase + ox];
+      }
+      const outRow = oy * size;
+      for (let ox = 0; ox < size; ox++) {
+        const v = acc[ox] + offset;
+        const q = Math.floor(v / denominator);
+        const residue = v - q * denominator;
+        if (residue < band || residue > denominator - band) {
+          this.boundaryPixels++;
+          out[outRow + ox] = this.referencePixel(rgb, ox, oy);
+        } else {
+          out[outRow + ox] = q; // q <= 255: V <= 255
+        }
+      }
+    }
+  }
+
+  /**
+   * One output pixel by the float recipe GrayResize always used, operation for operation:
+   * float32 luma, float32 taps, float64 sums stored as float32 row values, + 1e-4, truncation.
+   */
+  referencePixel(rgb: Uint8Array, ox: number, oy: number): number {
+    const { xFloat, yFloat, inWidth } = this;
+    const xw = xFloat.width, yw = yFloat.width;
+    let sum = 0;
+    for (let t = oy * yw, end = t + yw; t < end; t++) {
+      const rowBase = yFloat.index[t] * inWidth;
+      let rowSum = 0;
+      for (let u = ox * xw, uEnd = u + xw; u < uEnd; u++) {
+        const p = (rowBase + xFloat.index[u]) * 3;
+        rowSum += xFloat.weight[u] * Math.fround(0.2125 * rgb[p] + 0.7154 * rgb[p + 1] + 0.0721 * rgb[p + 2]);
+      }
+      sum += yFloat.weight[t] * Math.fround(rowSum);
+    }
+    const v = sum + 1e-4; // area weights sum to 1 only up to float rounding
+    return v >= 255 ? 255 : v | 0;
+  }
+}
+
+/** Per output index, `width` (input index, weight) pairs, padded with zero weights. */
+interface FloatTaps { width: number; index: Int32Array; weight: Float32Array }
+/** The same taps with weight[i] / denominator the exact overlap fraction. */
+interface IntTaps { width: number; index: Int32Array; weight: Int32Array; denominator: number }
+
+/** The area taps exactly as GrayResize has always computed them (float64, stored as float32). */
+function floatTaps(inSize: number, outSize: number): FloatTaps {
+  const scale = inSize / outSize;
+  const lists: { index: number; weight: number }[][] = [];
+  for (let o = 0; o < outSize; o++) {
+    const from = o * scale, to = (o + 1) * scale;
+    const taps = [];
+    for (let i = Math.floor(from); i < Math.min(inSize, Math.ceil(to)); i++) {
+      const overlap = Math.min(to, i + 1) - Math.max(from, i);
+      if (overlap > 1e-9) taps.push({ index: i, weight: overlap / scale });
+    }
+    lists.push(taps);
+  }
+  const width = Math.max(...lists.map((l) => l.length));
+  const index = new Int32Array(outSize * width), weight = new Float32Array(outSize * width);
+  lists.forEach((taps, o) => taps.forEach((t, k) => { index[o * width + k] = t.index; weight[o * width + k] = t.weight; }));
+  return { width, index, weight };
+}
+
+/**
+ * Output cell o covers [o in/out, (o+1) in/out); its overlap with input cell i, times out, is
+ * the integer min((o+1) in, (i+1) out) - max(o in, i out), so its weight is that / in, and
+ * both shrink by g = gcd(in, out).
+ */
+function integerTaps(inSize: number, outSize: number): IntTaps {
+  const g = gcd(inSize, outSize);
+  const lists: { index: number; weight: number }[][] = [];
+  for (let o = 0; o < outSize; o++) {
+    const taps = [];
+    for (let i = Math.floor((o * inSize) / outSize); i * outSize < (o + 1) * inSize && i < inSize; i++) {
+      const overlap = Math.min((o + 1) * inSize, (i + 1) * outSize) - Math.max(o * inSize, i * outSize);
+      if (overlap > 0) taps.push({ index: i, weight: overlap / g });
+    }
+    lists.push(taps);
+  }
+  const width = Math.max(...lists.map((l) => l.length));
+  const index = new Int32Array(outSize * width), weight = new Int32Array(outSize * width);
+  lists.forEach((taps, o) => taps.forEach((t, k) => { index[o * width + k] = t.index; weight[o * width + k] = t.weight; }));
+  return { width, index, weight, denominator: inSize / g };
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
