@@ -1,0 +1,351 @@
+/**
+ * The TIA of our 2600 core, lazy: nothing runs per colour clock. The CPU runs ahead; before a
+ * TIA register changes (and at the end of a frame) the TIA draws the pixels since its last
+ * update in one span with the registers as they were. Lines without writes are drawn whole.
+ * When nobody will look at a frame (`observe = false`), spans only compute collisions, and
+ * only where two objects or an object and the playfield can meet.
+ *
+ * Model (first version; see docs/emulator-core.md for what is exact and what is not yet):
+ * a register write takes effect at the colour clock ending its CPU cycle; objects have a
+ * pixel position 0-159; RESPx puts a player at the write's pixel + 5 (missiles and ball + 4;
+ * during HBLANK at 3 and 2); HMOVE moves all objects at once and blanks the first 8 pixels
+ * of its line (the HMOVE bar) when written during HBLANK.
+ */
+
+export const CLOCKS_PER_LINE = 228;
+const HBLANK = 68;
+
+/** Copy offsets (in pixels) of NUSIZ modes 0-7, and the player's pixel width. */
+const COPIES = [[0], [0, 16], [0, 32], [0, 16, 32], [0, 64], [0], [0, 32, 64], [0]];
+const PLAYER_SCALE = [1, 1, 1, 1, 1, 2, 1, 4];
+
+// Collision bits, as the read registers report them (CXM0P bit 7 is M0-P1, and so on).
+const M0P1 = 1 << 0, M0P0 = 1 << 1, M1P0 = 1 << 2, M1P1 = 1 << 3, P0PF = 1 << 4, P0BL = 1 << 5, P1PF = 1 << 6, P1BL = 1 << 7;
+const M0PF = 1 << 8, M0BL = 1 << 9, M1PF = 1 << 10, M1BL = 1 << 11, BLPF = 1 << 12, P0P1 = 1 << 13, M0M1 = 1 << 14;
+
+export interface TiaInputs {
+  /** INPT4 and INPT5 pins: true when the fire button is pressed. */
+  fire0: boolean;
+  fire1: boolean;
+  /** Paddle pot positions in [0, 1] (0: lowest resistance). */
+  paddles: Float64Array;
+  /** Without paddles plugged in, INPT0-3 never charge (read 0). */
+  paddlesConnected: boolean;
+}
+
+export class Tia {
+  /** Palette indices (colour >> 1) of the visible frame, 160 per row. */
+  readonly screen: Uint8Array;
+  readonly rows: number;
+  /** Draw pixels (true) or only compute collisions (false) for the frame being run. */
+  observe = true;
+  /** Set when VSYNC goes on during the picture: the machine ends its frame there. */
+  frameEnded = false;
+  /**
+   * The colour clock at which the picture's last row has been drawn (rows + firstRowLine lines
+   * after VSYNC ended): frames also end there, as 6502.ts ends them, so RAM is compared at the
+   * same moment. Infinity until VSYNC ends.
+   */
+  frameEndClock = Infinity;
+  /** Between VSYNC's end and the end of the picture. */
+  private pictureOpen = false;
+
+  // time
+  private lineStart = 0; // colour clock where the current line began
+  private drawnTo = 0; // colour clock up to which this line is drawn
+  private line = 0; // lines since VSYNC ended (-1 while VSYNC is on)
+  private firstRowLine: number;
+
+  // registers
+  private vsync = false;
+  private vblank = 0;
+  private colup0 = 0; private colup1 = 0; private colupf = 0; private colubk = 0;
+  private ctrlpf = 0;
+  /** The 20 playfield bits in screen order, bit 19 = leftmost. */
+  private playfield = 0;
+  private pf0 = 0; private pf1 = 0; private pf2 = 0;
+  private nusiz0 = 0; private nusiz1 = 0;
+  private refp0 = false; private refp1 = false;
+  private grp0 = 0; private grp1 = 0; private grp0Old = 0; private grp1Old = 0;
+  private vdelp0 = false; private vdelp1 = false; private vdelbl = false;
+  private enam0 = false; private enam1 = false; private enabl = false; private enablOld = false;
+  private resmp0 = false; private resmp1 = false;
+  private hmp0 = 0; private hmp1 = 0; private hmm0 = 0; private hmm1 = 0; private hmbl = 0;
+  private posP0 = 0; private posP1 = 0; private posM0 = 0; private posM1 = 0; private posBL = 0;
+  /** Pixels at the left of this line blanked by an HMOVE. */
+  private hmoveBlank = 0;
+  collisions = 0;
+
+  // inputs
+  private dumped = false;
+  private dumpReleasedCycle = 0;
+  private latched = false;
+  private latch0 = 0x80; private latch1 = 0x80;
+  readonly inputs: TiaInputs = { fire0: false, fire1: false, paddles: new Float64Array(4).fill(0.5), paddlesConnected: false };
+
+  /**
+   * `firstRowLine`: line (counted from the end of VSYNC) shown in row 0; `pictureLines`: lines
+   * after it at which a frame without a new VSYNC ends (6502.ts: 192 + 20).
+   */
+  constructor(rows = 210, firstRowLine = 31, private readonly pictureLines = 212) {
+    this.rows = rows;
+    this.firstRowLine = firstRowLine;
+    this.screen = new Uint8Array(160 * rows);
+  }
+
+  /** Draws everything up to colour clock `clock` (lines in between drawn whole). */
+  catchUp(clock: number): void {
+    while (clock - this.lineStart >= CLOCKS_PER_LINE) {
+      this.drawSpan(CLOCKS_PER_LINE);
+      this.lineStart += CLOCKS_PER_LINE;
+      this.drawnTo = 0;
+      this.hmoveBlank = 0;
+      if (this.line >= 0) this.line++;
+    }
+    const h = clock - this.lineStart;
+    if (h > this.drawnTo) this.drawSpan(h);
+  }
+
+  /** The colour clock at which the next line starts (for WSYNC). */
+  nextLineClock(clock: number): number {
+    this.catchUp(clock);
+    return this.lineStart + CLOCKS_PER_LINE;
+  }
+
+  /** Draws this line from `drawnTo` to horizontal clock `until`. */
+  private drawSpan(until: number): void {
+    const from = Math.max(this.drawnTo, HBLANK);
+    this.drawnTo = until;
+    if (until <= from) return;
+    const row = this.line - this.firstRowLine;
+    const visible = this.observe && row >= 0 && row < this.rows;
+    if (!visible && !this.mayCollide()) return;
+    const xFrom = from - HBLANK, xTo = until - HBLANK;
+    const screen = this.screen, base = row * 160;
+    const p0 = this.vdelp0 ? this.grp0Old : this.grp0, p1 = this.vdelp1 ? this.grp1Old : this.grp1;
+    const bl = this.vdelbl ? this.enablOld : this.enabl;
+    const m0 = this.enam0 && !this.resmp0, m1 = this.enam1 && !this.resmp1;
+    const m0Width = 1 << ((this.nusiz0 >> 4) & 3), m1Width = 1 << ((this.nusiz1 >> 4) & 3), blWidth = 1 << ((this.ctrlpf >> 4) & 3);
+    const reflect = (this.ctrlpf & 1) !== 0, score = (this.ctrlpf & 2) !== 0, priority = (this.ctrlpf & 4) !== 0;
+    const blanked = (this.vblank & 2) !== 0;
+    let collisions = this.collisions;
+    for (let x = xFrom; x < xTo; x++) {
+      const right = x >= 80;
+      const pfIndex = right ? (reflect ? 159 - x : x - 80) >> 2 : x >> 2;
+      const pf = (this.playfield >> (19 - pfIndex)) & 1;
+      const hasP0 = p0 !== 0 && playerBit(p0, x - this.posP0, this.nusiz0, this.refp0);
+      const hasP1 = p1 !== 0 && playerBit(p1, x - this.posP1, this.nusiz1, this.refp1);
+      const hasM0 = m0 && copyHit(x - this.posM0, this.nusiz0, m0Width);
+      const hasM1 = m1 && copyHit(x - this.posM1, this.nusiz1, m1Width);
+      const hasBL = bl && ((x - this.posBL + 160) % 160) < blWidth;
+      if (hasP0) { if (hasP1) collisions |= P0P1; if (pf) collisions |= P0PF; if (hasBL) collisions |= P0BL; }
+      if (hasP1) { if (pf) collisions |= P1PF; if (hasBL) collisions |= P1BL; }
+      if (hasM0) { if (hasP0) collisions |= M0P0; if (hasP1) collisions |= M0P1; if (pf) collisions |= M0PF; if (hasBL) collisions |= M0BL; if (hasM1) collisions |= M0M1; }
+      if (hasM1) { if (hasP0) collisions |= M1P0; if (hasP1) collisions |= M1P1; if (pf) collisions |= M1PF; if (hasBL) collisions |= M1BL; }
+      if (hasBL && pf) collisions |= BLPF;
+      if (!visible) continue;
+      let colour: number;
+      if (blanked || x < this.hmoveBlank) colour = 0;
+      else if (priority && (pf || hasBL)) colour = this.colupf;
+      else if (hasP0 || hasM0) colour = this.colup0;
+      else if (hasP1 || hasM1) colour = this.colup1;
+      else if (hasBL) colour = this.colupf;
+      else if (pf) colour = score ? (right ? this.colup1 : this.colup0) : this.colupf;
+      else colour = this.colubk;
+      screen[base + x] = colour >> 1;
+    }
+    this.collisions = collisions;
+  }
+
+  /** False when no two things that collide can be on this line (collisions then cost nothing). */
+  private mayCollide(): boolean {
+    let objects = 0;
+    if (this.playfield) objects++;
+    if (this.vdelp0 ? this.grp0Old : this.grp0) objects++;
+    if (this.vdelp1 ? this.grp1Old : this.grp1) objects++;
+    if (this.enam0 && !this.resmp0) objects++;
+    if (this.enam1 && !this.resmp1) objects++;
+    if (this.vdelbl ? this.enablOld : this.enabl) objects++;
+    return objects >= 2;
+  }
+
+  /** The pixel an object reset at colour clock `h` (within its line) starts on. */
+  private resetPosition(h: number, offset: number, hblankPosition: number): number {
+    return h < HBLANK ? hblankPosition : (h - HBLANK + offset) % 160;
+  }
+
+  /** A register write at colour clock `clock` (the end of the CPU's write cycle) and CPU cycle `cycle`. */
+  write(address: number, value: number, clock: number, cycle: number): void {
+    this.catchUp(clock);
+    const h = clock - this.lineStart;
+    switch (address & 0x3f) {
+      case 0x00: {
+        const on = (value & 2) !== 0;
+        if (on && !this.vsync) {
+          if (this.line >= this.firstRowLine && this.pictureOpen) this.frameEnded = true;
+          this.pictureOpen = false;
+          this.line = -1;
+          this.frameEndClock = Infinity;
+        } else if (!on && this.vsync) {
+          this.line = 0;
+          this.pictureOpen = true;
+          this.frameEndClock = this.lineStart + (this.firstRowLine + this.pictureLines) * CLOCKS_PER_LINE;
+        }
+        this.vsync = on;
+        break;
+      }
+      case 0x01:
+        if (value & 0x80) this.dumped = true;
+        else if (this.dumped) { this.dumped = false; this.dumpReleasedCycle = cycle; }
+        if (value & 0x40) this.latched = true;
+        else { this.latched = false; this.latch0 = this.latch1 = 0x80; }
+        this.vblank = value;
+        break;
+      case 0x04: this.nusiz0 = value; break;
+      case 0x05: this.nusiz1 = value; break;
+      case 0x06: this.colup0 = value; break;
+      case 0x07: this.colup1 = value; break;
+      case 0x08: this.colupf = value; break;
+      case 0x09: this.colubk = value; break;
+      case 0x0a: this.ctrlpf = value; break;
+      case 0x0b: this.refp0 = (value & 8) !== 0; break;
+      case 0x0c: this.refp1 = (value & 8) !== 0; break;
+      case 0x0d: this.pf0 = value; this.updatePlayfield(); break;
+      case 0x0e: this.pf1 = value; this.updatePlayfield(); break;
+      case 0x0f: this.pf2 = value; this.updatePlayfield(); break;
+      case 0x10: this.posP0 = this.resetPosition(h, 5, 3); break;
+      case 0x11: this.posP1 = this.resetPosition(h, 5, 3); break;
+      case 0x12: this.posM0 = this.resetPosition(h, 4, 2); break;
+      case 0x13: this.posM1 = this.resetPosition(h, 4, 2); break;
+      case 0x14: this.posBL = this.resetPosition(h, 4, 2); break;
+      case 0x1b: this.grp0 = value; this.grp1Old = this.grp1; break;
+      case 0x1c: this.grp1 = value; this.grp0Old = this.grp0; this.enablOld = this.enabl; break;
+      case 0x1d: this.enam0 = (value & 2) !== 0; break;
+      case 0x1e: this.enam1 = (value & 2) !== 0; break;
+      case 0x1f: this.enabl = (value & 2) !== 0; break;
+      case 0x20: this.hmp0 = value >> 4; break;
+      case 0x21: this.hmp1 = value >> 4; break;
+      case 0x22: this.hmm0 = value >> 4; break;
+      case 0x23: this.hmm1 = value >> 4; break;
+      case 0x24: this.hmbl = value >> 4; break;
+      case 0x25: this.vdelp0 = (value & 1) !== 0; break;
+      case 0x26: this.vdelp1 = (value & 1) !== 0; break;
+      case 0x27: this.vdelbl = (value & 1) !== 0; break;
+      case 0x28: this.resmp0 = (value & 2) !== 0; if (this.resmp0) this.posM0 = (this.posP0 + missileCentre(this.nusiz0)) % 160; break;
+      case 0x29: this.resmp1 = (value & 2) !== 0; if (this.resmp1) this.posM1 = (this.posP1 + missileCentre(this.nusiz1)) % 160; break;
+      case 0x2a:
+        this.posP0 = move(this.posP0, this.hmp0); this.posP1 = move(this.posP1, this.hmp1);
+        this.posM0 = move(this.posM0, this.hmm0); this.posM1 = move(this.posM1, this.hmm1);
+        this.posBL = move(this.posBL, this.hmbl);
+        if (h < HBLANK) this.hmoveBlank = 8;
+        break;
+      case 0x2b: this.hmp0 = this.hmp1 = this.hmm0 = this.hmm1 = this.hmbl = 0; break;
+      case 0x2c: this.collisions = 0; break;
+    }
+  }
+
+  private updatePlayfield(): void {
+    // Screen order: PF0 bits 4-7, PF1 bits 7-0, PF2 bits 0-7.
+    let bits = 0;
+    for (let b = 4; b < 8; b++) bits = (bits << 1) | ((this.pf0 >> b) & 1);
+    for (let b = 7; b >= 0; b--) bits = (bits << 1) | ((this.pf1 >> b) & 1);
+    for (let b = 0; b < 8; b++) bits = (bits << 1) | ((this.pf2 >> b) & 1);
+    this.playfield = bits;
+  }
+
+  /** A TIA read at CPU cycle `cycle` (`bus`: the data bus's last value, which drives bits 0-5). */
+  read(address: number, clock: number, cycle: number, bus: number): number {
+    let result = 0;
+    const c = this.collisions;
+    switch (address & 0x0f) {
+      case 0x0: this.catchUp(clock); result = (c & M0P1 ? 0x80 : 0) | (c & M0P0 ? 0x40 : 0); break;
+      case 0x1: this.catchUp(clock); result = (c & M1P0 ? 0x80 : 0) | (c & M1P1 ? 0x40 : 0); break;
+      case 0x2: this.catchUp(clock); result = (c & P0PF ? 0x80 : 0) | (c & P0BL ? 0x40 : 0); break;
+      case 0x3: this.catchUp(clock); result = (c & P1PF ? 0x80 : 0) | (c & P1BL ? 0x40 : 0); break;
+      case 0x4: this.catchUp(clock); result = (c & M0PF ? 0x80 : 0) | (c & M0BL ? 0x40 : 0); break;
+      case 0x5: this.catchUp(clock); result = (c & M1PF ? 0x80 : 0) | (c & M1BL ? 0x40 : 0); break;
+      case 0x6: this.catchUp(clock); result = c & BLPF ? 0x80 : 0; break;
+      case 0x7: this.catchUp(clock); result = (c & P0P1 ? 0x80 : 0) | (c & M0M1 ? 0x40 : 0); break;
+      case 0x8: case 0x9: case 0xa: case 0xb: result = this.paddle((address & 3), cycle) | (bus & 0x40); break;
+      case 0xc: result = this.fire(0) | (bus & 0x40); break;
+      case 0xd: result = this.fire(1) | (bus & 0x40); break;
+    }
+    return (result & 0xc0) | (bus & 0x3f);
+  }
+
+  private fire(which: number): number {
+    let value = (which === 0 ? this.inputs.fire0 : this.inputs.fire1) ? 0 : 0x80;
+    if (this.latched) {
+      if (which === 0) value = this.latch0 &= value; else value = this.latch1 &= value;
+    }
+    return value;
+  }
+
+  /**
+   * A paddle's capacitor charges through the pot once VBLANK bit 7 releases it; INPTx bit 7 goes
+   * high after 380 lines at full resistance (1 MOhm plus 1.8 kOhm), proportionally less below.
+   */
+  private paddle(which: number, cycle: number): number {
+    if (this.dumped || !this.inputs.paddlesConnected) return 0;
+    const r = this.inputs.paddles[which];
+    const threshold = (380 * 76 * (r * 1e6 + 1800)) / (1e6 + 1800);
+    return cycle - this.dumpReleasedCycle >= threshold ? 0x80 : 0;
+  }
+
+  /** Called at the start of a frame: the frame's pixels are about to be drawn. */
+  startFrame(observe: boolean): void {
+    this.observe = observe;
+    this.frameEnded = false;
+    if (this.frameEndClock <= this.lineStart) { this.frameEndClock = Infinity; this.pictureOpen = false; } // delivered
+  }
+
+  saveState(): Record<string, unknown> {
+    const state: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(this)) {
+      if (key === 'screen' || key === 'inputs') continue;
+      state[key] = value;
+    }
+    return state;
+  }
+
+  loadState(state: Record<string, unknown>): void {
+    Object.assign(this, state);
+  }
+}
+
+/** HMOVE moves an object left by the signed high nibble of its HM register. */
+function move(position: number, hm: number): number {
+  const signed = hm & 8 ? hm - 16 : hm;
+  return (position - signed + 160) % 160;
+}
+
+function missileCentre(nusiz: number): number {
+  const scale = PLAYER_SCALE[nusiz & 7];
+  return scale === 1 ? 3 : scale === 2 ? 6 : 10;
+}
+
+/** Whether pixel offset `dx` from an object's position falls on one of its NUSIZ copies of `width` pixels. */
+function copyHit(dx: number, nusiz: number, width: number): boolean {
+  const d = ((dx % 160) + 160) % 160;
+  const copies = COPIES[nusiz & 7];
+  for (let i = 0; i < copies.length; i++) {
+    const o = d - copies[i];
+    if (o >= 0 && o < width) return true;
+  }
+  return false;
+}
+
+function playerBit(graphics: number, dx: number, nusiz: number, reflected: boolean): boolean {
+  const d = ((dx % 160) + 160) % 160;
+  const mode = nusiz & 7;
+  const scale = PLAYER_SCALE[mode];
+  const copies = COPIES[mode];
+  for (let i = 0; i < copies.length; i++) {
+    const o = d - copies[i] - (scale > 1 ? 1 : 0); // stretched players start one pixel later
+    if (o >= 0 && o < 8 * scale) {
+      const bit = (o / scale) | 0;
+      return ((graphics >> (reflected ? bit : 7 - bit)) & 1) !== 0;
+    }
+  }
+  return false;
+}
