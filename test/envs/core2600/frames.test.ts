@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testRom } from '../fixtures/testRom.js';
 import { compareFrames } from './frameReference.js';
+import { kernelRom } from './fixtures/kernelRom.js';
 
 /*
  * Whole machine against 6502.ts: the project's 4K test ROM (per-line background colours,
@@ -16,4 +17,8 @@ test('the test ROM with the joystick: 300 frames identical to 6502.ts (RAM and 2
 
 test('the test ROM with paddles: 100 frames identical for each of three paddle positions (charge timing)', () => {
   for (const paddle of [0.1, 0.5, 0.9]) assert.equal(compareFrames(testRom(), 100, inputs, paddle), null, `paddle ${paddle}`);
+});
+
+test('the game-like kernel ROM (4K): 200 frames identical to 6502.ts under joystick input', () => {
+  assert.equal(compareFrames(kernelRom(1), 200, inputs), null);
 });

@@ -68,7 +68,7 @@ export class Machine implements CpuBus {
         const next = this.tia.nextLineClock(3 * cycle + 3);
         this.cycle = Math.max(this.cycle, Math.ceil(next / 3));
         this.tia.catchUp(3 * this.cycle);
-      } else this.tia.write(a, value, 3 * cycle + 3, cycle);
+      } else this.tia.write(a, value, 3 * cycle, cycle);
     } else if (address & 0x200) this.riot.writeRegister(address, value, cycle);
     else this.riot.ram[address & 0x7f] = value;
     if (this.snoops) this.cartridge.snoop(address, value, true);

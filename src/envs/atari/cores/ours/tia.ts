@@ -13,6 +13,18 @@
  */
 
 export const CLOCKS_PER_LINE = 228;
+
+/**
+ * Colour clocks from the start of the CPU's write cycle until a register's new value shows:
+ * 3 (the end of the cycle) for most, one more for VBLANK, GRP0/1 and ENAM0/1/ENABL, two more for
+ * the playfield (which then waits for its next 4-pixel cell). Measured against 6502.ts with
+ * test/envs/core2600/fixtures/kernelRom.ts.
+ */
+const WRITE_DELAY = new Int32Array(64).fill(3);
+for (const register of [0x01, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f]) WRITE_DELAY[register] = 4;
+for (const register of [0x0d, 0x0e, 0x0f]) WRITE_DELAY[register] = 5;
+const DELAYS = (globalThis as { TIA_DELAYS?: Record<number, number> }).TIA_DELAYS ?? {}; // calibration aid
+for (const [register, delay] of Object.entries(DELAYS)) WRITE_DELAY[Number(register)] = delay;
 const HBLANK = 68;
 
 /** Copy offsets (in pixels) of NUSIZ modes 0-7, and the player's pixel width. */
@@ -75,6 +87,7 @@ export class Tia {
   /** Pixels at the left of this line blanked by an HMOVE. */
   private hmoveBlank = 0;
   collisions = 0;
+  private reflectLatched = false;
 
   // inputs
   private dumped = false;
@@ -119,17 +132,23 @@ export class Tia {
     if (until <= from) return;
     const row = this.line - this.firstRowLine;
     const visible = this.observe && row >= 0 && row < this.rows;
-    if (!visible && !this.mayCollide()) return;
     const xFrom = from - HBLANK, xTo = until - HBLANK;
+    if (!visible && !this.mayCollide()) {
+      if (xFrom === 0 || (xFrom <= 80 && xTo > 80)) this.reflectLatched = (this.ctrlpf & 1) !== 0;
+      return;
+    }
     const screen = this.screen, base = row * 160;
     const p0 = this.vdelp0 ? this.grp0Old : this.grp0, p1 = this.vdelp1 ? this.grp1Old : this.grp1;
     const bl = this.vdelbl ? this.enablOld : this.enabl;
     const m0 = this.enam0 && !this.resmp0, m1 = this.enam1 && !this.resmp1;
     const m0Width = 1 << ((this.nusiz0 >> 4) & 3), m1Width = 1 << ((this.nusiz1 >> 4) & 3), blWidth = 1 << ((this.ctrlpf >> 4) & 3);
-    const reflect = (this.ctrlpf & 1) !== 0, score = (this.ctrlpf & 2) !== 0, priority = (this.ctrlpf & 4) !== 0;
+    let reflect = this.reflectLatched;
+    // Score colours only without PF priority (the TIA ignores score mode then).
+    const score = (this.ctrlpf & 6) === 2, priority = (this.ctrlpf & 4) !== 0;
     const blanked = (this.vblank & 2) !== 0;
     let collisions = this.collisions;
     for (let x = xFrom; x < xTo; x++) {
+      if (x === 0 || x === 80) reflect = this.reflectLatched = (this.ctrlpf & 1) !== 0; // the TIA latches it per half
       const right = x >= 80;
       const pfIndex = right ? (reflect ? 159 - x : x - 80) >> 2 : x >> 2;
       const pf = (this.playfield >> (19 - pfIndex)) & 1;
@@ -144,14 +163,15 @@ export class Tia {
       if (hasM1) { if (hasP0) collisions |= M1P0; if (hasP1) collisions |= M1P1; if (pf) collisions |= M1PF; if (hasBL) collisions |= M1BL; }
       if (hasBL && pf) collisions |= BLPF;
       if (!visible) continue;
+      // Priorities, highest first. Normal: P0 M0 P1 M1 BL PF. Score: P0 M0 PF P1 M1 BL.
+      // PF priority (CTRLPF bit 2): BL PF P0 M0 P1 M1. In score mode the playfield takes the players' colours.
+      const pfColour = score ? (right ? this.colup1 : this.colup0) : this.colupf;
       let colour: number;
       if (blanked || x < this.hmoveBlank) colour = 0;
-      else if (priority && (pf || hasBL)) colour = this.colupf;
+      else if (priority) colour = hasBL ? this.colupf : pf ? pfColour : hasP0 || hasM0 ? this.colup0 : hasP1 || hasM1 ? this.colup1 : this.colubk;
       else if (hasP0 || hasM0) colour = this.colup0;
-      else if (hasP1 || hasM1) colour = this.colup1;
-      else if (hasBL) colour = this.colupf;
-      else if (pf) colour = score ? (right ? this.colup1 : this.colup0) : this.colupf;
-      else colour = this.colubk;
+      else if (score) colour = pf ? pfColour : hasP1 || hasM1 ? this.colup1 : hasBL ? this.colupf : this.colubk;
+      else colour = hasP1 || hasM1 ? this.colup1 : hasBL || pf ? this.colupf : this.colubk;
       screen[base + x] = colour >> 1;
     }
     this.collisions = collisions;
@@ -175,7 +195,14 @@ export class Tia {
   }
 
   /** A register write at colour clock `clock` (the end of the CPU's write cycle) and CPU cycle `cycle`. */
-  write(address: number, value: number, clock: number, cycle: number): void {
+  write(address: number, value: number, cycleClock: number, cycle: number): void {
+    let clock = cycleClock + WRITE_DELAY[address];
+    if (address >= 0x0d && address <= 0x0f) {
+      // The playfield is read at its 4-pixel cell edges: a new value shows from the next cell on.
+      this.catchUp(clock);
+      const x = clock - this.lineStart - HBLANK;
+      if (x > 0) clock += (4 - (x & 3)) & 3;
+    }
     this.catchUp(clock);
     const h = clock - this.lineStart;
     switch (address & 0x3f) {
@@ -200,6 +227,12 @@ export class Tia {
         if (value & 0x40) this.latched = true;
         else { this.latched = false; this.latch0 = this.latch1 = 0x80; }
         this.vblank = value;
+        break;
+      case 0x03:
+        // RSYNC: the horizontal counter restarts; this line ends 3 clocks from now.
+        this.lineStart = clock + 3 - CLOCKS_PER_LINE;
+        this.drawnTo = CLOCKS_PER_LINE - 3;
+        if (this.frameEndClock !== Infinity) this.frameEndClock = this.lineStart + (this.frameEndLines() + 1) * CLOCKS_PER_LINE;
         break;
       case 0x04: this.nusiz0 = value; break;
       case 0x05: this.nusiz1 = value; break;
@@ -242,6 +275,11 @@ export class Tia {
       case 0x2b: this.hmp0 = this.hmp1 = this.hmm0 = this.hmm1 = this.hmbl = 0; break;
       case 0x2c: this.collisions = 0; break;
     }
+  }
+
+  /** Lines between the current line and the one at which the frame ends. */
+  private frameEndLines(): number {
+    return this.firstRowLine + this.pictureLines - this.line - 1;
   }
 
   private updatePlayfield(): void {
