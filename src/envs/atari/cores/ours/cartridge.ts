@@ -90,17 +90,19 @@ export class Cartridge {
     }
   }
 
-  /** Power-on banks: the last 4K bank for the F-schemes (as 6502.ts and Stella start them), bank 0 for the rest. */
+  /**
+   * Power-on banks (random on hardware; these are 6502.ts's, so both cores start alike): F8 in
+   * its last bank, F6, F4, FA and E7 in bank 0, E0 with all three switchable segments on slice 7.
+   */
   reset(): void {
     const size = this.rom.length;
     this.superchip = false;
     this.lastWasFE = false;
     switch (this.scheme) {
       case '2K': this.map(0, 16, 0); this.map(16, 16, 0); break;
-      case 'F8': case 'F6': case 'F4': case 'FA': this.selectBank((size >> 12) - 1); break;
-      case 'E0':
-        for (let segment = 0; segment < 4; segment++) this.map(segment * 8, 8, segment === 3 ? 7 * 1024 : segment * 1024);
-        break;
+      case 'F8': this.selectBank((size >> 12) - 1); break;
+      case 'F6': case 'F4': case 'FA': this.selectBank(0); break;
+      case 'E0': for (let segment = 0; segment < 4; segment++) this.map(segment * 8, 8, 7 * 1024); break;
       case '3F': this.map(0, 16, 0); this.map(16, 16, size - 2048); break;
       case 'E7':
         this.map(0, 16, 0);

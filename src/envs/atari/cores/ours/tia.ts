@@ -133,6 +133,12 @@ export class Tia {
     const row = this.line - this.firstRowLine;
     const visible = this.observe && row >= 0 && row < this.rows;
     const xFrom = from - HBLANK, xTo = until - HBLANK;
+    if (this.vblank & 2) {
+      // VBLANK: black, and (as in Stella's and 6502.ts's TIA) no collisions.
+      if (xFrom === 0 || (xFrom <= 80 && xTo > 80)) this.reflectLatched = (this.ctrlpf & 1) !== 0;
+      if (visible) this.screen.fill(0, row * 160 + xFrom, row * 160 + xTo);
+      return;
+    }
     if (!visible && !this.mayCollide()) {
       if (xFrom === 0 || (xFrom <= 80 && xTo > 80)) this.reflectLatched = (this.ctrlpf & 1) !== 0;
       return;
@@ -145,7 +151,6 @@ export class Tia {
     let reflect = this.reflectLatched;
     // Score colours only without PF priority (the TIA ignores score mode then).
     const score = (this.ctrlpf & 6) === 2, priority = (this.ctrlpf & 4) !== 0;
-    const blanked = (this.vblank & 2) !== 0;
     let collisions = this.collisions;
     for (let x = xFrom; x < xTo; x++) {
       if (x === 0 || x === 80) reflect = this.reflectLatched = (this.ctrlpf & 1) !== 0; // the TIA latches it per half
@@ -167,7 +172,7 @@ export class Tia {
       // PF priority (CTRLPF bit 2): BL PF P0 M0 P1 M1. In score mode the playfield takes the players' colours.
       const pfColour = score ? (right ? this.colup1 : this.colup0) : this.colupf;
       let colour: number;
-      if (blanked || x < this.hmoveBlank) colour = 0;
+      if (x < this.hmoveBlank) colour = 0;
       else if (priority) colour = hasBL ? this.colupf : pf ? pfColour : hasP0 || hasM0 ? this.colup0 : hasP1 || hasM1 ? this.colup1 : this.colubk;
       else if (hasP0 || hasM0) colour = this.colup0;
       else if (score) colour = pf ? pfColour : hasP1 || hasM1 ? this.colup1 : hasBL ? this.colupf : this.colubk;
