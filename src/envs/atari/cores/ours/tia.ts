@@ -88,6 +88,9 @@ export class Tia {
   private hmoveBlank = 0;
   collisions = 0;
   private reflectLatched = false;
+  private readonly layers = new Uint8Array(160);
+  /** Background, COLUP0, COLUP1, COLUPF and the playfield's colour (score mode: the players'), as palette indices. */
+  private readonly colours = new Uint8Array(5);
 
   // inputs
   private dumped = false;
@@ -139,59 +142,72 @@ export class Tia {
       if (visible) this.screen.fill(0, row * 160 + xFrom, row * 160 + xTo);
       return;
     }
-    if (!visible && !this.mayCollide()) {
+    if (!visible && (this.possibleCollisions() & ~this.collisions) === 0) {
+      // Nobody looks, and every collision these objects could make is already latched.
       if (xFrom === 0 || (xFrom <= 80 && xTo > 80)) this.reflectLatched = (this.ctrlpf & 1) !== 0;
       return;
     }
-    const screen = this.screen, base = row * 160;
+    // Paint the objects' pixels of this span into one byte per pixel (a bit per object), then
+    // resolve collisions and colours by table.
+    const layers = this.layers;
+    layers.fill(0, xFrom, xTo);
     const p0 = this.vdelp0 ? this.grp0Old : this.grp0, p1 = this.vdelp1 ? this.grp1Old : this.grp1;
-    const bl = this.vdelbl ? this.enablOld : this.enabl;
-    const m0 = this.enam0 && !this.resmp0, m1 = this.enam1 && !this.resmp1;
-    const m0Width = 1 << ((this.nusiz0 >> 4) & 3), m1Width = 1 << ((this.nusiz1 >> 4) & 3), blWidth = 1 << ((this.ctrlpf >> 4) & 3);
-    let reflect = this.reflectLatched;
-    // Score colours only without PF priority (the TIA ignores score mode then).
-    const score = (this.ctrlpf & 6) === 2, priority = (this.ctrlpf & 4) !== 0;
-    let collisions = this.collisions;
-    for (let x = xFrom; x < xTo; x++) {
-      if (x === 0 || x === 80) reflect = this.reflectLatched = (this.ctrlpf & 1) !== 0; // the TIA latches it per half
-      const right = x >= 80;
-      const pfIndex = right ? (reflect ? 159 - x : x - 80) >> 2 : x >> 2;
-      const pf = (this.playfield >> (19 - pfIndex)) & 1;
-      const hasP0 = p0 !== 0 && playerBit(p0, x - this.posP0, this.nusiz0, this.refp0);
-      const hasP1 = p1 !== 0 && playerBit(p1, x - this.posP1, this.nusiz1, this.refp1);
-      const hasM0 = m0 && copyHit(x - this.posM0, this.nusiz0, m0Width);
-      const hasM1 = m1 && copyHit(x - this.posM1, this.nusiz1, m1Width);
-      const hasBL = bl && ((x - this.posBL + 160) % 160) < blWidth;
-      if (hasP0) { if (hasP1) collisions |= P0P1; if (pf) collisions |= P0PF; if (hasBL) collisions |= P0BL; }
-      if (hasP1) { if (pf) collisions |= P1PF; if (hasBL) collisions |= P1BL; }
-      if (hasM0) { if (hasP0) collisions |= M0P0; if (hasP1) collisions |= M0P1; if (pf) collisions |= M0PF; if (hasBL) collisions |= M0BL; if (hasM1) collisions |= M0M1; }
-      if (hasM1) { if (hasP0) collisions |= M1P0; if (hasP1) collisions |= M1P1; if (pf) collisions |= M1PF; if (hasBL) collisions |= M1BL; }
-      if (hasBL && pf) collisions |= BLPF;
-      if (!visible) continue;
-      // Priorities, highest first. Normal: P0 M0 P1 M1 BL PF. Score: P0 M0 PF P1 M1 BL.
-      // PF priority (CTRLPF bit 2): BL PF P0 M0 P1 M1. In score mode the playfield takes the players' colours.
-      const pfColour = score ? (right ? this.colup1 : this.colup0) : this.colupf;
-      let colour: number;
-      if (x < this.hmoveBlank) colour = 0;
-      else if (priority) colour = hasBL ? this.colupf : pf ? pfColour : hasP0 || hasM0 ? this.colup0 : hasP1 || hasM1 ? this.colup1 : this.colubk;
-      else if (hasP0 || hasM0) colour = this.colup0;
-      else if (score) colour = pf ? pfColour : hasP1 || hasM1 ? this.colup1 : hasBL ? this.colupf : this.colubk;
-      else colour = hasP1 || hasM1 ? this.colup1 : hasBL || pf ? this.colupf : this.colubk;
-      screen[base + x] = colour >> 1;
+    if (p0) paintPlayer(layers, L_P0, p0, this.posP0, this.nusiz0, this.refp0, xFrom, xTo);
+    if (p1) paintPlayer(layers, L_P1, p1, this.posP1, this.nusiz1, this.refp1, xFrom, xTo);
+    if (this.enam0 && !this.resmp0) paintCopies(layers, L_M0, this.posM0, this.nusiz0, 1 << ((this.nusiz0 >> 4) & 3), xFrom, xTo);
+    if (this.enam1 && !this.resmp1) paintCopies(layers, L_M1, this.posM1, this.nusiz1, 1 << ((this.nusiz1 >> 4) & 3), xFrom, xTo);
+    if (this.vdelbl ? this.enablOld : this.enabl) paint(layers, L_BL, this.posBL, 1 << ((this.ctrlpf >> 4) & 3), xFrom, xTo);
+    // The playfield, one 4-pixel cell at a time; its reflect bit is latched where each half starts.
+    if (xFrom === 0 || (xFrom <= 80 && xTo > 80)) this.reflectLatched = (this.ctrlpf & 1) !== 0;
+    const playfield = this.playfield;
+    if (playfield) {
+      for (let x = xFrom; x < xTo; x = (x & ~3) + 4) {
+        const cell = x >= 80 ? (this.reflectLatched ? 39 - (x >> 2) : (x >> 2) - 20) : x >> 2;
+        if ((playfield >> (19 - cell)) & 1) {
+          const end = Math.min((x & ~3) + 4, xTo);
+          for (let i = x; i < end; i++) layers[i] |= L_PF;
+        }
+      }
     }
+    let collisions = this.collisions;
+    if (!visible) {
+      for (let x = xFrom; x < xTo; x++) collisions |= COLLISIONS[layers[x]];
+      this.collisions = collisions;
+      return;
+    }
+    // Score colours only without PF priority (the TIA ignores score mode then).
+    const score = (this.ctrlpf & 6) === 2;
+    const source = this.ctrlpf & 4 ? SOURCE_PRIORITY : score ? SOURCE_SCORE : SOURCE_NORMAL;
+    const colours = this.colours;
+    colours[0] = this.colubk >> 1; colours[1] = this.colup0 >> 1; colours[2] = this.colup1 >> 1; colours[3] = this.colupf >> 1;
+    const screen = this.screen, base = row * 160;
+    const middle = Math.min(Math.max(80, xFrom), xTo);
+    colours[4] = (score ? this.colup0 : this.colupf) >> 1;
+    for (let x = xFrom; x < middle; x++) {
+      const layer = layers[x];
+      collisions |= COLLISIONS[layer];
+      screen[base + x] = colours[source[layer]];
+    }
+    colours[4] = (score ? this.colup1 : this.colupf) >> 1;
+    for (let x = middle; x < xTo; x++) {
+      const layer = layers[x];
+      collisions |= COLLISIONS[layer];
+      screen[base + x] = colours[source[layer]];
+    }
+    if (xFrom < this.hmoveBlank) screen.fill(0, base + xFrom, base + Math.min(this.hmoveBlank, xTo));
     this.collisions = collisions;
   }
 
-  /** False when no two things that collide can be on this line (collisions then cost nothing). */
-  private mayCollide(): boolean {
-    let objects = 0;
-    if (this.playfield) objects++;
-    if (this.vdelp0 ? this.grp0Old : this.grp0) objects++;
-    if (this.vdelp1 ? this.grp1Old : this.grp1) objects++;
-    if (this.enam0 && !this.resmp0) objects++;
-    if (this.enam1 && !this.resmp1) objects++;
-    if (this.vdelbl ? this.enablOld : this.enabl) objects++;
-    return objects >= 2;
+  /** The collision bits the objects now shown could set (all pairs of them). */
+  private possibleCollisions(): number {
+    let layer = 0;
+    if (this.playfield) layer |= L_PF;
+    if (this.vdelp0 ? this.grp0Old : this.grp0) layer |= L_P0;
+    if (this.vdelp1 ? this.grp1Old : this.grp1) layer |= L_P1;
+    if (this.enam0 && !this.resmp0) layer |= L_M0;
+    if (this.enam1 && !this.resmp1) layer |= L_M1;
+    if (this.vdelbl ? this.enablOld : this.enabl) layer |= L_BL;
+    return COLLISIONS[layer];
   }
 
   /** The pixel an object reset at colour clock `h` (within its line) starts on. */
@@ -367,28 +383,51 @@ function missileCentre(nusiz: number): number {
   return scale === 1 ? 3 : scale === 2 ? 6 : 10;
 }
 
-/** Whether pixel offset `dx` from an object's position falls on one of its NUSIZ copies of `width` pixels. */
-function copyHit(dx: number, nusiz: number, width: number): boolean {
-  const d = ((dx % 160) + 160) % 160;
-  const copies = COPIES[nusiz & 7];
-  for (let i = 0; i < copies.length; i++) {
-    const o = d - copies[i];
-    if (o >= 0 && o < width) return true;
-  }
-  return false;
+// One bit per object in a pixel's layer byte.
+const L_P0 = 1, L_M0 = 2, L_P1 = 4, L_M1 = 8, L_BL = 16, L_PF = 32;
+
+/** The collision bits each combination of objects on a pixel sets. */
+const COLLISIONS = new Uint16Array(64);
+/** Which colour each combination shows (0 background, 1 COLUP0, 2 COLUP1, 3 COLUPF, 4 playfield colour), per priority mode. */
+const SOURCE_NORMAL = new Uint8Array(64), SOURCE_SCORE = new Uint8Array(64), SOURCE_PRIORITY = new Uint8Array(64);
+for (let layer = 0; layer < 64; layer++) {
+  const has = (bit: number) => (layer & bit) !== 0;
+  const pairs: [number, number, number][] = [
+    [L_M0, L_P1, M0P1], [L_M0, L_P0, M0P0], [L_M1, L_P0, M1P0], [L_M1, L_P1, M1P1], [L_P0, L_PF, P0PF], [L_P0, L_BL, P0BL],
+    [L_P1, L_PF, P1PF], [L_P1, L_BL, P1BL], [L_M0, L_PF, M0PF], [L_M0, L_BL, M0BL], [L_M1, L_PF, M1PF], [L_M1, L_BL, M1BL],
+    [L_BL, L_PF, BLPF], [L_P0, L_P1, P0P1], [L_M0, L_M1, M0M1],
+  ];
+  for (const [a, b, bit] of pairs) if (has(a) && has(b)) COLLISIONS[layer] |= bit;
+  const p0 = has(L_P0) || has(L_M0), p1 = has(L_P1) || has(L_M1), bl = has(L_BL), pf = has(L_PF);
+  // Highest first. Normal: P0 M0 P1 M1 BL PF. Score: P0 M0 PF P1 M1 BL. Priority: BL PF P0 M0 P1 M1.
+  SOURCE_NORMAL[layer] = p0 ? 1 : p1 ? 2 : bl || pf ? 3 : 0;
+  SOURCE_SCORE[layer] = p0 ? 1 : pf ? 4 : p1 ? 2 : bl ? 3 : 0;
+  SOURCE_PRIORITY[layer] = bl ? 3 : pf ? 3 : p0 ? 1 : p1 ? 2 : 0;
 }
 
-function playerBit(graphics: number, dx: number, nusiz: number, reflected: boolean): boolean {
-  const d = ((dx % 160) + 160) % 160;
+/** Sets `bit` on the pixels [start, start + width) (modulo 160) that fall in [xFrom, xTo). */
+function paint(layers: Uint8Array, bit: number, start: number, width: number, xFrom: number, xTo: number): void {
+  for (let i = 0; i < width; i++) {
+    let x = start + i;
+    if (x >= 160) x -= 160;
+    if (x >= xFrom && x < xTo) layers[x] |= bit;
+  }
+}
+
+function paintCopies(layers: Uint8Array, bit: number, position: number, nusiz: number, width: number, xFrom: number, xTo: number): void {
+  const copies = COPIES[nusiz & 7];
+  for (let c = 0; c < copies.length; c++) paint(layers, bit, (position + copies[c]) % 160, width, xFrom, xTo);
+}
+
+function paintPlayer(layers: Uint8Array, bit: number, graphics: number, position: number, nusiz: number, reflected: boolean, xFrom: number, xTo: number): void {
   const mode = nusiz & 7;
   const scale = PLAYER_SCALE[mode];
   const copies = COPIES[mode];
-  for (let i = 0; i < copies.length; i++) {
-    const o = d - copies[i] - (scale > 1 ? 1 : 0); // stretched players start one pixel later
-    if (o >= 0 && o < 8 * scale) {
-      const bit = (o / scale) | 0;
-      return ((graphics >> (reflected ? bit : 7 - bit)) & 1) !== 0;
+  const delay = scale > 1 ? 1 : 0; // stretched players start one pixel later
+  for (let c = 0; c < copies.length; c++) {
+    const start = position + copies[c] + delay;
+    for (let b = 0; b < 8; b++) {
+      if ((graphics >> (reflected ? b : 7 - b)) & 1) paint(layers, bit, (start + b * scale) % 160, scale, xFrom, xTo);
     }
   }
-  return false;
 }
