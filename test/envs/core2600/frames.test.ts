@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { testRom } from '../fixtures/testRom.js';
 import { compareFrames } from './frameReference.js';
 import { kernelRom } from './fixtures/kernelRom.js';
+import { probeRom } from './fixtures/probeRom.js';
 import { Machine } from '../../../src/envs/atari/cores/ours/machine.js';
 
 /*
@@ -47,4 +48,10 @@ test('unobserved frames (no pixels drawn) leave RAM and collisions as observed o
   for (let f = 0; f < 120; f++) { observed.runFrame(true); blind.runFrame(f % 4 === 3); }
   assert.deepEqual(blind.riot.ram, observed.riot.ram);
   assert.deepEqual(blind.tia.screen, observed.tia.screen, 'the last frame was observed by both');
+});
+
+// Known gap (docs/emulator-core.md, "Not done yet"): objects reset in or near HBLANK and HMOVE
+// written mid-line. This reports the first difference until the TIA's motion logic is modelled.
+test('the motion probe ROM (resets across the line, mid-line HMOVE): 20 frames identical to 6502.ts', { todo: 'HMOVE and HBLANK resets are modelled simply' }, () => {
+  assert.equal(compareFrames(probeRom(), 20, inputs), null);
 });
