@@ -83,11 +83,21 @@ export class Tia {
   private enam0 = false; private enam1 = false; private enabl = false; private enablOld = false;
   private resmp0 = false; private resmp1 = false;
   private hmp0 = 0; private hmp1 = 0; private hmm0 = 0; private hmm1 = 0; private hmbl = 0;
-  private posP0 = 0; private posP1 = 0; private posM0 = 0; private posM1 = 0; private posBL = 0;
+  // Power-on positions: all object counters at 0 when the line starts (as 6502.ts resets them).
+  private posP0 = 2; private posP1 = 2; private posM0 = 1; private posM1 = 1; private posBL = 1;
   /** Pixels at the left of this line blanked by an HMOVE. */
   private hmoveBlank = 0;
   collisions = 0;
   private reflectLatched = false;
+  /**
+   * Objects reset during this line's visible part (bits P0 1, P1 2, M0 4, M1 8): their main
+   * copy starts from a decode 156 counts after the reset, so it first shows on the next line;
+   * only the NUSIZ copies appear on this one.
+   */
+  private noMainCopy = 0;
+  /** HMOVE pulses (P0 P1 M0 M1 BL) due in the next line's HBLANK. */
+  private pendingMoves = [0, 0, 0, 0, 0];
+  private movesPending = false;
   private readonly layers = new Uint8Array(160);
   /** Background, COLUP0, COLUP1, COLUPF and the playfield's colour (score mode: the players'), as palette indices. */
   private readonly colours = new Uint8Array(5);
@@ -116,7 +126,9 @@ export class Tia {
       this.lineStart += CLOCKS_PER_LINE;
       this.drawnTo = 0;
       this.hmoveBlank = 0;
+      this.noMainCopy = 0;
       if (this.line >= 0) this.line++;
+      if (this.pendingMoves[0] | this.pendingMoves[1] | this.pendingMoves[2] | this.pendingMoves[3] | this.pendingMoves[4]) this.applyPendingMoves();
     }
     const h = clock - this.lineStart;
     if (h > this.drawnTo) this.drawSpan(h);
@@ -152,10 +164,11 @@ export class Tia {
     const layers = this.layers;
     layers.fill(0, xFrom, xTo);
     const p0 = this.vdelp0 ? this.grp0Old : this.grp0, p1 = this.vdelp1 ? this.grp1Old : this.grp1;
-    if (p0) paintPlayer(layers, L_P0, p0, this.posP0, this.nusiz0, this.refp0, xFrom, xTo);
-    if (p1) paintPlayer(layers, L_P1, p1, this.posP1, this.nusiz1, this.refp1, xFrom, xTo);
-    if (this.enam0 && !this.resmp0) paintCopies(layers, L_M0, this.posM0, this.nusiz0, 1 << ((this.nusiz0 >> 4) & 3), xFrom, xTo);
-    if (this.enam1 && !this.resmp1) paintCopies(layers, L_M1, this.posM1, this.nusiz1, 1 << ((this.nusiz1 >> 4) & 3), xFrom, xTo);
+    const skip = this.noMainCopy;
+    if (p0) paintPlayer(layers, L_P0, p0, this.posP0, this.nusiz0, this.refp0, xFrom, xTo, skip & 1);
+    if (p1) paintPlayer(layers, L_P1, p1, this.posP1, this.nusiz1, this.refp1, xFrom, xTo, (skip >> 1) & 1);
+    if (this.enam0 && !this.resmp0) paintCopies(layers, L_M0, this.posM0, this.nusiz0, 1 << ((this.nusiz0 >> 4) & 3), xFrom, xTo, (skip >> 2) & 1);
+    if (this.enam1 && !this.resmp1) paintCopies(layers, L_M1, this.posM1, this.nusiz1, 1 << ((this.nusiz1 >> 4) & 3), xFrom, xTo, (skip >> 3) & 1);
     if (this.vdelbl ? this.enablOld : this.enabl) paint(layers, L_BL, this.posBL, 1 << ((this.ctrlpf >> 4) & 3), xFrom, xTo);
     // The playfield, one 4-pixel cell at a time; its reflect bit is latched where each half starts.
     if (xFrom === 0 || (xFrom <= 80 && xTo > 80)) this.reflectLatched = (this.ctrlpf & 1) !== 0;
@@ -267,10 +280,10 @@ export class Tia {
       case 0x0d: this.pf0 = value; this.updatePlayfield(); break;
       case 0x0e: this.pf1 = value; this.updatePlayfield(); break;
       case 0x0f: this.pf2 = value; this.updatePlayfield(); break;
-      case 0x10: this.posP0 = this.resetPosition(h, 5, 3); break;
-      case 0x11: this.posP1 = this.resetPosition(h, 5, 3); break;
-      case 0x12: this.posM0 = this.resetPosition(h, 4, 2); break;
-      case 0x13: this.posM1 = this.resetPosition(h, 4, 2); break;
+      case 0x10: this.posP0 = this.resetPosition(h, 5, 3); if (h >= HBLANK) this.noMainCopy |= 1; break;
+      case 0x11: this.posP1 = this.resetPosition(h, 5, 3); if (h >= HBLANK) this.noMainCopy |= 2; break;
+      case 0x12: this.posM0 = this.resetPosition(h, 4, 2); if (h >= HBLANK) this.noMainCopy |= 4; break;
+      case 0x13: this.posM1 = this.resetPosition(h, 4, 2); if (h >= HBLANK) this.noMainCopy |= 8; break;
       case 0x14: this.posBL = this.resetPosition(h, 4, 2); break;
       case 0x1b: this.grp0 = value; this.grp1Old = this.grp1; break;
       case 0x1c: this.grp1 = value; this.grp0Old = this.grp0; this.enablOld = this.enabl; break;
@@ -287,15 +300,48 @@ export class Tia {
       case 0x27: this.vdelbl = (value & 1) !== 0; break;
       case 0x28: this.resmp0 = (value & 2) !== 0; if (this.resmp0) this.posM0 = (this.posP0 + missileCentre(this.nusiz0)) % 160; break;
       case 0x29: this.resmp1 = (value & 2) !== 0; if (this.resmp1) this.posM1 = (this.posP1 + missileCentre(this.nusiz1)) % 160; break;
-      case 0x2a:
-        this.posP0 = move(this.posP0, this.hmp0); this.posP1 = move(this.posP1, this.hmp1);
-        this.posM0 = move(this.posM0, this.hmm0); this.posM1 = move(this.posM1, this.hmm1);
-        this.posBL = move(this.posBL, this.hmbl);
-        if (h < HBLANK) this.hmoveBlank = 8;
-        break;
+      case 0x2a: this.hmove(h); break;
       case 0x2b: this.hmp0 = this.hmp1 = this.hmm0 = this.hmm1 = this.hmbl = 0; break;
       case 0x2c: this.collisions = 0; break;
     }
+  }
+
+  /**
+   * HMOVE at line clock `h`: the motion logic sends object j up to (HMj ^ 8) extra clock pulses,
+   * one every 4 colour clocks from the first multiple of 4 at or after h + HMOVE_PULSE_OFFSET.
+   * A pulse moves its object one pixel left, but only in HBLANK (elsewhere the object is being
+   * clocked anyway). Written during HBLANK, HMOVE also extends this line's HBLANK by 8 clocks
+   * (the black bar), which moves every object 8 pixels right. Pulses that reach the next line's
+   * HBLANK move the objects there.
+   */
+  private hmove(h: number): void {
+    const extended = h < HMOVE_EXTEND_BEFORE;
+    if (extended) this.hmoveBlank = 8;
+    const hblankEnd = extended ? HBLANK + 8 : HBLANK;
+    const first = (h + HMOVE_PULSE_OFFSET + 3) & ~3;
+    const hm = [this.hmp0, this.hmp1, this.hmm0, this.hmm1, this.hmbl];
+    const now = [0, 0, 0, 0, 0];
+    for (let j = 0; j < 5; j++) {
+      const count = hm[j] ^ 8;
+      for (let k = 0; k < count; k++) {
+        const p = first + 4 * k;
+        if (p < CLOCKS_PER_LINE) { if (p < hblankEnd) now[j]++; } else if (p - CLOCKS_PER_LINE < HBLANK) this.pendingMoves[j]++;
+      }
+      if (extended) now[j] -= 8;
+    }
+    this.posP0 = wrap160(this.posP0 - now[0]); this.posP1 = wrap160(this.posP1 - now[1]);
+    this.posM0 = wrap160(this.posM0 - now[2]); this.posM1 = wrap160(this.posM1 - now[3]);
+    this.posBL = wrap160(this.posBL - now[4]);
+  }
+
+  /** Applies the HMOVE pulses that fell into this line's HBLANK. */
+  private applyPendingMoves(): void {
+    const m = this.pendingMoves;
+    this.posP0 = wrap160(this.posP0 - m[0]); this.posP1 = wrap160(this.posP1 - m[1]);
+    this.posM0 = wrap160(this.posM0 - m[2]); this.posM1 = wrap160(this.posM1 - m[3]);
+    this.posBL = wrap160(this.posBL - m[4]);
+    m.fill(0);
+    this.movesPending = false;
   }
 
   /** Lines between the current line and the one at which the frame ends. */
@@ -372,11 +418,13 @@ export class Tia {
   }
 }
 
-/** HMOVE moves an object left by the signed high nibble of its HM register. */
-function move(position: number, hm: number): number {
-  const signed = hm & 8 ? hm - 16 : hm;
-  return (position - signed + 160) % 160;
+function wrap160(position: number): number {
+  return ((position % 160) + 160) % 160;
 }
+
+const TUNING = (globalThis as { TIA_HMOVE?: { offset: number; extendBefore: number } }).TIA_HMOVE; // calibration aid
+const HMOVE_PULSE_OFFSET = TUNING?.offset ?? 0;
+const HMOVE_EXTEND_BEFORE = TUNING?.extendBefore ?? HBLANK;
 
 function missileCentre(nusiz: number): number {
   const scale = PLAYER_SCALE[nusiz & 7];
@@ -414,17 +462,17 @@ function paint(layers: Uint8Array, bit: number, start: number, width: number, xF
   }
 }
 
-function paintCopies(layers: Uint8Array, bit: number, position: number, nusiz: number, width: number, xFrom: number, xTo: number): void {
+function paintCopies(layers: Uint8Array, bit: number, position: number, nusiz: number, width: number, xFrom: number, xTo: number, firstCopy: number): void {
   const copies = COPIES[nusiz & 7];
-  for (let c = 0; c < copies.length; c++) paint(layers, bit, (position + copies[c]) % 160, width, xFrom, xTo);
+  for (let c = firstCopy; c < copies.length; c++) paint(layers, bit, (position + copies[c]) % 160, width, xFrom, xTo);
 }
 
-function paintPlayer(layers: Uint8Array, bit: number, graphics: number, position: number, nusiz: number, reflected: boolean, xFrom: number, xTo: number): void {
+function paintPlayer(layers: Uint8Array, bit: number, graphics: number, position: number, nusiz: number, reflected: boolean, xFrom: number, xTo: number, firstCopy: number): void {
   const mode = nusiz & 7;
   const scale = PLAYER_SCALE[mode];
   const copies = COPIES[mode];
   const delay = scale > 1 ? 1 : 0; // stretched players start one pixel later
-  for (let c = 0; c < copies.length; c++) {
+  for (let c = firstCopy; c < copies.length; c++) {
     const start = position + copies[c] + delay;
     for (let b = 0; b < 8; b++) {
       if ((graphics >> (reflected ? b : 7 - b)) & 1) paint(layers, bit, (start + b * scale) % 160, scale, xFrom, xTo);
