@@ -94,7 +94,7 @@ function makeBreakout(seed: number, settings: EnvSettings, _mode: EnvMode): Env 
 
 /** Options of the ALE environment a user may set with --env-option. */
 function atariOptions(envOptions: TrainConfig['envOptions'], game: string): Partial<AtariOptions> {
-  const known = ['frameSkip', 'repeatActionProbability', 'maxEpisodeFrames', 'maxPoolLastTwoFrames', 'noopStart'];
+  const known = ['frameSkip', 'repeatActionProbability', 'maxEpisodeFrames', 'maxPoolLastTwoFrames', 'noopStart', 'emulator'];
   for (const key of Object.keys(envOptions)) if (!known.includes(key)) throw new Error(`unknown ${game} option '${key}': choose from ${known.join(', ')}`);
   const { noopStart: _ignored, ...options } = envOptions;
   return options as Partial<AtariOptions>;

@@ -4,6 +4,7 @@ import { Rng } from '../util/rng.js';
 import { getPreset } from '../presets.js';
 import { AtariEnv } from '../envs/atari/atariEnv.js';
 import { loadRom } from '../envs/atari/rom.js';
+import { EMULATORS, type EmulatorKind } from '../envs/atari/emulatorCore.js';
 
 export interface EnvBenchResult {
   env: string;
@@ -13,6 +14,8 @@ export interface EnvBenchResult {
   preprocessed_steps_per_s: number;
   /** With a ROM: emulated Atari frames per second (reset frames included). */
   emulated_frames_per_s?: number;
+  /** With a ROM: emulated frames per second of each 2600 core, measured one after the other. */
+  emulated_frames_per_s_by_emulator?: Record<EmulatorKind, number>;
   rom_md5?: string;
   game?: string;
 }
@@ -48,10 +51,18 @@ export function benchEnv(envId: string, seconds = 2, rom?: { path: string; game?
     const before = raw.framesEmulated;
     const m = measure(raw, seconds, 1);
     const frames = (raw.framesEmulated - before) / m.seconds;
+    const byEmulator = {} as Record<EmulatorKind, number>;
+    for (const emulator of EMULATORS) {
+      const env = new AtariEnv(loaded.game, loaded.bytes, 0, { emulator });
+      const start = env.framesEmulated;
+      const run = measure(env, seconds, 1);
+      byEmulator[emulator] = (env.framesEmulated - start) / run.seconds;
+    }
     const processed = preset.makeEnv(0, { envOptions: {}, rewardClip: preset.defaults.rewardClip, rom: rom.path, game: loaded.game.id }, 'train');
     return {
       env: preset.id, game: loaded.game.id, rom_md5: loaded.md5,
       raw_steps_per_s: m.steps, preprocessed_steps_per_s: stepsPerSecond(processed, seconds, 1), emulated_frames_per_s: frames,
+      emulated_frames_per_s_by_emulator: byEmulator,
     };
   }
   const raw: Env<unknown> = preset.id === 'breakout' ? new Breakout(0) : preset.makeEnv(0, { envOptions: {}, rewardClip: null }, 'eval');

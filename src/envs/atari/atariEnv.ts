@@ -1,7 +1,8 @@
 import { Rng } from '../../util/rng.js';
 import { checkAction, type BoxSpace, type DiscreteSpace, type Env, type ResetOptions, type ResetResult, type StepResult } from '../env.js';
 import { ACTION_NAMES, AleAction, type GameSettings, type GameTracker } from './games.js';
-import { Atari2600, SCREEN_HEIGHT, SCREEN_WIDTH, type Inputs } from './stella.js';
+import { SCREEN_HEIGHT, SCREEN_WIDTH } from './stella.js';
+import { EMULATORS, createEmulator, type EmulatorCore, type EmulatorKind, type Inputs } from './emulatorCore.js';
 
 export interface AtariOptions {
   /** Frames each action is repeated (ALE frameskip; Deterministic-v4: 4). */
@@ -12,9 +13,11 @@ export interface AtariOptions {
   maxEpisodeFrames: number;
   /** The observation is the pixel-wise max of the last two frames of the skip (DQN-style). */
   maxPoolLastTwoFrames: boolean;
+  /** Which 2600 core runs the ROM: 6502.ts (the reference) or ours (src/envs/atari/cores/ours). */
+  emulator: EmulatorKind;
 }
 
-export const DEFAULT_ATARI_OPTIONS: AtariOptions = { frameSkip: 4, repeatActionProbability: 0, maxEpisodeFrames: 108_000, maxPoolLastTwoFrames: false };
+export const DEFAULT_ATARI_OPTIONS: AtariOptions = { frameSkip: 4, repeatActionProbability: 0, maxEpisodeFrames: 108_000, maxPoolLastTwoFrames: false, emulator: '6502ts' };
 
 /** The ALE's paddle model: resistance moved by ±23,000 per frame within [27,450, 790,196], centred at reset. */
 const PADDLE = { delta: 23_000, min: 27_450, max: 790_196 };
@@ -38,7 +41,7 @@ export class AtariEnv implements Env<Uint8Array> {
   readonly observationSpace: BoxSpace = { kind: 'box', shape: [SCREEN_HEIGHT, SCREEN_WIDTH, 3], low: 0, high: 255 };
   readonly actionSpace: DiscreteSpace;
   readonly options: AtariOptions;
-  private readonly machine: Atari2600;
+  private readonly machine: EmulatorCore;
   private readonly frame = new Uint8Array(SCREEN_HEIGHT * SCREEN_WIDTH * 3);
   private readonly previous = new Uint8Array(SCREEN_HEIGHT * SCREEN_WIDTH * 3);
   private readonly ram: (i: number) => number;
@@ -55,7 +58,8 @@ export class AtariEnv implements Env<Uint8Array> {
     if (!Number.isInteger(o.frameSkip) || o.frameSkip < 1) throw new RangeError(`${game.id}: frameSkip must be a positive integer, got ${o.frameSkip}`);
     if (!(o.repeatActionProbability >= 0 && o.repeatActionProbability < 1)) throw new RangeError(`${game.id}: repeatActionProbability must be in [0, 1), got ${o.repeatActionProbability}`);
     this.actionSpace = { kind: 'discrete', n: game.minimalActions.length, names: game.minimalActions.map((a) => ACTION_NAMES[a]) };
-    this.machine = new Atari2600(rom, seed, game.paddles);
+    if (!EMULATORS.includes(o.emulator)) throw new RangeError(`${game.id}: emulator must be one of ${EMULATORS.join(', ')}, got ${o.emulator}`);
+    this.machine = createEmulator(o.emulator, rom, seed, game.paddles);
     this.ram = (i) => this.machine.ram(i);
     this.tracker = game.tracker();
     this.rng = new Rng(seed);
@@ -96,7 +100,9 @@ export class AtariEnv implements Env<Uint8Array> {
     let reward = 0;
     for (let i = 0; i < o.frameSkip && !this.tracker.terminal; i++) {
       if (o.repeatActionProbability === 0 || this.rng.uniform(0, 1) >= o.repeatActionProbability) this.lastAction = wanted;
-      reward += this.emulate(this.lastAction, 1);
+      // Only the frames the observation is made of need pixels.
+      const observed = i === o.frameSkip - 1 || (o.maxPoolLastTwoFrames && i === o.frameSkip - 2);
+      reward += this.emulate(this.lastAction, 1, observed);
       this.episodeFrames++;
       if (o.maxPoolLastTwoFrames && i === o.frameSkip - 2) this.machine.screen(this.previous);
     }
@@ -128,10 +134,10 @@ export class AtariEnv implements Env<Uint8Array> {
   }
 
   /** Emulates `frames` frames with `action` held; returns the reward the game's RAM shows. */
-  private emulate(action: number, frames: number): number {
+  private emulate(action: number, frames: number, observed = true): number {
     let reward = 0;
     for (let f = 0; f < frames; f++) {
-      this.machine.frame(this.inputs(action));
+      this.machine.frame(this.inputs(action), observed);
       reward += this.tracker.step(this.ram);
     }
     return reward;

@@ -1,4 +1,7 @@
 import { createRequire } from 'node:module';
+import type { EmulatorCore, Inputs } from './emulatorCore.js';
+
+export type { Inputs } from './emulatorCore.js';
 
 /**
  * The one file that touches the 6502.ts emulator (the TypeScript Atari 2600 core of Stellerator,
@@ -28,20 +31,7 @@ export const SCREEN_HEIGHT = 210;
  */
 const FRAME_START = 30;
 
-/** Joystick and paddle inputs for one frame. */
-export interface Inputs {
-  up: boolean;
-  down: boolean;
-  left: boolean;
-  right: boolean;
-  fire: boolean;
-  /** Paddle 0 position in 6502.ts units, [0, 1] (used by paddle games). */
-  paddle: number;
-  reset: boolean;
-  select: boolean;
-}
-
-export class Atari2600 {
+export class Atari2600 implements EmulatorCore {
   private readonly board: any;
   private readonly pia: { ram: Uint8Array };
   /** 6502.ts writes one 0xAABBGGRR word per pixel; read bytewise that is R, G, B, A (little-endian hosts). */

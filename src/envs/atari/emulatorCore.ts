@@ -1,0 +1,41 @@
+import { Atari2600 } from './stella.js';
+import { OurAtari2600 } from './cores/ours/core.js';
+
+/** Joystick and paddle inputs for one frame. */
+export interface Inputs {
+  up: boolean;
+  down: boolean;
+  left: boolean;
+  right: boolean;
+  fire: boolean;
+  /** Paddle 0 position in 6502.ts units, [0, 1] (used by paddle games). */
+  paddle: number;
+  reset: boolean;
+  select: boolean;
+}
+
+/**
+ * What AtariEnv needs of an Atari 2600 emulator: one adapter per core behind it (stella.ts for
+ * 6502.ts, cores/ours/core.ts for ours); the ALE semantics stay above, in atariEnv.ts.
+ */
+export interface EmulatorCore {
+  /** Power-cycles the console (RAM keeps its contents). */
+  hardReset(): void;
+  /**
+   * Runs one frame with `inputs` held. `observe: false` says nobody will read this frame's
+   * screen, so a core may skip drawing it (6502.ts draws every frame anyway).
+   */
+  frame(inputs: Inputs, observe?: boolean): void;
+  /** RIOT RAM byte `index` (0-127, address $80 + index). */
+  ram(index: number): number;
+  /** The last observed frame, 210x160, as packed RGB. */
+  screen(out: Uint8Array): void;
+  readonly framesEmulated: number;
+}
+
+export type EmulatorKind = 'ours' | '6502ts';
+export const EMULATORS: readonly EmulatorKind[] = ['ours', '6502ts'];
+
+export function createEmulator(kind: EmulatorKind, rom: Uint8Array, seed: number, paddles: boolean): EmulatorCore {
+  return kind === 'ours' ? new OurAtari2600(rom, paddles) : new Atari2600(rom, seed, paddles);
+}

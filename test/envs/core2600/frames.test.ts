@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { testRom } from '../fixtures/testRom.js';
+import { compareFrames } from './frameReference.js';
+import { kernelRom } from './fixtures/kernelRom.js';
+import { probeRom } from './fixtures/probeRom.js';
+import { Machine } from '../../../src/envs/atari/cores/ours/machine.js';
+
+/*
+ * Whole machine against 6502.ts: the project's 4K test ROM (per-line background colours,
+ * VBLANK, SWCHA/SWCHB, INPT4, the paddle charge, BCD score) frame by frame, RAM and every pixel.
+ */
+
+const inputs = (f: number) => ({ fire: f % 7 < 3, right: f % 5 === 0, left: f % 13 === 1, up: f % 11 < 4, down: f % 17 === 3, reset: f % 50 < 4, select: f % 30 === 10 });
+
+test('the test ROM with the joystick: 300 frames identical to 6502.ts (RAM and 210x160 pixels)', () => {
+  assert.equal(compareFrames(testRom(), 300, inputs), null);
+});
+
+test('the test ROM with paddles: 100 frames identical for each of three paddle positions (charge timing)', () => {
+  for (const paddle of [0.1, 0.5, 0.9]) assert.equal(compareFrames(testRom(), 100, inputs, paddle), null, `paddle ${paddle}`);
+});
+
+test('the game-like kernel ROM (4K): 600 frames identical to 6502.ts under joystick input', () => {
+  assert.equal(compareFrames(kernelRom(1), 600, inputs), null);
+});
+
+test('the game-like kernel ROM as an F8 cartridge (kernel in bank 0): 400 frames identical to 6502.ts', () => {
+  assert.equal(compareFrames(kernelRom(2), 400, inputs), null);
+});
+
+test('state save/restore: a restored machine runs on exactly as the original (RAM, screen, cycle count)', () => {
+  const a = new Machine(kernelRom(2));
+  for (let f = 0; f < 50; f++) a.runFrame();
+  const saved = a.saveState();
+  const b = new Machine(kernelRom(2));
+  b.loadState(structuredClone(saved));
+  for (let f = 0; f < 50; f++) { a.runFrame(f % 2 === 0); b.runFrame(f % 2 === 0); }
+  assert.equal(b.cycle, a.cycle);
+  assert.deepEqual(b.riot.ram, a.riot.ram);
+  assert.deepEqual(b.tia.screen, a.tia.screen);
+  a.loadState(saved);
+  assert.equal(a.cycle, saved.cycle, 'the original went back too');
+});
+
+test('unobserved frames (no pixels drawn) leave RAM and collisions as observed ones do', () => {
+  const observed = new Machine(kernelRom(1)), blind = new Machine(kernelRom(1));
+  for (let f = 0; f < 120; f++) { observed.runFrame(true); blind.runFrame(f % 4 === 3); }
+  assert.deepEqual(blind.riot.ram, observed.riot.ram);
+  assert.deepEqual(blind.tia.screen, observed.tia.screen, 'the last frame was observed by both');
+});
+
+// Known gap (docs/emulator-core.md, "Not done yet"): objects reset in or near HBLANK and HMOVE
+// written mid-line. This reports the first difference until the TIA's motion logic is modelled.
+test('the motion probe ROM (resets across the line, mid-line HMOVE): 20 frames identical to 6502.ts', { todo: 'HMOVE and HBLANK resets are modelled simply' }, () => {
+  assert.equal(compareFrames(probeRom(), 20, inputs), null);
+});
