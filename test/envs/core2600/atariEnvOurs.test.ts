@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AtariEnv } from '../../../src/envs/atari/atariEnv.js';
 import { gameById } from '../../../src/envs/atari/games.js';
-import { Rng } from '../../../src/nn/rng.js';
+import { Rng } from '../../../src/util/rng.js';
 import { testRom } from '../fixtures/testRom.js';
 import { kernelRom } from './fixtures/kernelRom.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dasm from 'dasm';
-import { Rng } from '../../../src/nn/rng.js';
+import { Rng } from '../../../src/util/rng.js';
 import { DECIMAL_ARITHMETIC, NOT_IN_REFERENCE, OurCpu, ReferenceCpu, SAX, describeAccess, type Registers } from './cpuReference.js';
 
 /*

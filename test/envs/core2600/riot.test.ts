@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { Rng } from '../../../src/nn/rng.js';
+import { Rng } from '../../../src/util/rng.js';
 import { Riot } from '../../../src/envs/atari/cores/ours/riot.js';
 
 /*
