@@ -53,9 +53,17 @@ export class GrayAreaResizer {
       return;
     }
     const xw = xInt.width, xIndex = xInt.index, xWeight = xInt.weight;
-    for (let y = 0, p = 0; y < inHeight; y++) {
-      for (let x = 0; x < inWidth; x++, p += 3) lumaRow[x] = 2125 * rgb[p] + 7154 * rgb[p + 1] + 721 * rgb[p + 2];
+    // Games draw many rows that repeat the row above; those reuse its row sums (compared as words).
+    const rowBytes = inWidth * 3;
+    const words = rgb.byteOffset % 4 === 0 && rowBytes % 4 === 0 ? new Uint32Array(rgb.buffer, rgb.byteOffset, (inHeight * rowBytes) / 4) : null;
+    const rowWords = rowBytes / 4;
+    for (let y = 0, p = 0; y < inHeight; y++, p = y * rowBytes) {
       const rowBase = y * size;
+      if (words !== null && y > 0 && sameRow(words, (y - 1) * rowWords, y * rowWords, rowWords)) {
+        rows.copyWithin(rowBase, rowBase - size, rowBase);
+        continue;
+      }
+      for (let x = 0; x < inWidth; x++, p += 3) lumaRow[x] = 2125 * rgb[p] + 7154 * rgb[p + 1] + 721 * rgb[p + 2];
       for (let ox = 0, t = 0; ox < size; ox++) {
         let sum = 0;
         for (const end = t + xw; t < end; t++) sum += xWeight[t] * lumaRow[xIndex[t]];
@@ -153,6 +161,11 @@ function integerTaps(inSize: number, outSize: number): IntTaps {
   const index = new Int32Array(outSize * width), weight = new Int32Array(outSize * width);
   lists.forEach((taps, o) => taps.forEach((t, k) => { index[o * width + k] = t.index; weight[o * width + k] = t.weight; }));
   return { width, index, weight, denominator: inSize / g };
+}
+
+function sameRow(words: Uint32Array, a: number, b: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (words[a + i] !== words[b + i]) return false;
+  return true;
 }
 
 function gcd(a: number, b: number): number {
