@@ -11,10 +11,7 @@ export function formatSeconds(seconds: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
-/** `text` as one shell word: left alone when it is plain, else in single quotes (`it's` -> `'it'\''s'`). */
-export function shellQuote(text: string): string {
-  return /^[A-Za-z0-9_\/.,:=@%+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote } from '../util/shellQuote.js';
 
 /** `runs/<env>-<yyyymmdd-hhmmss>`, in local time. */
 export function defaultRunDir(env: string, now = new Date()): string {

@@ -5,6 +5,7 @@ import { listCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.j
 import { allFinite, Counter, type GlobalStore } from './globalStore.js';
 import { describeError, WEIGHTS_FILE, type RunDirectory } from './runDirectory.js';
 import type { RunMonitor } from './runMonitor.js';
+import { shellQuote } from '../util/shellQuote.js';
 
 export interface CheckpointerOptions {
   store: GlobalStore;
@@ -108,6 +109,6 @@ export class Checkpointer {
     } catch (error) {
       return `${fault}; restoring ${newest} failed too: ${describeError(error)}`;
     }
-    return `${fault}; nothing was saved after it: ${WEIGHTS_FILE} holds the weights of the last good checkpoint ${newest}; continue with a3c train --resume ${dir.path}`;
+    return `${fault}; nothing was saved after it: ${WEIGHTS_FILE} holds the weights of the last good checkpoint ${newest}; continue with a3c train --resume ${shellQuote(dir.path)}`;
   }
 }

@@ -154,8 +154,8 @@ for (const fault of ['full', 'read-only'] as const) {
       await assert.rejects(run, /the final checkpoint could not be written .*the newest intact one is .*ckpt-\d+\.safetensors/);
       assert.ok(warnings.some((w) => pattern.test(w) && /earlier checkpoints are intact/.test(w)), warnings.join('\n'));
       const files = listCheckpoints(dir);
-      assert.equal(files.length, 1);
-      assert.ok(readCheckpoint(files[0], layoutFor).state.globalSteps > 0, 'the earlier checkpoint still loads');
+      assert.ok(files.length >= 1 && files.length <= 2, `checkpoints: ${files.join(', ')}`); // one at step 0 on a loaded machine
+      assert.ok(readCheckpoint(files.at(-1)!, layoutFor).state.globalSteps > 0, 'the earlier checkpoint still loads');
       assert.deepEqual(readdirSync(join(dir, 'checkpoints')).filter((f) => f.endsWith('.tmp')), [], 'no temp files left behind');
       if (readOnlyBind) execFileSync('umount', [readOnlyBind]);
     } finally {
