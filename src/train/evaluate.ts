@@ -27,8 +27,6 @@ export interface EvalResult {
 
 export { loadRunConfig };
 
-export { BEST_WEIGHTS_FILE };
-
 /** Which saved weights `eval` and `play` use: the evaluator's best, or the latest (model.safetensors). */
 export type WeightsChoice = 'best' | 'latest';
 

@@ -6,9 +6,9 @@ import { assignTensors, loadSafetensors, saveSafetensors } from '../io/safetenso
 import { KEYS, type MetricsRecord } from '../metrics/records.js';
 import type { ParamTensor, Sequential } from '../nn/sequential.js';
 import { allFinite } from './globalStore.js';
-import { BEST_WEIGHTS_FILE, playEpisodes, policyFromWeights, summarize, weightsProvenance } from './evaluate.js';
+import { playEpisodes, policyFromWeights, summarize, weightsProvenance } from './evaluate.js';
+import { BEST_WEIGHTS_FILE } from './runDirectory.js';
 
-export { BEST_WEIGHTS_FILE } from './evaluate.js';
 
 /**
  * The evaluator (the A3C paper's and pytorch-a3c's test process, SB3's EvalCallback): now and
