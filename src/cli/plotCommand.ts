@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { bookCurve, learningCurveSvg, rollingCurve, type CurvePoint } from '../io/plot.js';
 import { forEachEpisodeReturn } from '../metrics/records.js';
-import { evaluateRandom, loadRunConfig } from '../train/evaluate.js';
+import { evaluateRandom } from '../presetEngine.js';
+import { loadRunConfig } from '../train/evaluate.js';
 import { METRICS_FILE } from '../train/coordinator.js';
 import { parseFlags } from './flags.js';
 
