@@ -31,7 +31,7 @@ export interface Preset {
   description: string;
   makeEnv(seed: number, settings: EnvSettings, mode: EnvMode): Env;
   networks: Record<string, (numActions: number) => NetworkSpec>;
-  defaults: Omit<TrainConfig, 'workers' | 'seed' | 'kernels' | 'checkpointEverySeconds' | 'keepCheckpoints' | 'lifeLossTerminal' | 'rom' | 'game' | 'evalEverySeconds' | 'evalEpisodes'>;
+  defaults: Omit<TrainConfig, 'workers' | 'seed' | 'kernels' | 'checkpointEverySeconds' | 'keepCheckpoints' | 'lifeLossTerminal' | 'rom' | 'game' | 'evalEverySeconds' | 'evalEpisodes' | 'gaeLambda' | 'lrSchedule' | 'recipe'>;
   /** The `--env-option` names this environment takes, with their types and ranges. */
   envOptions(settings: { rom?: string | null }): EnvOptionSpecs;
   /** Whether the environment needs a user's ROM (--rom), may use one, or takes none. */

@@ -90,6 +90,10 @@ export const SETTINGS = {
     schema: numberIn(0, 10), help: 'weight of the entropy bonus in the actor loss',
     default: { preset: true }, flag: { value: 'x', fromText: numberFromText, aliases: ['entropy'] }, onResume: 'fixed', stored: 'config',
   }),
+  gaeLambda: setting({
+    schema: numberIn(0, 1).nullable(), help: 'GAE(lambda) advantages for the actor, e.g. 1 (universe-starter-agent, ikostrikov) or 0.92 (dgriff777); the critic keeps the n-step return (none: the book\'s n-step advantages)',
+    default: { value: null }, flag: { value: 'x|none', fromText: numberOrNoneFromText }, onResume: 'fixed', stored: 'config',
+  }),
   clipNorm: setting({
     schema: numberIn(0, 1e12, { exclusiveMin: true }), help: 'global gradient-norm clip (a huge value: no clipping)',
     default: { preset: true }, flag: { value: 'x', fromText: numberFromText }, onResume: 'fixed', stored: 'config',

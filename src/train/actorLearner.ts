@@ -4,7 +4,8 @@ import { clipScale } from '../nn/optimizers.js';
 import { Rng } from '../util/rng.js';
 import { softmax } from '../nn/activations.js';
 import type { Sequential } from '../nn/sequential.js';
-import { a3cLoss, nStepReturns } from './a3cLoss.js';
+import { a3cLoss } from './a3cLoss.js';
+import { rolloutTargets } from './returns.js';
 import { NO_FAULTS, type WorkerFaults } from './faults.js';
 import { Counter, type GlobalStore } from './globalStore.js';
 
@@ -58,7 +59,7 @@ export interface ActorLearnerOptions {
 
 /**
  * One A3C actor-learner: plays `tMax` steps (or to the end of a life or episode) with its local
- * network, computes n-step returns and the loss gradient, clips it, applies it to the global
+ * network, computes returns and advantages (n-step, or GAE) and the loss gradient, clips it, applies it to the global
  * network, and copies the global weights back. The forward pass made to act on step t fills row
  * t of every layer, so the update needs only the backward pass.
  */
@@ -70,6 +71,8 @@ export class ActorLearner {
   private readonly actions: Int32Array;
   private readonly rewards: Float64Array;
   private readonly returns: Float64Array;
+  private readonly values: Float64Array;
+  private readonly advantages: Float64Array;
   private readonly headGrad: Float32Array;
   private readonly probs: Float64Array;
   private readonly faults: WorkerFaults;
@@ -93,6 +96,8 @@ export class ActorLearner {
     this.actions = new Int32Array(config.tMax);
     this.rewards = new Float64Array(config.tMax);
     this.returns = new Float64Array(config.tMax);
+    this.values = new Float64Array(config.tMax);
+    this.advantages = new Float64Array(config.tMax);
     this.headGrad = new Float32Array(net.maxBatch * this.stride);
     this.probs = new Float64Array(this.numActions);
     this.faults = options.faults ?? NO_FAULTS;
@@ -153,8 +158,9 @@ export class ActorLearner {
       net.forward(row, 1);
       bootstrapValue = net.output[row * this.stride + this.numActions];
     }
-    nStepReturns(this.rewards, steps, bootstrapValue, config.gamma, this.returns);
-    const stats = a3cLoss(net.output, this.numActions, this.actions, this.returns, steps, config.entropyCoef, this.headGrad, this.probs);
+    for (let t = 0; t < steps; t++) this.values[t] = net.output[t * this.stride + this.numActions];
+    rolloutTargets({ rewards: this.rewards, values: this.values, count: steps, bootstrapValue, gamma: config.gamma, gaeLambda: config.gaeLambda }, this.returns, this.advantages);
+    const stats = a3cLoss(net.output, this.numActions, this.actions, this.returns, steps, config.entropyCoef, this.headGrad, this.probs, this.advantages);
     net.backward(this.headGrad, 0, steps); // overwrites net.grads
     this.updates++;
     this.faults.afterBackward(this.updates, net.grads, store);
