@@ -76,8 +76,16 @@ export function buildTrainConfig(envId: string, settings: Settings = {}): TrainC
   if (preset.rom === 'none' && raw.rom) throw new UsageError(`--rom: ${preset.id} is not an Atari game`);
   if (raw.game && !raw.rom) throw new UsageError('--game: only applies with --rom');
   if (!preset.networks[raw.net as string]) throw new UsageError(`--net: unknown network '${raw.net}' for ${preset.id}: choose one of ${Object.keys(preset.networks).join(', ')}`);
+  checkSchedule(raw);
   raw.envOptions = checkEnvOptions(preset.id, preset.envOptions({ rom: raw.rom as string | null }), (raw.envOptions ?? {}) as Record<string, string>);
   return parseConfig(raw);
+}
+
+/** A linear schedule needs the step budget it anneals over. */
+function checkSchedule(config: Record<string, unknown>): void {
+  if (config.lrSchedule === 'linear' && config.maxSteps === null) {
+    throw new UsageError('--lr-schedule linear anneals the learning rate to 0 over --max-steps: give --max-steps N');
+  }
 }
 
 function parseConfig(raw: unknown): TrainConfig {
@@ -100,6 +108,10 @@ export function resumedConfig(saved: TrainConfig, settings: Settings): TrainConf
       throw new UsageError(`${flagSpelling(key as SettingKey)} cannot change when resuming: the run continues with its saved settings (drop the flag, or start a new run)`);
     }
     if (row.stored === 'config') updated[key] = value;
+  }
+  // The schedule continues from the global step counter towards the same end.
+  if (saved.lrSchedule === 'linear' && given.maxSteps !== undefined && given.maxSteps !== saved.maxSteps) {
+    throw new UsageError(`--max-steps cannot change when resuming this run: its learning rate anneals to 0 over the saved --max-steps ${saved.maxSteps} (drop the flag)`);
   }
   if (given.rom) updated.rom = resolve(given.rom as string); // the ROM may have moved
   return parseConfig(updated);

@@ -110,6 +110,10 @@ export const SETTINGS = {
     schema: numberIn(0, 1, { exclusiveMin: true }), help: 'learning rate (a different --optimizer brings its own: rmsprop 0.0007, adam 0.0001)',
     default: { preset: true }, flag: { value: 'x', fromText: numberFromText, aliases: ['lr'] }, onResume: 'fixed', stored: 'optimizer',
   }),
+  lrSchedule: setting({
+    schema: z.enum(['constant', 'linear']), help: 'learning rate over training: constant (the book) or linear, annealed to 0 over --max-steps (the A3C paper)',
+    default: { value: 'constant' }, flag: { value: 'kind', choices: ['constant', 'linear'] }, onResume: 'fixed', stored: 'config',
+  }),
   hogwild: setting({
     schema: z.boolean(), help: 'apply updates without the lock, as the A3C paper',
     default: { preset: true }, flag: {}, onResume: 'fixed', stored: 'config',

@@ -6,6 +6,8 @@ import { softmax } from '../nn/activations.js';
 import type { Sequential } from '../nn/sequential.js';
 import { a3cLoss } from './a3cLoss.js';
 import { rolloutTargets } from './returns.js';
+import { optimizerSettings } from './learningRate.js';
+import type { OptimizerSettings } from '../nn/kernels/sharedOptimizer.js';
 import { NO_FAULTS, type WorkerFaults } from './faults.js';
 import { Counter, type GlobalStore } from './globalStore.js';
 
@@ -76,6 +78,8 @@ export class ActorLearner {
   private readonly headGrad: Float32Array;
   private readonly probs: Float64Array;
   private readonly faults: WorkerFaults;
+  /** The run's optimizer with its learning-rate schedule. */
+  private readonly optimizer: OptimizerSettings;
   private updates = 0;
   private observation: Float32Array | null = null;
   private forcedAction = -1;
@@ -101,6 +105,7 @@ export class ActorLearner {
     this.headGrad = new Float32Array(net.maxBatch * this.stride);
     this.probs = new Float64Array(this.numActions);
     this.faults = options.faults ?? NO_FAULTS;
+    this.optimizer = optimizerSettings(config);
     options.store.locked(() => net.params.set(options.store.params)); // a whole copy, never a half-applied update
   }
 
@@ -186,12 +191,12 @@ export class ActorLearner {
     if (config.hogwild) {
       // Hogwild (the A3C paper): no lock at all. Updates overlap, so each worker has its own
       // gradient slot where its network lies outside the shared memory; the counters are atomic.
-      if (finite) store.applyGradients(rank, net.grads, gradScale, config.optimizer, false, net.params);
+      if (finite) store.applyGradients(rank, net.grads, gradScale, this.optimizer, false, net.params);
       else net.params.set(store.params);
       this.count(steps, finite);
     } else {
       store.locked(() => {
-        if (finite) store.applyGradients(0, net.grads, gradScale, config.optimizer, true, net.params);
+        if (finite) store.applyGradients(0, net.grads, gradScale, this.optimizer, true, net.params);
         else net.params.set(store.params);
         this.count(steps, finite); // under the lock too, so a checkpoint's snapshot counts exactly the updates in its weights
       });
