@@ -3,6 +3,7 @@ import { trainConfigSchema, describeIssue, type OptimizerConfig, type TrainConfi
 import { defaultAdam, defaultRmsProp } from './nn/optimizers.js';
 import { getPreset, presetIds, type Preset } from './presets.js';
 import { checkEnvOptions, envOptionPairs } from './settings/envOptions.js';
+import { recipeSettings } from './settings/recipes.js';
 import { UsageError } from './settings/errors.js';
 import { SETTINGS, flagOf, settingKeys, type SettingKey, type SettingValues } from './settings/table.js';
 
@@ -59,11 +60,19 @@ function optimizerFor(preset: Preset, kind: OptimizerConfig['kind'] | undefined,
   return optimizer;
 }
 
-/** Merges the preset's defaults with `settings` into a checked TrainConfig. */
+/**
+ * Merges `settings` over the recipe's values (`--recipe`, default book) over the preset's
+ * defaults into a checked TrainConfig.
+ */
 export function buildTrainConfig(envId: string, settings: Settings = {}): TrainConfig {
   let preset: Preset;
   try { preset = getPreset(envId); } catch (error) { throw new UsageError((error as Error).message); }
-  const given = checkSettings(settings) as Record<string, unknown>;
+  const explicit = checkSettings(settings) as Record<string, unknown>;
+  const recipe = recipeSettings((explicit.recipe ?? 'book') as SettingValues['recipe'], Object.keys(preset.networks)) as Record<string, unknown>;
+  // A recipe's learning rate belongs to its optimizer: an explicit other --optimizer brings its own.
+  if (explicit.optimizer !== undefined && explicit.optimizer !== recipe.optimizer) delete recipe.learningRate;
+  const given: Record<string, unknown> = { ...recipe };
+  for (const [key, value] of Object.entries(explicit)) if (value !== undefined) given[key] = value;
   const raw: Record<string, unknown> = {};
   for (const key of settingKeys()) {
     if (SETTINGS[key].stored !== 'config') continue;

@@ -57,6 +57,10 @@ export const SETTINGS = {
     schema: text, help: 'environment id, e.g. cartpole or breakout (the positional argument)',
     default: { none: true }, flag: false, onResume: 'fixed', stored: 'config',
   }),
+  recipe: setting({
+    schema: z.enum(['book', 'paper']), help: 'named defaults, sources in docs/recipes.md: book (the presets\', from the book\'s code) or paper (the A3C paper: net lstm or small, t-max 5, 16 workers, Hogwild, RMSProp lr 0.0007 annealed to 0 over --max-steps 20000000, entropy 0.01); explicit flags win',
+    default: { value: 'book' }, flag: { value: 'name', choices: ['book', 'paper'] }, onResume: 'fixed', stored: 'config',
+  }),
   net: setting({
     schema: text, help: 'network from the preset',
     default: { preset: true }, flag: { value: 'name' }, onResume: 'fixed', stored: 'config',
