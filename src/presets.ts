@@ -20,7 +20,10 @@ import { ATARI_ENV_OPTIONS, BREAKOUT_ENV_OPTIONS, type EnvOptionSpecs } from './
 export type EnvMode = 'train' | 'eval';
 
 /** The parts of a run's configuration that shape its environment. */
-export type EnvSettings = Pick<TrainConfig, 'envOptions' | 'rewardClip'> & Partial<Pick<TrainConfig, 'rom' | 'game'>>;
+export type EnvSettings = Pick<TrainConfig, 'envOptions' | 'rewardClip'> & Partial<Pick<TrainConfig, 'rom' | 'game'>> & {
+  /** Evaluation's no-op starts (`a3c eval --noop-max N`): 1..N NOOPs at reset in place of the preset's own random starts. */
+  noopMax?: number;
+};
 
 /**
  * Everything an environment id brings: how to build it, which networks fit it, and the
@@ -84,8 +87,8 @@ function makeBreakout(seed: number, settings: EnvSettings, _mode: EnvMode): Env 
   let env: Env<Uint8Array> = settings.rom ? romGame('breakout', seed, settings) : new Breakout(seed, breakoutOptions(settings.envOptions));
   env = new EpisodicLife(env);
   if (settings.rewardClip !== null) env = new ClipReward(env, settings.rewardClip);
-  const startAction = settings.envOptions.noopStart === true ? Action.NOOP : Action.FIRE;
-  env = new RandomStartSteps(env, startAction, 30, seed);
+  const startAction = settings.envOptions.noopStart === true || settings.noopMax !== undefined ? Action.NOOP : Action.FIRE;
+  env = new RandomStartSteps(env, startAction, settings.noopMax ?? 30, seed);
   env = new GrayResize(env, 84);
   const stacked = new FrameStack(env, { depth: 4, refillOnLifeLoss: true });
   // The ALE's minimal Breakout actions are NOOP, FIRE, RIGHT, LEFT too, so the same indices apply.
@@ -122,7 +125,7 @@ function atariPreset(game: GameSettings): Preset {
       let env: Env<Uint8Array> = romGame(game.id, seed, settings);
       env = new EpisodicLife(env);
       if (settings.rewardClip !== null) env = new ClipReward(env, settings.rewardClip);
-      env = new RandomStartSteps(env, AleAction.NOOP, 30, seed);
+      env = new RandomStartSteps(env, AleAction.NOOP, settings.noopMax ?? 30, seed);
       env = new GrayResize(env, 84);
       return new FrameStack(env, { depth: 4, refillOnLifeLoss: true });
     },
