@@ -19,7 +19,8 @@ export { buildAgent, type AgentFactory, type AgentSetup } from './train/agentFac
 export { trainAgents, type TrainSummary, type Progress, type TrainHooks, WEIGHTS_FILE, CONFIG_FILE, METRICS_FILE } from './train/coordinator.js';
 export { evaluateRun, evaluateRunWithWeights, evaluateRandom } from './presetEngine.js';
 export { chooseWeights, loadRunConfig, type EvalOptions, type EvalResult, type WeightsChoice, type WeightsInfo } from './train/evaluate.js';
-export { a3cLoss, nStepReturns, type LossStats } from './train/a3cLoss.js';
+export { a3cLoss, type LossStats } from './train/a3cLoss.js';
+export { gaeAdvantages, nStepAdvantages, nStepReturns, rolloutTargets, type RolloutTargets } from './train/returns.js';
 export type { EpisodeRecord } from './train/actorLearner.js';
 export { buildActorCritic, referenceAtariNet, smallAtariNet, mlpNet, type NetworkSpec } from './agents/networks.js';
 export { Sequential } from './nn/sequential.js';

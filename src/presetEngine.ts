@@ -6,7 +6,7 @@ import { agentFactory, getPreset } from './presets.js';
 import { trainAgents, type TrainHooks, type TrainSummary } from './train/coordinator.js';
 import {
   evaluateRunWithWeights as evaluateRunWithAgents, loadPolicy as loadPolicyWithAgents, playEpisodes, summarize,
-  type EvalOptions, type EvalResult, type LoadedPolicy, type WeightsChoice, type WeightsInfo,
+  type EvalOptions, type EvalProtocol, type EvalResult, type LoadedPolicy, type ProtocolEcho, type WeightsChoice, type WeightsInfo,
 } from './train/evaluate.js';
 import type { TrainConfig } from './config.js';
 import { Rng } from './util/rng.js';
@@ -16,15 +16,15 @@ export function train(config: TrainConfig, runDir: string, hooks: TrainHooks = {
   return trainAgents(agentFactory, config, runDir, hooks);
 }
 
-type RunEvalOptions = EvalOptions & { rom?: string; weights?: WeightsChoice };
+type RunEvalOptions = EvalOptions & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol };
 
 /** A run's saved policy in a fresh environment of its preset (see train/evaluate.ts). */
-export function loadPolicy(runDir: string, options: Pick<EvalOptions, 'seed' | 'greedy'> & { rom?: string; weights?: WeightsChoice }): LoadedPolicy {
+export function loadPolicy(runDir: string, options: Pick<EvalOptions, 'seed' | 'greedy'> & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol }): LoadedPolicy {
   return loadPolicyWithAgents(agentFactory, runDir, options);
 }
 
-/** Plays a run's saved policy for `episodes` full episodes, also saying which weights were played. */
-export function evaluateRunWithWeights(runDir: string, options: RunEvalOptions): { result: EvalResult; weights: WeightsInfo } {
+/** Plays a run's saved policy for `episodes` full episodes, also saying which weights were played and under which protocol. */
+export function evaluateRunWithWeights(runDir: string, options: RunEvalOptions): { result: EvalResult; weights: WeightsInfo; protocol: ProtocolEcho } {
   return evaluateRunWithAgents(agentFactory, runDir, options);
 }
 

@@ -18,7 +18,10 @@ import { ATARI_ENV_OPTIONS, BREAKOUT_ENV_OPTIONS, type EnvOptionSpecs } from './
 export type { EnvMode };
 
 /** The parts of a run's configuration that shape its environment. */
-export type EnvSettings = Pick<TrainConfig, 'envOptions' | 'rewardClip'> & Partial<Pick<TrainConfig, 'rom' | 'game'>>;
+export type EnvSettings = Pick<TrainConfig, 'envOptions' | 'rewardClip'> & Partial<Pick<TrainConfig, 'rom' | 'game'>> & {
+  /** Evaluation's no-op starts (`a3c eval --noop-max N`): 1..N NOOPs at reset in place of the preset's own random starts. */
+  noopMax?: number;
+};
 
 /**
  * Everything an environment id brings: how to build it, which networks fit it, and the
@@ -29,7 +32,7 @@ export interface Preset {
   description: string;
   makeEnv(seed: number, settings: EnvSettings, mode: EnvMode): Env;
   networks: Record<string, (numActions: number) => NetworkSpec>;
-  defaults: Omit<TrainConfig, 'workers' | 'seed' | 'kernels' | 'checkpointEverySeconds' | 'keepCheckpoints' | 'lifeLossTerminal' | 'rom' | 'game' | 'evalEverySeconds' | 'evalEpisodes'>;
+  defaults: Omit<TrainConfig, 'workers' | 'seed' | 'kernels' | 'checkpointEverySeconds' | 'keepCheckpoints' | 'lifeLossTerminal' | 'rom' | 'game' | 'evalEverySeconds' | 'evalEpisodes' | 'gaeLambda' | 'lrSchedule' | 'recipe'>;
   /** The `--env-option` names this environment takes, with their types and ranges. */
   envOptions(settings: { rom?: string | null }): EnvOptionSpecs;
   /** Whether the environment needs a user's ROM (--rom), may use one, or takes none. */
@@ -82,8 +85,8 @@ function makeBreakout(seed: number, settings: EnvSettings, _mode: EnvMode): Env 
   let env: Env<Uint8Array> = settings.rom ? romGame('breakout', seed, settings) : new Breakout(seed, breakoutOptions(settings.envOptions));
   env = new EpisodicLife(env);
   if (settings.rewardClip !== null) env = new ClipReward(env, settings.rewardClip);
-  const startAction = settings.envOptions.noopStart === true ? Action.NOOP : Action.FIRE;
-  env = new RandomStartSteps(env, startAction, 30, seed);
+  const startAction = settings.envOptions.noopStart === true || settings.noopMax !== undefined ? Action.NOOP : Action.FIRE;
+  env = new RandomStartSteps(env, startAction, settings.noopMax ?? 30, seed);
   env = new GrayResize(env, 84);
   const stacked = new FrameStack(env, { depth: 4, refillOnLifeLoss: true });
   // The ALE's minimal Breakout actions are NOOP, FIRE, RIGHT, LEFT too, so the same indices apply.
@@ -120,7 +123,7 @@ function atariPreset(game: GameSettings): Preset {
       let env: Env<Uint8Array> = romGame(game.id, seed, settings);
       env = new EpisodicLife(env);
       if (settings.rewardClip !== null) env = new ClipReward(env, settings.rewardClip);
-      env = new RandomStartSteps(env, AleAction.NOOP, 30, seed);
+      env = new RandomStartSteps(env, AleAction.NOOP, settings.noopMax ?? 30, seed);
       env = new GrayResize(env, 84);
       return new FrameStack(env, { depth: 4, refillOnLifeLoss: true });
     },
@@ -206,4 +209,5 @@ export const agentFactory: AgentFactory = {
   makeEnv: (config, seed, mode) => getPreset(config.env).makeEnv(seed, config, mode),
   networkSpec,
   actionAfterLifeLoss: (config) => getPreset(config.env).actionAfterLifeLoss,
+  envOptionNames: (config) => Object.keys(getPreset(config.env).envOptions({ rom: config.rom })),
 };

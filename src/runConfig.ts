@@ -3,6 +3,7 @@ import { trainConfigSchema, describeIssue, type OptimizerConfig, type TrainConfi
 import { defaultAdam, defaultRmsProp } from './nn/optimizers.js';
 import { getPreset, presetIds, type Preset } from './presets.js';
 import { checkEnvOptions, envOptionPairs } from './settings/envOptions.js';
+import { recipeSettings } from './settings/recipes.js';
 import { UsageError } from './settings/errors.js';
 import { SETTINGS, flagOf, settingKeys, type SettingKey, type SettingValues } from './settings/table.js';
 
@@ -59,11 +60,19 @@ function optimizerFor(preset: Preset, kind: OptimizerConfig['kind'] | undefined,
   return optimizer;
 }
 
-/** Merges the preset's defaults with `settings` into a checked TrainConfig. */
+/**
+ * Merges `settings` over the recipe's values (`--recipe`, default book) over the preset's
+ * defaults into a checked TrainConfig.
+ */
 export function buildTrainConfig(envId: string, settings: Settings = {}): TrainConfig {
   let preset: Preset;
   try { preset = getPreset(envId); } catch (error) { throw new UsageError((error as Error).message); }
-  const given = checkSettings(settings) as Record<string, unknown>;
+  const explicit = checkSettings(settings) as Record<string, unknown>;
+  const recipe = recipeSettings((explicit.recipe ?? 'book') as SettingValues['recipe'], Object.keys(preset.networks)) as Record<string, unknown>;
+  // A recipe's learning rate belongs to its optimizer: an explicit other --optimizer brings its own.
+  if (explicit.optimizer !== undefined && explicit.optimizer !== recipe.optimizer) delete recipe.learningRate;
+  const given: Record<string, unknown> = { ...recipe };
+  for (const [key, value] of Object.entries(explicit)) if (value !== undefined) given[key] = value;
   const raw: Record<string, unknown> = {};
   for (const key of settingKeys()) {
     if (SETTINGS[key].stored !== 'config') continue;
@@ -76,8 +85,16 @@ export function buildTrainConfig(envId: string, settings: Settings = {}): TrainC
   if (preset.rom === 'none' && raw.rom) throw new UsageError(`--rom: ${preset.id} is not an Atari game`);
   if (raw.game && !raw.rom) throw new UsageError('--game: only applies with --rom');
   if (!preset.networks[raw.net as string]) throw new UsageError(`--net: unknown network '${raw.net}' for ${preset.id}: choose one of ${Object.keys(preset.networks).join(', ')}`);
+  checkSchedule(raw);
   raw.envOptions = checkEnvOptions(preset.id, preset.envOptions({ rom: raw.rom as string | null }), (raw.envOptions ?? {}) as Record<string, string>);
   return parseConfig(raw);
+}
+
+/** A linear schedule needs the step budget it anneals over. */
+function checkSchedule(config: Record<string, unknown>): void {
+  if (config.lrSchedule === 'linear' && config.maxSteps === null) {
+    throw new UsageError('--lr-schedule linear anneals the learning rate to 0 over --max-steps: give --max-steps N');
+  }
 }
 
 function parseConfig(raw: unknown): TrainConfig {
@@ -100,6 +117,10 @@ export function resumedConfig(saved: TrainConfig, settings: Settings): TrainConf
       throw new UsageError(`${flagSpelling(key as SettingKey)} cannot change when resuming: the run continues with its saved settings (drop the flag, or start a new run)`);
     }
     if (row.stored === 'config') updated[key] = value;
+  }
+  // The schedule continues from the global step counter towards the same end.
+  if (saved.lrSchedule === 'linear' && given.maxSteps !== undefined && given.maxSteps !== saved.maxSteps) {
+    throw new UsageError(`--max-steps cannot change when resuming this run: its learning rate anneals to 0 over the saved --max-steps ${saved.maxSteps} (drop the flag)`);
   }
   if (given.rom) updated.rom = resolve(given.rom as string); // the ROM may have moved
   return parseConfig(updated);

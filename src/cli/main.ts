@@ -1,26 +1,14 @@
-import { Command, CommanderError, Option } from 'commander';
-import { z } from 'zod';
+import { Command, CommanderError } from 'commander';
 import { describeFsError, DirectoryError } from '../io/directory.js';
 import { presetIds } from '../presets.js';
-import { fromDecimalText, integerIn, seedSchema } from '../settings/values.js';
-import { evaluateRunWithWeights } from '../presetEngine.js';
-import { describeWeights } from '../train/evaluate.js';
-import { parseFlags, UsageError } from './flags.js';
+import { UsageError } from './flags.js';
 import { runTrain } from './trainCommand.js';
 import { addTrainOptions } from './trainOptions.js';
 import { addBenchCommand } from './benchCommand.js';
+import { addEvalCommand } from './evalCommand.js';
 import { addPlotCommand } from './plotCommand.js';
 import { addPlayCommand } from './playCommand.js';
 import { addDashboardCommand } from './dashboardCommand.js';
-
-const evalFlagsSchema = z.object({
-  episodes: fromDecimalText(integerIn(1, 100000)).default(10),
-  seed: fromDecimalText(seedSchema).default(12345),
-  json: z.boolean().default(false),
-  greedy: z.boolean().default(false),
-  rom: z.string().min(1).optional(),
-  weights: z.enum(['best', 'latest']).optional(),
-});
 
 function buildProgram(): Command {
   const program = new Command('a3c')
@@ -36,23 +24,7 @@ function buildProgram(): Command {
       program.setOptionValue('exitCode', await runTrain(env, options));
     });
 
-  program.command('eval')
-    .description('play the saved policy of a run and print mean/std/min/max return')
-    .argument('<run-dir>', 'a directory written by a3c train')
-    .option('--episodes <n>', 'episodes to play', '10')
-    .option('--seed <s>', 'environment and sampling seed', '12345')
-    .option('--greedy', 'take the most probable action instead of sampling', false)
-    .option('--rom <file>', 'the run\'s Atari ROM, if it moved since training')
-    .option('--json', 'print exactly one JSON object', false)
-    .addOption(new Option('--weights <which>', 'best.safetensors (the evaluator\'s best) or model.safetensors (the latest); default: best when the run has it').choices(['best', 'latest']))
-    .action((runDir: string, options: Record<string, unknown>) => {
-      const flags = parseFlags(evalFlagsSchema, options);
-      const { result, weights } = evaluateRunWithWeights(runDir, flags);
-      // Which weights were played, on stderr under --json so stdout stays one object.
-      (flags.json ? process.stderr : process.stdout).write(`a3c: ${describeWeights(weights)}\n`);
-      if (flags.json) process.stdout.write(JSON.stringify(result) + '\n');
-      else process.stdout.write(`${result.episodes} episodes: mean return ${result.mean_return.toFixed(2)} ± ${result.std_return.toFixed(2)} (min ${result.min_return}, max ${result.max_return})\n`);
-    });
+  addEvalCommand(program);
   addBenchCommand(program);
   addPlotCommand(program);
   addPlayCommand(program);

@@ -73,6 +73,18 @@ export function rmsPropStep(params: Float32Array, grads: Float32Array, g: Float3
   }
 }
 
+/**
+ * How the learning rate moves over training: `constant` (the book), or `linear`, annealed from
+ * the base rate to 0 over `steps` steps (the A3C paper), 0 from there on.
+ */
+export type LearningRateSchedule = { kind: 'constant' } | { kind: 'linear'; steps: number };
+
+/** The scheduled learning rate after `step` steps of training. */
+export function scheduledLearningRate(base: number, schedule: LearningRateSchedule | undefined, step: number): number {
+  if (!schedule || schedule.kind === 'constant') return base;
+  return base * Math.max(0, 1 - step / schedule.steps);
+}
+
 /** The factor tf.clip_by_global_norm applies for a gradient of this norm: clip / max(norm, clip). */
 export function clipScale(norm: number, clip: number): number {
   return norm > clip ? clip / norm : 1;

@@ -57,6 +57,10 @@ export const SETTINGS = {
     schema: text, help: 'environment id, e.g. cartpole or breakout (the positional argument)',
     default: { none: true }, flag: false, onResume: 'fixed', stored: 'config',
   }),
+  recipe: setting({
+    schema: z.enum(['book', 'paper']), help: 'named defaults, sources in docs/recipes.md: book (the presets\', from the book\'s code) or paper (the A3C paper: net lstm or small, t-max 5, 16 workers, Hogwild, RMSProp lr 0.0007 annealed to 0 over --max-steps 20000000, entropy 0.01); explicit flags win',
+    default: { value: 'book' }, flag: { value: 'name', choices: ['book', 'paper'] }, onResume: 'fixed', stored: 'config',
+  }),
   net: setting({
     schema: text, help: 'network from the preset',
     default: { preset: true }, flag: { value: 'name' }, onResume: 'fixed', stored: 'config',
@@ -90,6 +94,10 @@ export const SETTINGS = {
     schema: numberIn(0, 10), help: 'weight of the entropy bonus in the actor loss',
     default: { preset: true }, flag: { value: 'x', fromText: numberFromText, aliases: ['entropy'] }, onResume: 'fixed', stored: 'config',
   }),
+  gaeLambda: setting({
+    schema: numberIn(0, 1).nullable(), help: 'GAE(lambda) advantages for the actor, e.g. 1 (universe-starter-agent, ikostrikov) or 0.92 (dgriff777); the critic keeps the n-step return (none: the book\'s n-step advantages)',
+    default: { value: null }, flag: { value: 'x|none', fromText: numberOrNoneFromText }, onResume: 'fixed', stored: 'config',
+  }),
   clipNorm: setting({
     schema: numberIn(0, 1e12, { exclusiveMin: true }), help: 'global gradient-norm clip (a huge value: no clipping)',
     default: { preset: true }, flag: { value: 'x', fromText: numberFromText }, onResume: 'fixed', stored: 'config',
@@ -105,6 +113,10 @@ export const SETTINGS = {
   learningRate: setting({
     schema: numberIn(0, 1, { exclusiveMin: true }), help: 'learning rate (a different --optimizer brings its own: rmsprop 0.0007, adam 0.0001)',
     default: { preset: true }, flag: { value: 'x', fromText: numberFromText, aliases: ['lr'] }, onResume: 'fixed', stored: 'optimizer',
+  }),
+  lrSchedule: setting({
+    schema: z.enum(['constant', 'linear']), help: 'learning rate over training: constant (the book) or linear, annealed to 0 over --max-steps (the A3C paper)',
+    default: { value: 'constant' }, flag: { value: 'kind', choices: ['constant', 'linear'] }, onResume: 'fixed', stored: 'config',
   }),
   hogwild: setting({
     schema: z.boolean(), help: 'apply updates without the lock, as the A3C paper',

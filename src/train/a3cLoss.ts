@@ -3,30 +3,17 @@ import { softmax } from '../nn/activations.js';
 /**
  * The A3C loss exactly as the reference (rlcode's Keras Breakout A3C) computes it, with its
  * gradient with respect to the network head. The head is fused: each row holds the policy
- * logits for `numActions` actions followed by the state value.
+ * logits for `numActions` actions followed by the state value. The returns and advantages it
+ * learns from come from `returns.ts`.
  */
-
-/**
- * n-step discounted returns, computed backwards: R_t = r_t + gamma * R_{t+1}, with
- * R_n = bootstrapValue (V(s_n), or 0 when the rollout ended in a terminal state).
- */
-export function nStepReturns(
-  rewards: ArrayLike<number>, count: number, bootstrapValue: number, gamma: number, out: Float64Array,
-): void {
-  let running = bootstrapValue;
-  for (let t = count - 1; t >= 0; t--) {
-    running = rewards[t] + gamma * running;
-    out[t] = running;
-  }
-}
 
 export interface LossStats {
   total: number;
-  /** sum(-log(pi(a)+1e-10) * adv) + entropyCoef * sum(pi log pi) */
+  /** sum(-log(pi(a)+1e-10) * A) + entropyCoef * sum(pi log pi) */
   actor: number;
-  /** sum(-log(pi(a)+1e-10) * adv): the policy-gradient term of `actor`, without the entropy bonus. */
+  /** sum(-log(pi(a)+1e-10) * A): the policy-gradient term of `actor`, without the entropy bonus. */
   policyGradient: number;
-  /** 0.5 * sum(adv^2) */
+  /** 0.5 * sum((R - V)^2) */
   critic: number;
   /** mean over rows of -sum(pi log pi): the policy entropy, positive. */
   entropy: number;
@@ -37,14 +24,15 @@ export interface LossStats {
 const LOG_EPS = 1e-10;
 
 /**
- * Loss = 0.5 * critic + actor over `rows` rows, where adv = R - V,
- * critic = 0.5 * sum(adv^2),
- * actor = sum(-log(pi(a) + 1e-10) * stopgrad(adv)) + entropyCoef * sum(pi * log(pi + 1e-10)).
+ * Loss = 0.5 * critic + actor over `rows` rows, where
+ * critic = 0.5 * sum((R - V)^2) (R: `returns`, the critic's targets),
+ * actor = sum(-log(pi(a) + 1e-10) * stopgrad(A)) + entropyCoef * sum(pi * log(pi + 1e-10)),
+ * with A the `advantages` (GAE, say), or R - V when none are given (the book's n-step advantage).
  * Writes dLoss/dHead into `headGrad` (same layout as `head`) and returns the loss terms.
  */
 export function a3cLoss(
   head: Float32Array, numActions: number, actions: ArrayLike<number>, returns: ArrayLike<number>,
-  rows: number, entropyCoef: number, headGrad: Float32Array, probs: Float64Array,
+  rows: number, entropyCoef: number, headGrad: Float32Array, probs: Float64Array, advantages?: ArrayLike<number>,
 ): LossStats {
   const stride = numActions + 1;
   let actor = 0, policyGradient = 0, critic = 0, entropy = 0, maxProbSum = 0;
@@ -56,8 +44,9 @@ export function a3cLoss(
     maxProbSum += maxProb;
 
     const value = head[row + numActions];
-    const advantage = returns[t] - value;
-    critic += 0.5 * advantage * advantage;
+    const criticError = returns[t] - value;
+    critic += 0.5 * criticError * criticError;
+    const advantage = advantages ? advantages[t] : criticError;
 
     const action = actions[t];
     const p = probs[action];
@@ -83,8 +72,8 @@ export function a3cLoss(
       const crossGrad = crossScale * ((j === action ? 1 : 0) - pj);
       headGrad[row + j] = crossGrad + entropyCoef * pj * (u - weighted);
     }
-    // d(0.5 * 0.5 * adv^2)/dV = -0.5 * adv
-    headGrad[row + numActions] = -0.5 * advantage;
+    // d(0.5 * 0.5 * (R - V)^2)/dV = -0.5 * (R - V)
+    headGrad[row + numActions] = -0.5 * criticError;
   }
   return {
     total: 0.5 * critic + actor,

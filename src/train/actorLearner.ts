@@ -4,7 +4,10 @@ import { clipScale } from '../nn/optimizers.js';
 import { Rng } from '../util/rng.js';
 import { softmax } from '../nn/activations.js';
 import type { Sequential } from '../nn/sequential.js';
-import { a3cLoss, nStepReturns } from './a3cLoss.js';
+import { a3cLoss } from './a3cLoss.js';
+import { rolloutTargets } from './returns.js';
+import { optimizerSettings } from './learningRate.js';
+import type { OptimizerSettings } from '../nn/kernels/sharedOptimizer.js';
 import { NO_FAULTS, type WorkerFaults } from './faults.js';
 import { Counter, type GlobalStore } from './globalStore.js';
 
@@ -58,7 +61,7 @@ export interface ActorLearnerOptions {
 
 /**
  * One A3C actor-learner: plays `tMax` steps (or to the end of a life or episode) with its local
- * network, computes n-step returns and the loss gradient, clips it, applies it to the global
+ * network, computes returns and advantages (n-step, or GAE) and the loss gradient, clips it, applies it to the global
  * network, and copies the global weights back. The forward pass made to act on step t fills row
  * t of every layer, so the update needs only the backward pass.
  */
@@ -70,9 +73,13 @@ export class ActorLearner {
   private readonly actions: Int32Array;
   private readonly rewards: Float64Array;
   private readonly returns: Float64Array;
+  private readonly values: Float64Array;
+  private readonly advantages: Float64Array;
   private readonly headGrad: Float32Array;
   private readonly probs: Float64Array;
   private readonly faults: WorkerFaults;
+  /** The run's optimizer with its learning-rate schedule. */
+  private readonly optimizer: OptimizerSettings;
   private updates = 0;
   private observation: Float32Array | null = null;
   private forcedAction = -1;
@@ -93,9 +100,12 @@ export class ActorLearner {
     this.actions = new Int32Array(config.tMax);
     this.rewards = new Float64Array(config.tMax);
     this.returns = new Float64Array(config.tMax);
+    this.values = new Float64Array(config.tMax);
+    this.advantages = new Float64Array(config.tMax);
     this.headGrad = new Float32Array(net.maxBatch * this.stride);
     this.probs = new Float64Array(this.numActions);
     this.faults = options.faults ?? NO_FAULTS;
+    this.optimizer = optimizerSettings(config);
     options.store.locked(() => net.params.set(options.store.params)); // a whole copy, never a half-applied update
   }
 
@@ -153,8 +163,9 @@ export class ActorLearner {
       net.forward(row, 1);
       bootstrapValue = net.output[row * this.stride + this.numActions];
     }
-    nStepReturns(this.rewards, steps, bootstrapValue, config.gamma, this.returns);
-    const stats = a3cLoss(net.output, this.numActions, this.actions, this.returns, steps, config.entropyCoef, this.headGrad, this.probs);
+    for (let t = 0; t < steps; t++) this.values[t] = net.output[t * this.stride + this.numActions];
+    rolloutTargets({ rewards: this.rewards, values: this.values, count: steps, bootstrapValue, gamma: config.gamma, gaeLambda: config.gaeLambda }, this.returns, this.advantages);
+    const stats = a3cLoss(net.output, this.numActions, this.actions, this.returns, steps, config.entropyCoef, this.headGrad, this.probs, this.advantages);
     net.backward(this.headGrad, 0, steps); // overwrites net.grads
     this.updates++;
     this.faults.afterBackward(this.updates, net.grads, store);
@@ -180,12 +191,12 @@ export class ActorLearner {
     if (config.hogwild) {
       // Hogwild (the A3C paper): no lock at all. Updates overlap, so each worker has its own
       // gradient slot where its network lies outside the shared memory; the counters are atomic.
-      if (finite) store.applyGradients(rank, net.grads, gradScale, config.optimizer, false, net.params);
+      if (finite) store.applyGradients(rank, net.grads, gradScale, this.optimizer, false, net.params);
       else net.params.set(store.params);
       this.count(steps, finite);
     } else {
       store.locked(() => {
-        if (finite) store.applyGradients(0, net.grads, gradScale, config.optimizer, true, net.params);
+        if (finite) store.applyGradients(0, net.grads, gradScale, this.optimizer, true, net.params);
         else net.params.set(store.params);
         this.count(steps, finite); // under the lock too, so a checkpoint's snapshot counts exactly the updates in its weights
       });

@@ -15,10 +15,13 @@ export type EnvMode = 'train' | 'eval';
  */
 export interface AgentFactory {
   readonly moduleUrl: string;
-  makeEnv(config: TrainConfig, seed: number, mode: EnvMode): Env;
+  /** `noopMax`: the evaluation protocol's no-op starts in place of the environment's own random starts. */
+  makeEnv(config: TrainConfig & { noopMax?: number }, seed: number, mode: EnvMode): Env;
   networkSpec(config: Pick<TrainConfig, 'env' | 'net'>, numActions: number): NetworkSpec;
   /** Action forced on the step after a lost life (the reference forces FIRE), if any. */
   actionAfterLifeLoss(config: Pick<TrainConfig, 'env'>): number | undefined;
+  /** The environment options (`--env-option` names) the config's environment takes. */
+  envOptionNames(config: Pick<TrainConfig, 'env' | 'rom'>): string[];
 }
 
 /** The factory a module exports as `agentFactory` (in a worker or evaluator thread). */

@@ -8,6 +8,7 @@ import { Checkpointer } from './checkpointer.js';
 import { probeNetworkSpec, type AgentFactory } from './agentFactory.js';
 import { evalSchedule, EvaluatorThread, type BestWeights, type EvalSchedule } from './evaluator.js';
 import { installedFaultInjection, type FaultInjection } from './faults.js';
+import { learningRateAt, optimizerSettings } from './learningRate.js';
 import { allFinite, Counter, GlobalStore } from './globalStore.js';
 import { RunDirectory } from './runDirectory.js';
 import { RunMetrics } from './runMetrics.js';
@@ -129,7 +130,7 @@ async function runTraining(agents: AgentFactory, config: TrainConfig, dir: RunDi
   };
   const faults = hooks.faults ?? installedFaultInjection();
   const pool = new WorkerPool({
-    count: config.workers, store, optimizer: config.optimizer, maxRestarts: hooks.maxRestarts ?? faults?.maxRestarts, onMessage,
+    count: config.workers, store, optimizer: optimizerSettings(config), maxRestarts: hooks.maxRestarts ?? faults?.maxRestarts, onMessage,
     inputFor: (rank, generation) => ({
       rank, config, agentsModule: agents.moduleUrl, buffers: store.buffers, faults,
       // A resumed run or a restarted worker does not replay earlier random streams.
@@ -169,7 +170,7 @@ async function runTraining(agents: AgentFactory, config: TrainConfig, dir: RunDi
 
   const tasks: PeriodicTask[] = [
     { everyMs: SCALARS_EVERY_MS, run: (now) => {
-      const { step, wallTime, values } = monitor.scalars(now, config.optimizer.learningRate);
+      const { step, wallTime, values } = monitor.scalars(now, learningRateAt(config, store.counters[Counter.globalSteps]));
       metrics.scalars(step, wallTime, values);
     } },
     { everyMs: 0, run: () => metrics.flush() },

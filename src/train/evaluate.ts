@@ -9,12 +9,38 @@ import type { AgentFactory } from './agentFactory.js';
 import { BEST_WEIGHTS_FILE, loadRunConfig, WEIGHTS_FILE } from './runDirectory.js';
 import type { Env } from '../envs/env.js';
 import type { Sequential } from '../nn/sequential.js';
+import { UsageError } from '../settings/errors.js';
+import { RandomStartSteps } from '../wrappers/atari.js';
 
 export interface EvalOptions {
   episodes: number;
   seed: number;
   /** Take the most probable action instead of sampling from the policy. */
   greedy: boolean;
+}
+
+/**
+ * The conditions of an evaluation beyond the training environment's (`a3c eval`'s protocol
+ * flags); each left out keeps what the run trained with.
+ */
+export interface EvalProtocol {
+  /** 1..noopMax random NOOPs at reset in place of the preset's own random starts (breakout: 1-30 FIRE). */
+  noopMax?: number;
+  /** Cut an episode after this many emulator frames (the ALE's standard: 108000, 30 minutes at 60 Hz). */
+  maxEpisodeFrames?: number;
+  /** Repeat the previous action with this probability on each frame (Machado et al. 2018: 0.25). */
+  stickyActions?: number;
+}
+
+/** The protocol an evaluation actually ran under, read from the environment built for it. */
+export interface ProtocolEcho {
+  policy: 'greedy' | 'sample';
+  /** The random start steps at reset (the action by its ALE name), or null where the environment takes none. */
+  random_starts: { action: string; max: number } | null;
+  /** null: the environment has no frame limit of its own (CartPole: its 500-step limit). */
+  max_episode_frames: number | null;
+  /** null: the environment has no sticky actions. */
+  sticky_actions: number | null;
 }
 
 export interface EvalResult {
@@ -93,7 +119,7 @@ export interface LoadedPolicy {
  * Loads a run's config and weights (best or latest, see chooseWeights) and builds its
  * environment (seeded `seed`) and policy.
  */
-export function loadPolicy(agents: AgentFactory, runDir: string, options: Pick<EvalOptions, 'seed' | 'greedy'> & { rom?: string; weights?: WeightsChoice }): LoadedPolicy {
+export function loadPolicy(agents: AgentFactory, runDir: string, options: Pick<EvalOptions, 'seed' | 'greedy'> & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol }): LoadedPolicy {
   const config = loadRunConfig(runDir);
   if (options.rom) config.rom = resolve(options.rom); // the ROM moved since training
   const weights = chooseWeights(runDir, options.weights);
@@ -110,9 +136,9 @@ export function loadPolicy(agents: AgentFactory, runDir: string, options: Pick<E
  * evaluation).
  */
 export function policyFromWeights(
-  agents: AgentFactory, config: TrainConfig, options: Pick<EvalOptions, 'seed' | 'greedy'>, fill: (net: Sequential) => void, reuse?: Sequential,
+  agents: AgentFactory, config: TrainConfig, options: Pick<EvalOptions, 'seed' | 'greedy'> & { protocol?: EvalProtocol }, fill: (net: Sequential) => void, reuse?: Sequential,
 ): Omit<LoadedPolicy, 'config' | 'weights'> & { net: Sequential } {
-  const env = agents.makeEnv(config, options.seed, 'eval');
+  const env = agents.makeEnv(options.protocol ? protocolSettings(agents, config, options.protocol) : config, options.seed, 'eval');
   const net = reuse ?? buildActorCritic(agents.networkSpec(config, env.actionSpace.n), 1, undefined, config.kernels);
   fill(net);
 
@@ -131,15 +157,51 @@ export function policyFromWeights(
   return { env, actionAfterLifeLoss: agents.actionAfterLifeLoss(config), policy, net };
 }
 
+/**
+ * The environment settings of a run under `protocol`; a protocol flag the environment has no
+ * use for (CartPole has no frames, no-ops or sticky actions) is refused, not ignored.
+ */
+export function protocolSettings(agents: AgentFactory, config: TrainConfig, protocol: EvalProtocol): TrainConfig & { noopMax?: number } {
+  const takes = new Set(agents.envOptionNames(config));
+  const refuse = (flag: string, what: string) => new UsageError(`${flag}: ${config.env} has no ${what}: it applies to the Atari games (breakout and the --rom games)`);
+  if (protocol.noopMax !== undefined && !takes.has('noopStart')) throw refuse('--noop-max', 'random starts to replace');
+  if (protocol.maxEpisodeFrames !== undefined && !takes.has('maxEpisodeFrames')) throw refuse('--max-episode-frames', 'emulator frames');
+  if (protocol.stickyActions !== undefined && !takes.has('repeatActionProbability')) throw refuse('--sticky-actions', 'sticky actions');
+  const envOptions = { ...config.envOptions };
+  if (protocol.maxEpisodeFrames !== undefined) envOptions.maxEpisodeFrames = protocol.maxEpisodeFrames;
+  if (protocol.stickyActions !== undefined) envOptions.repeatActionProbability = protocol.stickyActions;
+  return { ...config, envOptions, ...(protocol.noopMax !== undefined ? { noopMax: protocol.noopMax } : {}) };
+}
+
+/** ALE action names of the start actions presets use (indices of the ALE's full action set). */
+const START_ACTION_NAMES = ['NOOP', 'FIRE'];
+
+/** What `env` (a wrapper chain) really does at reset and per frame, found by walking its layers. */
+export function describeProtocol(env: Env, greedy: boolean): ProtocolEcho {
+  const echo: ProtocolEcho = { policy: greedy ? 'greedy' : 'sample', random_starts: null, max_episode_frames: null, sticky_actions: null };
+  for (let layer: unknown = env; layer && typeof layer === 'object'; layer = (layer as { env?: unknown }).env) {
+    if (layer instanceof RandomStartSteps && echo.random_starts === null) {
+      echo.random_starts = { action: START_ACTION_NAMES[layer.action] ?? String(layer.action), max: layer.maxSteps };
+    }
+    const options = (layer as { options?: { maxEpisodeFrames?: unknown; repeatActionProbability?: unknown } }).options;
+    if (options && typeof options.maxEpisodeFrames === 'number') echo.max_episode_frames = options.maxEpisodeFrames;
+    if (options && typeof options.repeatActionProbability === 'number') echo.sticky_actions = options.repeatActionProbability;
+  }
+  return echo;
+}
+
 /** Plays the saved policy of a run for `episodes` full episodes and summarizes the returns. */
-export function evaluateRun(agents: AgentFactory, runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice }): EvalResult {
+export function evaluateRun(agents: AgentFactory, runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol }): EvalResult {
   return evaluateRunWithWeights(agents, runDir, options).result;
 }
 
-/** The same, also saying which weights were played. */
-export function evaluateRunWithWeights(agents: AgentFactory, runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice }): { result: EvalResult; weights: WeightsInfo } {
+/** The same, also saying which weights were played and under which protocol. */
+export function evaluateRunWithWeights(
+  agents: AgentFactory, runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol },
+): { result: EvalResult; weights: WeightsInfo; protocol: ProtocolEcho } {
   const { env, actionAfterLifeLoss, policy, weights } = loadPolicy(agents, runDir, options);
-  return { result: summarize(playEpisodes(env, actionAfterLifeLoss, options, policy)), weights };
+  const protocol = describeProtocol(env, options.greedy);
+  return { result: summarize(playEpisodes(env, actionAfterLifeLoss, options, policy)), weights, protocol };
 }
 
 /** Where an episode stands after a step (or at its start, step 0), for recorders. */

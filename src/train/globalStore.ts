@@ -1,5 +1,5 @@
 import { arenaRegionBytes, type ArenaRegion } from '../nn/kernels/backend.js';
-import { OptimizerStep, optimizerModule, type OptimizerSettings } from '../nn/kernels/sharedOptimizer.js';
+import { atProgress, OptimizerStep, optimizerModule, type OptimizerSettings } from '../nn/kernels/sharedOptimizer.js';
 import { NO_FAULTS, type WorkerFaults } from './faults.js';
 
 /**
@@ -149,7 +149,8 @@ export class GlobalStore {
    * into gradient slot `slot` first. Then it is applied chunk by chunk under the journal. Call
    * under the lock, or with `journaled` false for Hogwild updates (which overlap, so they cannot
    * share the journal). `copyTo` (the updater's local parameters) receives the new global
-   * parameters in the same pass, instead of a copy afterwards. Returns the optimizer's step.
+   * parameters in the same pass, instead of a copy afterwards. A learning-rate schedule reads
+   * its progress from the global step counter. Returns the optimizer's step.
    */
   applyGradients(slot: number, grads: Float32Array, gradScale: number, config: OptimizerSettings, journaled = true, copyTo?: Float32Array): number {
     if (grads.length !== this.params.length) throw new RangeError(`gradient has ${grads.length} elements, the network ${this.params.length}`);
@@ -162,7 +163,7 @@ export class GlobalStore {
     if (!journaled) {
       this.optimizer ??= new OptimizerStep(this.buffers.memory);
       const step = this.addToCounter(Counter.optimizerStep, 1);
-      this.optimizer.apply(config, step, this.params, shared, this.moment1, this.moment2, gradScale, copyTo);
+      this.optimizer.apply(atProgress(config, this.counters[Counter.globalSteps]), step, this.params, shared, this.moment1, this.moment2, gradScale, copyTo);
       return step;
     }
     const step = this.counters[Counter.optimizerStep] + 1;
@@ -193,8 +194,10 @@ export class GlobalStore {
   }
 
   /** Applies the journaled update's remaining chunks and closes the journal (recovery passes no `copyTo`). */
-  private runJournal(config: OptimizerSettings, copyTo?: Float32Array): void {
+  private runJournal(settings: OptimizerSettings, copyTo?: Float32Array): void {
     this.optimizer ??= new OptimizerStep(this.buffers.memory);
+    // Steps are counted after the update, under the same lock: a recovery sees the same progress.
+    const config = atProgress(settings, this.counters[Counter.globalSteps]);
     const c = this.control;
     const grads = new Float32Array(this.backing, c[JOURNAL_GRADIENT] * 4, this.params.length);
     const step = c[JOURNAL_STEP];

@@ -55,7 +55,7 @@ test('train writes a run directory that eval --json scores', () => {
   const e = run('eval', dir, '--episodes', '3', '--json');
   assert.equal(e.status, 0, e.stderr);
   const result = JSON.parse(e.stdout);
-  assert.deepEqual(Object.keys(result), ['episodes', 'mean_return', 'std_return', 'min_return', 'max_return']);
+  assert.deepEqual(Object.keys(result), ['episodes', 'mean_return', 'std_return', 'min_return', 'max_return', 'protocol']);
   assert.equal(result.episodes, 3);
   assert.ok(result.min_return >= 1 && result.max_return <= 500 && result.min_return <= result.mean_return);
 });

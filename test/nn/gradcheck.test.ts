@@ -6,7 +6,8 @@ import type { Layer } from '../../src/nn/layer.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import { Rng } from '../../src/util/rng.js';
 import { buildActorCritic } from '../../src/agents/networks.js';
-import { a3cLoss, nStepReturns } from '../../src/train/a3cLoss.js';
+import { a3cLoss } from '../../src/train/a3cLoss.js';
+import { nStepReturns } from '../../src/train/returns.js';
 import { maxGradientError, randomArray, sampleIndices } from '../helpers.js';
 import { CountingAllocator, HeapAllocator, WasmArena, type Allocator } from '../../src/nn/kernels/backend.js';
 

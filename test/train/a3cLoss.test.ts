@@ -1,15 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { a3cLoss, nStepReturns } from '../../src/train/a3cLoss.js';
-
-test('n-step returns are computed backwards and bootstrap from the last value', () => {
-  const out = new Float64Array(3);
-  nStepReturns([1, 0, 2], 3, 10, 0.5, out);
-  // R2 = 2 + 0.5*10 = 7; R1 = 0 + 0.5*7 = 3.5; R0 = 1 + 0.5*3.5 = 2.75
-  assert.deepEqual([...out], [2.75, 3.5, 7]);
-  nStepReturns([1, 0, 2], 3, 0, 0.5, out); // terminal: no bootstrap
-  assert.deepEqual([...out], [1.5, 1, 2]);
-});
+import { a3cLoss } from '../../src/train/a3cLoss.js';
 
 test('A3C loss value and head gradient on a hand-computed case', () => {
   // Two actions, logits (0, ln 3) -> pi = (0.25, 0.75); value 1; return 3 -> adv = 2; action 1.
@@ -34,4 +25,22 @@ test('A3C loss value and head gradient on a hand-computed case', () => {
   const expected = [0.5 + 0.01 * 0.25 * (u[0] - mean), -0.5 + 0.01 * 0.75 * (u[1] - mean)];
   assert.ok(Math.abs(grad[0] - expected[0]) < 1e-6, `${grad[0]} vs ${expected[0]}`);
   assert.ok(Math.abs(grad[1] - expected[1]) < 1e-6, `${grad[1]} vs ${expected[1]}`);
+});
+
+test('given advantages drive the actor and the returns the critic', () => {
+  // Same head as above (pi = (0.25, 0.75), V = 1), return 3 but advantage 0.5.
+  const head = Float32Array.from([0, Math.log(3), 1]);
+  const withAdvantage = new Float32Array(3);
+  const stats = a3cLoss(head, 2, [1], [3], 1, 0, withAdvantage, new Float64Array(2), [0.5]);
+  assert.ok(Math.abs(stats.critic - 2) < 1e-9, 'critic: 0.5 (R - V)^2 with R - V = 2');
+  assert.ok(Math.abs(stats.policyGradient - -Math.log(0.75) * 0.5) < 1e-6);
+  assert.ok(Math.abs(withAdvantage[2] - -1) < 1e-7, 'value gradient from R - V, not from the advantage');
+  // cross-entropy part: -A * (onehot - pi) = -0.5 * (-0.25, 0.25)
+  assert.ok(Math.abs(withAdvantage[0] - 0.125) < 1e-7 && Math.abs(withAdvantage[1] - -0.125) < 1e-7);
+  // Advantages equal to R - V give exactly what the default (none given) gives.
+  const implicit = new Float32Array(3), explicit = new Float32Array(3);
+  const a = a3cLoss(head, 2, [1], [3], 1, 0.01, implicit, new Float64Array(2));
+  const b = a3cLoss(head, 2, [1], [3], 1, 0.01, explicit, new Float64Array(2), [3 - 1]);
+  assert.deepEqual([...explicit], [...implicit]);
+  assert.equal(b.total, a.total);
 });

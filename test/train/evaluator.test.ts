@@ -62,7 +62,7 @@ test('the evaluator saves the evaluated weights as best.safetensors only when th
   assert.throws(() => evaluateRunWithWeights(dir, { episodes: 1, seed: 0, greedy: false, weights: 'latest' }), /model\.safetensors is missing/);
   const cliRun = spawnSync(process.execPath, [cli, 'eval', dir, '--episodes', '2', '--json'], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(cliRun.status, 0, cliRun.stderr);
-  assert.deepEqual(Object.keys(JSON.parse(cliRun.stdout)), ['episodes', 'mean_return', 'std_return', 'min_return', 'max_return'], 'stdout stays one object');
+  assert.deepEqual(Object.keys(JSON.parse(cliRun.stdout)), ['episodes', 'mean_return', 'std_return', 'min_return', 'max_return', 'protocol'], 'stdout stays one object');
   assert.match(cliRun.stderr, /^a3c: weights: .*best\.safetensors \(best, step 300; the evaluator scored them/);
 
   // A resumed run keeps the best and its score; a fresh run in the directory does not inherit it.

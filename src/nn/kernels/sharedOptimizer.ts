@@ -1,8 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { adamStep, rmsPropStep, type AdamOptions, type RmsPropOptions } from '../optimizers.js';
+import { adamStep, rmsPropStep, scheduledLearningRate, type AdamOptions, type LearningRateSchedule, type RmsPropOptions } from '../optimizers.js';
 
-/** Which optimizer the global network uses, with its settings (a run's config passes its own). */
-export type OptimizerSettings = ({ kind: 'adam' } & AdamOptions) | ({ kind: 'rmsprop' } & RmsPropOptions);
+/**
+ * Which optimizer the global network uses, with its settings (a run's config passes its own);
+ * `schedule` moves `learningRate` with the training's progress (none: constant).
+ */
+export type OptimizerSettings = (({ kind: 'adam' } & AdamOptions) | ({ kind: 'rmsprop' } & RmsPropOptions)) & { schedule?: LearningRateSchedule };
+
+/** The settings with the learning rate the schedule gives after `progress` steps of training. */
+export function atProgress(config: OptimizerSettings, progress: number): OptimizerSettings {
+  if (!config.schedule || config.schedule.kind === 'constant') return config;
+  return { ...config, learningRate: scheduledLearningRate(config.learningRate, config.schedule, progress) };
+}
 
 /**
  * The optimizer step on the global network as SIMD code (assembly/optimizer.ts), bound to the
