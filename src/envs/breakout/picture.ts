@@ -85,6 +85,9 @@ export class Picture {
   private ballX = 0;
   private ballY = 0;
   private readonly bricks = new Uint8Array(G.BRICK_ROWS * G.BRICK_COLUMNS);
+  private readonly brickWords = new Uint32Array(this.bricks.buffer);
+  /** A word view of the scene's bricks, made once per array. */
+  private sceneBrickWords: Uint32Array | null = null;
   private readonly digits = [0, 0, 0, 0];
 
   /** Paints the whole screen from `scene` (the reference drawing), reporting it all. */
@@ -98,6 +101,7 @@ export class Picture {
   /** Repaints only what differs between the painted scene and `scene`. */
   update(scene: Scene): void {
     if (this.blank) return this.paintAll(scene);
+    const digits = digitsOf(scene);
     if (scene.paddleX !== this.paddleX || scene.paddleWidth !== this.paddleWidth) {
       this.repaint(scene, Math.min(this.paddleX, scene.paddleX), G.PADDLE_TOP,
         Math.max(this.paddleX + this.paddleWidth, scene.paddleX + scene.paddleWidth), G.PADDLE_TOP + G.PADDLE_HEIGHT);
@@ -111,12 +115,26 @@ export class Picture {
         if (scene.ballShown) this.repaint(scene, scene.ballX, scene.ballY, scene.ballX + G.BALL_WIDTH, scene.ballY + G.BALL_HEIGHT);
       }
     }
-    this.updateBricks(scene);
-    const digits = digitsOf(scene);
+    if (!this.sameBricks(scene.bricks)) this.updateBricks(scene);
     for (let i = 0; i < DIGIT_X.length; i++) {
       if (digits[i] !== this.digits[i]) this.repaint(scene, DIGIT_X[i], G.SCORE_TOP, DIGIT_X[i] + DIGIT_WIDTH, G.SCORE_TOP + DIGIT_HEIGHT);
     }
-    this.remember(scene);
+    this.remember(scene, digits);
+  }
+
+  /** Whether `bricks` equals the painted wall, compared a word at a time where the layout allows (most steps break none). */
+  private sameBricks(bricks: Uint8Array): boolean {
+    const n = this.bricks.length;
+    if (bricks.byteOffset % 4 === 0 && n % 4 === 0) {
+      if (this.sceneBrickWords?.buffer !== bricks.buffer || this.sceneBrickWords.byteOffset !== bricks.byteOffset) {
+        this.sceneBrickWords = new Uint32Array(bricks.buffer, bricks.byteOffset, n / 4);
+      }
+      const a = this.sceneBrickWords, b = this.brickWords;
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+      return true;
+    }
+    for (let i = 0; i < n; i++) if (bricks[i] !== this.bricks[i]) return false;
+    return true;
   }
 
   private updateBricks(scene: Scene): void {
@@ -141,14 +159,13 @@ export class Picture {
     for (const w of this.watchers) w.add(x0, y0, x1, y1);
   }
 
-  private remember(scene: Scene): void {
+  private remember(scene: Scene, digits = digitsOf(scene)): void {
     this.paddleX = scene.paddleX;
     this.paddleWidth = scene.paddleWidth;
     this.ballShown = scene.ballShown;
     this.ballX = scene.ballX;
     this.ballY = scene.ballY;
     this.bricks.set(scene.bricks);
-    const digits = digitsOf(scene);
     for (let i = 0; i < digits.length; i++) this.digits[i] = digits[i];
   }
 }
