@@ -5,7 +5,7 @@ import { assignTensors, loadSafetensors } from '../io/safetensors.js';
 import { Rng } from '../util/rng.js';
 import { softmax } from '../nn/activations.js';
 import { buildActorCritic } from '../agents/networks.js';
-import { getPreset, networkSpec } from '../presets.js';
+import type { AgentFactory } from './agentFactory.js';
 import { BEST_WEIGHTS_FILE, loadRunConfig, WEIGHTS_FILE } from './runDirectory.js';
 import type { Env } from '../envs/env.js';
 import type { Sequential } from '../nn/sequential.js';
@@ -93,13 +93,13 @@ export interface LoadedPolicy {
  * Loads a run's config and weights (best or latest, see chooseWeights) and builds its
  * environment (seeded `seed`) and policy.
  */
-export function loadPolicy(runDir: string, options: Pick<EvalOptions, 'seed' | 'greedy'> & { rom?: string; weights?: WeightsChoice }): LoadedPolicy {
+export function loadPolicy(agents: AgentFactory, runDir: string, options: Pick<EvalOptions, 'seed' | 'greedy'> & { rom?: string; weights?: WeightsChoice }): LoadedPolicy {
   const config = loadRunConfig(runDir);
   if (options.rom) config.rom = resolve(options.rom); // the ROM moved since training
   const weights = chooseWeights(runDir, options.weights);
   const loaded = loadSafetensors(weights.path);
   Object.assign(weights, weightsProvenance(loaded.metadata));
-  const { env, actionAfterLifeLoss, policy } = policyFromWeights(config, options, (net) => assignTensors(weights.path, loaded, net.tensors(), net.params));
+  const { env, actionAfterLifeLoss, policy } = policyFromWeights(agents, config, options, (net) => assignTensors(weights.path, loaded, net.tensors(), net.params));
   return { config, env, actionAfterLifeLoss, policy, weights };
 }
 
@@ -110,11 +110,10 @@ export function loadPolicy(runDir: string, options: Pick<EvalOptions, 'seed' | '
  * evaluation).
  */
 export function policyFromWeights(
-  config: TrainConfig, options: Pick<EvalOptions, 'seed' | 'greedy'>, fill: (net: Sequential) => void, reuse?: Sequential,
+  agents: AgentFactory, config: TrainConfig, options: Pick<EvalOptions, 'seed' | 'greedy'>, fill: (net: Sequential) => void, reuse?: Sequential,
 ): Omit<LoadedPolicy, 'config' | 'weights'> & { net: Sequential } {
-  const preset = getPreset(config.env);
-  const env = preset.makeEnv(options.seed, config, 'eval');
-  const net = reuse ?? buildActorCritic(networkSpec(config, env.actionSpace.n), 1, undefined, config.kernels);
+  const env = agents.makeEnv(config, options.seed, 'eval');
+  const net = reuse ?? buildActorCritic(agents.networkSpec(config, env.actionSpace.n), 1, undefined, config.kernels);
   fill(net);
 
   const numActions = env.actionSpace.n;
@@ -129,26 +128,18 @@ export function policyFromWeights(
     for (let j = 1; j < numActions; j++) if (probs[j] > probs[best]) best = j;
     return best;
   };
-  return { env, actionAfterLifeLoss: preset.actionAfterLifeLoss, policy, net };
+  return { env, actionAfterLifeLoss: agents.actionAfterLifeLoss(config), policy, net };
 }
 
 /** Plays the saved policy of a run for `episodes` full episodes and summarizes the returns. */
-export function evaluateRun(runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice }): EvalResult {
-  return evaluateRunWithWeights(runDir, options).result;
+export function evaluateRun(agents: AgentFactory, runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice }): EvalResult {
+  return evaluateRunWithWeights(agents, runDir, options).result;
 }
 
 /** The same, also saying which weights were played. */
-export function evaluateRunWithWeights(runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice }): { result: EvalResult; weights: WeightsInfo } {
-  const { env, actionAfterLifeLoss, policy, weights } = loadPolicy(runDir, options);
+export function evaluateRunWithWeights(agents: AgentFactory, runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice }): { result: EvalResult; weights: WeightsInfo } {
+  const { env, actionAfterLifeLoss, policy, weights } = loadPolicy(agents, runDir, options);
   return { result: summarize(playEpisodes(env, actionAfterLifeLoss, options, policy)), weights };
-}
-
-/** The score of a uniformly random policy in an environment (the baseline learning curves start from). */
-export function evaluateRandom(envId: string, episodes: number, seed: number): EvalResult {
-  const preset = getPreset(envId);
-  const env = preset.makeEnv(seed, { envOptions: {}, rewardClip: preset.defaults.rewardClip }, 'eval');
-  const rng = new Rng(seed ^ 0x2545f491);
-  return summarize(playEpisodes(env, preset.actionAfterLifeLoss, { episodes, seed }, () => rng.int(0, env.actionSpace.n - 1)));
 }
 
 /** Where an episode stands after a step (or at its start, step 0), for recorders. */
