@@ -58,8 +58,8 @@ export class Breakout implements Env<Uint8Array>, ReportsFrameChanges, Scene {
   /** The last frame of each step (and the reset frame). */
   private readonly picture = new Picture();
   /** With max-pooling: the frame before the last, and the pixel-wise max of both. */
-  private readonly previousPicture = new Picture();
-  private readonly pooled = new Uint8Array(G.SCREEN_HEIGHT * G.SCREEN_WIDTH * 3);
+  private readonly previousPicture: Picture | null = null;
+  private readonly pooled: Uint8Array | null = null;
   /** Where either picture changed since `pooled` was last computed. */
   private readonly poolChanges = new FrameChanges();
   /** Readers of the changes to `pooled`. */
@@ -105,8 +105,12 @@ export class Breakout implements Env<Uint8Array>, ReportsFrameChanges, Scene {
     if (!Number.isInteger(o.maxEpisodeFrames) || o.maxEpisodeFrames < 1) throw new RangeError(`breakout: maxEpisodeFrames must be a positive integer, got ${o.maxEpisodeFrames}`);
     if (typeof o.drawChangesOnly !== 'boolean') throw new RangeError(`breakout: drawChangesOnly must be true or false, got ${o.drawChangesOnly}`);
     this.rng = new Rng(seed);
-    this.picture.watchers.push(this.poolChanges);
-    this.previousPicture.watchers.push(this.poolChanges);
+    if (this.pooling) { // only then: two more frame buffers
+      this.previousPicture = new Picture();
+      this.pooled = new Uint8Array(G.SCREEN_HEIGHT * G.SCREEN_WIDTH * 3);
+      this.picture.watchers.push(this.poolChanges);
+      this.previousPicture.watchers.push(this.poolChanges);
+    }
   }
 
   /** Whether observations are max-pooled over the last two frames of the skip. */
@@ -151,10 +155,10 @@ export class Breakout implements Env<Uint8Array>, ReportsFrameChanges, Scene {
       const frameAction = sticky ? this.lastAction : action;
       this.lastAction = frameAction;
       reward += this.advanceFrame(frameAction);
-      if (o.maxPoolLastTwoFrames && i === o.frameSkip - 2) this.draw(this.previousPicture);
+      if (this.previousPicture !== null && i === o.frameSkip - 2) this.draw(this.previousPicture);
     }
     this.draw(this.picture);
-    this.observation = this.pooling ? this.pool() : this.picture.rgb;
+    this.observation = this.previousPicture !== null && this.pooled !== null ? this.pool(this.previousPicture.rgb, this.pooled) : this.picture.rgb;
     const terminated = this.gameOver;
     const truncated = !terminated && this.frameNumber >= o.maxEpisodeFrames;
     if (truncated) this.gameOver = true;
@@ -310,8 +314,8 @@ export class Breakout implements Env<Uint8Array>, ReportsFrameChanges, Scene {
   }
 
   /** The pixel-wise max of the last two frames, recomputed where either changed since the last time. */
-  private pool(): Uint8Array {
-    const a = this.previousPicture.rgb, b = this.picture.rgb, out = this.pooled, changes = this.poolChanges;
+  private pool(a: Uint8Array, out: Uint8Array): Uint8Array {
+    const b = this.picture.rgb, changes = this.poolChanges;
     if (changes.all) {
       for (let i = 0; i < out.length; i++) out[i] = a[i] > b[i] ? a[i] : b[i];
       for (const w of this.pooledWatchers) w.markAll();
