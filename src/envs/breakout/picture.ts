@@ -19,13 +19,20 @@ const W = G.SCREEN_WIDTH, H = G.SCREEN_HEIGHT;
 /** Left edges of the digits that change (the three score digits, then lives); the player digit never does. */
 const DIGIT_X = [G.SCORE_X[0], G.SCORE_X[1], G.SCORE_X[2], G.LIVES_X] as const;
 const DIGIT_WIDTH = 12, DIGIT_HEIGHT = 10;
+/** Scratch for the digits of the scene being painted. */
+const paintDigits = [0, 0, 0, 0];
 /** More changed bricks than this repaint the whole brick band as one rectangle (a new wall, a reset). */
 const BRICKS_ONE_BY_ONE = 4;
 
-function digitsOf(scene: Scene): [number, number, number, number] {
+/** Writes the changing digits `scene` shows (hundreds, tens, ones of the score, lives) into `out`. */
+function digitsOf(scene: Scene, out: number[]): number[] {
   const score = scene.score % 1000;
-  return [Math.floor(score / 100), Math.floor(score / 10) % 10, score % 10, scene.lives % 10];
+  out[0] = Math.floor(score / 100); out[1] = Math.floor(score / 10) % 10; out[2] = score % 10; out[3] = scene.lives % 10;
+  return out;
 }
+
+/** The clip rectangle of the paint in progress (one, reused: painting allocates nothing). */
+const clip = { x0: 0, y0: 0, x1: 0, y1: 0 };
 
 /**
  * Paints the rectangle [x0, x1) x [y0, y1) of `target` (RGB, row-major) from `scene`, exactly as
@@ -35,7 +42,7 @@ function digitsOf(scene: Scene): [number, number, number, number] {
 export function paintRegion(target: Uint8Array, scene: Scene, x0: number, y0: number, x1: number, y1: number): void {
   x0 = Math.max(0, x0); y0 = Math.max(0, y0); x1 = Math.min(W, x1); y1 = Math.min(H, y1);
   if (x0 >= x1 || y0 >= y1) return;
-  const clip = { x0, y0, x1, y1 };
+  clip.x0 = x0; clip.y0 = y0; clip.x1 = x1; clip.y1 = y1;
   for (let y = y0; y < y1; y++) target.fill(0, (y * W + x0) * 3, (y * W + x1) * 3);
   fillClipped(target, clip, scene.paddleX, G.PADDLE_TOP, scene.paddleWidth, G.PADDLE_HEIGHT, G.PADDLE_COLOR);
   if (scene.ballShown) {
@@ -60,7 +67,7 @@ export function paintRegion(target: Uint8Array, scene: Scene, x0: number, y0: nu
     }
   }
   if (y1 > G.SCORE_TOP && y0 < G.SCORE_TOP + DIGIT_HEIGHT) {
-    const digits = digitsOf(scene);
+    const digits = digitsOf(scene, paintDigits);
     for (let i = 0; i < DIGIT_X.length; i++) drawDigit(target, clip, digits[i], DIGIT_X[i]);
     drawDigit(target, clip, 1, G.PLAYER_X); // player number, as the Atari shows it
   }
@@ -89,6 +96,8 @@ export class Picture {
   /** A word view of the scene's bricks, made once per array. */
   private sceneBrickWords: Uint32Array | null = null;
   private readonly digits = [0, 0, 0, 0];
+  /** Scratch for the new scene's digits. */
+  private readonly sceneDigits = [0, 0, 0, 0];
 
   /** Paints the whole screen from `scene` (the reference drawing), reporting it all. */
   paintAll(scene: Scene): void {
@@ -101,7 +110,7 @@ export class Picture {
   /** Repaints only what differs between the painted scene and `scene`. */
   update(scene: Scene): void {
     if (this.blank) return this.paintAll(scene);
-    const digits = digitsOf(scene);
+    const digits = digitsOf(scene, this.sceneDigits);
     if (scene.paddleX !== this.paddleX || scene.paddleWidth !== this.paddleWidth) {
       this.repaint(scene, Math.min(this.paddleX, scene.paddleX), G.PADDLE_TOP,
         Math.max(this.paddleX + this.paddleWidth, scene.paddleX + scene.paddleWidth), G.PADDLE_TOP + G.PADDLE_HEIGHT);
@@ -159,7 +168,7 @@ export class Picture {
     for (const w of this.watchers) w.add(x0, y0, x1, y1);
   }
 
-  private remember(scene: Scene, digits = digitsOf(scene)): void {
+  private remember(scene: Scene, digits = digitsOf(scene, this.sceneDigits)): void {
     this.paddleX = scene.paddleX;
     this.paddleWidth = scene.paddleWidth;
     this.ballShown = scene.ballShown;
