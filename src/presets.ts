@@ -65,7 +65,7 @@ const cartpole: Preset = {
 
 /** Numeric environment options a user may set (e.g. from the API), checked by name. */
 function breakoutOptions(envOptions: TrainConfig['envOptions']): Partial<BreakoutOptions> {
-  const known = ['frameSkip', 'repeatActionProbability', 'maxEpisodeFrames', 'maxPoolLastTwoFrames', 'noopStart'];
+  const known = ['frameSkip', 'repeatActionProbability', 'maxEpisodeFrames', 'maxPoolLastTwoFrames', 'drawChangesOnly', 'noopStart'];
   for (const key of Object.keys(envOptions)) {
     const removed = removedBreakoutOption(key);
     if (removed) throw new Error(`breakout option '${key}' was removed: ${removed}`);
