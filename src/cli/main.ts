@@ -11,6 +11,8 @@ import { addBenchCommand } from './benchCommand.js';
 import { addPlotCommand } from './plotCommand.js';
 import { addPlayCommand } from './playCommand.js';
 import { addDashboardCommand } from './dashboardCommand.js';
+import { addServeCommand } from './serveCommand.js';
+import { addNodeCommand } from './nodeCommand.js';
 
 const evalFlagsSchema = z.object({
   episodes: fromDecimalText(integerIn(1, 100000)).default(10),
@@ -56,6 +58,8 @@ function buildProgram(): Command {
   addPlotCommand(program);
   addPlayCommand(program);
   addDashboardCommand(program);
+  addServeCommand(program);
+  addNodeCommand(program);
   return program;
 }
 
