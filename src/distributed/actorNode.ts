@@ -183,7 +183,20 @@ async function session(o: NodeOptions, state: NodeState, summary: NodeSummary, l
         },
       });
       summary.bytesSent += delta.data.length + (m1?.data.length ?? 0) + (m2?.data.length ?? 0);
-      const reply = await reader.next(leaving ? LEAVING_REPLY_TIMEOUT_MS : REPLY_TIMEOUT_MS);
+      // While the answer travels the workers go on, up to another sync-every updates; then they wait for it.
+      const answer = reader.next(leaving ? LEAVING_REPLY_TIMEOUT_MS : REPLY_TIMEOUT_MS);
+      let answered = false;
+      void answer.then(() => { answered = true; }, () => { answered = true; });
+      while (!answered && replica.updatesSinceSnapshot < syncEvery) await sleep(POLL_MS);
+      if (!answered) await replica.holdWorkers();
+      let reply: ServiceMessage;
+      try {
+        reply = await answer;
+      } catch (error) {
+        replica.release();
+        throw error;
+      }
+      if (reply.kind !== 'weights') replica.release();
       if (reply.kind === 'refusal') throw new NodeRefused(`the service ended this node's session: ${reply.refusal.reason}`, 1);
       if (reply.kind !== 'weights') throw new NodeRefused(`the service answered an exchange with ${reply.kind}: it speaks another protocol`, 1);
       await replica.merge(decodeTensor(reply.weights.weights, n));

@@ -45,6 +45,9 @@ export class Replica {
   /** Local counters at the last snapshot (what was sent, or dropped at a reconnect). */
   private sent = { steps: 0, updates: 0, skipped: 0 };
   private pending: EpisodeRecord[] = [];
+  /** Episodes ended by this local step were dropped at a reconnect (one may still be on its way). */
+  private droppedThrough = -1;
+  private holding = false;
 
   constructor(o: ReplicaOptions) {
     const { config, spec } = o;
@@ -99,7 +102,7 @@ export class Replica {
       store.unlock();
     }
     // An episode whose message is still on its way goes with the next exchange.
-    const mine = this.pending.filter((r) => r.step <= steps);
+    const mine = this.pending.filter((r) => r.step <= steps && r.step > this.droppedThrough);
     this.pending = this.pending.filter((r) => r.step > steps);
     const contribution: Contribution = {
       delta, steps: steps - this.sent.steps, updates: updates - this.sent.updates, skippedUpdates: skipped - this.sent.skipped,
@@ -115,7 +118,8 @@ export class Replica {
    */
   async merge(globalWeights: Float32Array): Promise<void> {
     const { store, base, snapshot } = this;
-    await store.lockAsync();
+    if (!this.holding) await store.lockAsync();
+    this.holding = false;
     try {
       const params = store.params;
       for (let i = 0; i < params.length; i++) {
@@ -129,19 +133,39 @@ export class Replica {
   }
 
   /**
+   * Bounded staleness: the workers wait (at their next update, on the replica's lock) until
+   * merge() brings the answer to the exchange in flight, so the replica never runs more than
+   * about two exchanges' worth of updates ahead of what the service has.
+   */
+  async holdWorkers(): Promise<void> {
+    if (this.holding) return;
+    await this.store.lockAsync();
+    this.holding = true;
+  }
+
+  /** Lets held workers go on without a merge (the session was lost). */
+  release(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    this.store.unlock();
+  }
+
+  /**
    * A new session with a service (a reconnect, perhaps to a restarted one): everything not
    * acknowledged is dropped, so no step or episode is counted twice; the replica restarts from
    * the service's weights.
    */
   async reset(globalWeights: Float32Array): Promise<void> {
     const { store, base } = this;
-    await store.lockAsync();
+    if (!this.holding) await store.lockAsync();
+    this.holding = false;
     try {
       store.params.set(globalWeights);
       base.set(globalWeights);
       const c = store.counters;
       this.sent = { steps: c[Counter.globalSteps], updates: c[Counter.updates], skipped: c[Counter.skippedUpdates] };
       this.pending = [];
+      this.droppedThrough = this.sent.steps;
     } finally {
       store.unlock();
     }
