@@ -72,6 +72,7 @@ export async function runNode(o: NodeOptions): Promise<NodeSummary> {
   const backoff = new Backoff();
   const state: NodeState = { replica: null, runHash: '', failure: null };
   let lastSession = performance.now();
+  let hinted = false;
   const target = formatAddress(o.address);
   try {
     while (!o.signal?.aborted) {
@@ -87,7 +88,10 @@ export async function runNode(o: NodeOptions): Promise<NodeSummary> {
         const retryFor = (o.retryForSeconds ?? DEFAULT_RETRY_FOR_SECONDS) * 1000;
         if (performance.now() - lastSession > retryFor) throw new Error(`no learner service at ${target} for ${(retryFor / 1000).toFixed(0)} s (${(error as Error).message}): giving up`);
         const delay = backoff.next();
-        log(`no session with ${target} (${(error as Error).message}); trying again in ${(delay / 1000).toFixed(1)} s`);
+        // gRPC's message names neither cause of a refused TLS handshake: say it once.
+        const hint: string = summary.sessions === 0 && !o.tls?.enabled && !o.tls?.ca && !hinted ? ' (if the service uses TLS, add --tls or --tls-ca)' : '';
+        hinted ||= hint !== '';
+        log(`no session with ${target} (${(error as Error).message.replace(/\s*Resolution note:\s*$/, '')})${hint}; trying again in ${(delay / 1000).toFixed(1)} s`);
         await sleep(delay, o.signal);
         continue;
       }
