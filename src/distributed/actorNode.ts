@@ -61,7 +61,7 @@ export const DEFAULT_SYNC_MAX_MS = 2000;
 export const DEFAULT_RETRY_FOR_SECONDS = 300;
 /** A service that does not answer an exchange in this long is treated as gone. */
 const REPLY_TIMEOUT_MS = 120_000;
-const POLL_MS = 5;
+const POLL_MS = 2;
 /** A node stopped by Ctrl-C waits this long for the answer to its last exchange. */
 const LEAVING_REPLY_TIMEOUT_MS = 10_000;
 

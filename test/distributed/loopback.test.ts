@@ -18,8 +18,8 @@ const runDir = (name: string) => mkdtempSync(join(tmpdir(), `a3c-${name}-`));
 test('a service and two node processes solve CartPole; the weights it names evaluate >= 400', async () => {
   const dir = runDir('serve-solve');
   const service = await startService(['cartpole', '--seed', '1', '--time', '55', '--listen', '127.0.0.1:0', '--run-dir', dir, '--quiet']);
-  // Exchanging every 4 updates keeps each replica within ~8 updates of the global weights (see docs/distributed.md).
-  const nodes = [1, 2].map(() => a3c(['node', '--connect', service.address, '--workers', '1', '--sync-every', '4']));
+  // Exchanging every 2 updates keeps each replica within ~4 updates of the global weights (see docs/distributed.md).
+  const nodes = [1, 2].map(() => a3c(['node', '--connect', service.address, '--workers', '1', '--sync-every', '2']));
   assert.equal(await service.exited, 0, service.stderr());
   for (const node of nodes) {
     assert.equal(await node.exited, 0, node.stderr());
