@@ -347,15 +347,20 @@ class LearnerSessions {
     const { store, delta } = this;
     const c = store.counters;
     this.stats.bytesIn += exchange.delta.data.length + (exchange.moment1?.data.length ?? 0) + (exchange.moment2?.data.length ?? 0);
+    // Everything is checked before anything is applied: an exchange counts whole or not at all.
+    for (const [name, value] of [['steps', exchange.steps], ['updates', exchange.updates], ['skipped updates', exchange.skipped_updates]] as const) {
+      if (!Number.isSafeInteger(value) || value < 0) throw new Error(`an exchange with ${value} ${name}: the node is broken or speaks another protocol`);
+    }
     decodeTensor(exchange.delta, delta.length, delta);
-    const steps = Math.max(0, exchange.steps);
+    const moments = exchange.moment1 && exchange.moment2 ? [decodeTensor(exchange.moment1, delta.length), decodeTensor(exchange.moment2, delta.length)] : null;
+    const steps = exchange.steps;
     const finite = allFinite(delta);
     if (finite) {
       const params = store.params;
       for (let i = 0; i < params.length; i++) params[i] += delta[i];
-      if (exchange.moment1 && exchange.moment2) {
-        decodeTensor(exchange.moment1, delta.length, store.moment1);
-        decodeTensor(exchange.moment2, delta.length, store.moment2);
+      if (moments && allFinite(moments[0]) && allFinite(moments[1])) {
+        store.moment1.set(moments[0]);
+        store.moment2.set(moments[1]);
       }
     }
     const before = c[Counter.globalSteps];
