@@ -38,18 +38,19 @@ test('a service and two node processes solve CartPole; the weights it names eval
 
 test('a node killed with SIGKILL costs only its in-flight work: the other goes on, no episode lost or counted twice', async () => {
   const dir = runDir('serve-nodekill');
-  const service = await startService(['cartpole', '--seed', '2', '--target-return', 'none', '--max-steps', '80000', '--listen', '127.0.0.1:0', '--run-dir', dir, '--quiet']);
+  const service = await startService(['cartpole', '--seed', '2', '--target-return', 'none', '--max-steps', '400000', '--listen', '127.0.0.1:0', '--run-dir', dir, '--quiet']);
   const victim = a3c(['node', '--connect', service.address, '--workers', '1']);
   const survivor = a3c(['node', '--connect', service.address, '--workers', '1']);
   await service.waitFor(/joined[\s\S]*joined/);
-  await sleep(1500);
+  await sleep(500); // mid-run: CartPole makes ~100,000 steps a second here
   victim.child.kill('SIGKILL');
   assert.equal(await victim.exited, 'SIGKILL');
   await service.waitFor(/node \S+ left: /);
   assert.equal(await survivor.exited, 0, survivor.stderr());
   assert.equal(await service.exited, 0, service.stderr());
   const final = readCheckpoint(listCheckpoints(dir).at(-1)!, layoutFor);
-  assert.ok(final.state.globalSteps >= 80_000);
+  assert.ok(final.state.globalSteps >= 400_000);
+  assert.match(service.stderr(), /left: [^\n]*\n[\s\S]*\d+ exchanges/, 'the node left before the run ended');
   const episodes = episodesOf(dir);
   assert.equal(checkEpisodeStream(episodes), null);
   assert.equal(episodes.length, final.state.episodes, 'metrics.jsonl holds exactly the episodes the counters count');
