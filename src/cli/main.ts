@@ -9,6 +9,8 @@ import { addEvalCommand } from './evalCommand.js';
 import { addPlotCommand } from './plotCommand.js';
 import { addPlayCommand } from './playCommand.js';
 import { addDashboardCommand } from './dashboardCommand.js';
+import { addServeCommand } from './serveCommand.js';
+import { addNodeCommand } from './nodeCommand.js';
 
 function buildProgram(): Command {
   const program = new Command('a3c')
@@ -29,6 +31,8 @@ function buildProgram(): Command {
   addPlotCommand(program);
   addPlayCommand(program);
   addDashboardCommand(program);
+  addServeCommand(program);
+  addNodeCommand(program);
   return program;
 }
 

@@ -10,7 +10,7 @@ import { buildTrainConfig, checkSettings, resumedConfig, type Settings } from '.
 import { SETTINGS, settingKeys } from '../settings/table.js';
 import { listCheckpoints, readLatestCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { train } from '../presetEngine.js';
-import { type TrainSummary } from '../train/coordinator.js';
+import { type TrainHooks, type TrainSummary } from '../train/coordinator.js';
 import { loadRunConfig } from '../train/evaluate.js';
 import { CONFIG_FILE, METRICS_FILE, RunDirectory, WEIGHTS_FILE } from '../train/runDirectory.js';
 import { defaultRunDir, formatInt, formatSeconds } from './format.js';
@@ -49,7 +49,10 @@ function checkRunDirectory(runDir: string, flag: string): void {
   }
 }
 
-export async function runTrain(envId: string | undefined, options: Record<string, unknown>): Promise<number> {
+/** What trains a prepared run: train() for `a3c train`; `a3c serve` passes its learner service. */
+export type TrainRunner = (config: TrainConfig, runDir: string, hooks: TrainHooks) => Promise<TrainSummary>;
+
+export async function runTrain(envId: string | undefined, options: Record<string, unknown>, runner: TrainRunner = train): Promise<number> {
   const all = checkSettings(settingsFromOptions(options));
   const flags: InvocationSettings = {
     dashboard: invocationValue(all, 'dashboard') === true, host: invocationValue(all, 'host')!, port: invocationValue(all, 'port')!,
@@ -93,7 +96,7 @@ export async function runTrain(envId: string | undefined, options: Record<string
       runDirectory = RunDirectory.lock(runDir);
       if (listCheckpoints(runDir).length > 0) throw new UsageError(`--run-dir: ${runDir} already holds a run: continue it with --resume ${runDir}, or choose another directory`);
     }
-    return await trainLocked(config, runDirectory, resumeFrom, flags);
+    return await trainLocked(config, runDirectory, resumeFrom, flags, runner);
   } finally {
     runDirectory?.release();
   }
@@ -111,7 +114,7 @@ function probeEnvironment(config: TrainConfig): void {
 /** The settings of this invocation alone, checked and with their table defaults. */
 interface InvocationSettings { dashboard: boolean; host: string; port: number; jsonLogs: boolean; quiet: boolean }
 
-async function trainLocked(config: TrainConfig, runDirectory: RunDirectory, resumeFrom: Checkpoint | undefined, flags: InvocationSettings): Promise<number> {
+async function trainLocked(config: TrainConfig, runDirectory: RunDirectory, resumeFrom: Checkpoint | undefined, flags: InvocationSettings, runner: TrainRunner): Promise<number> {
   const runDir = runDirectory.path;
   const style = chooseStyle({ quiet: flags.quiet, jsonLogs: flags.jsonLogs, hasBudget: config.maxSteps !== null || config.maxSeconds !== null, isTTY: process.stdout.isTTY === true });
   const out = createTrainConsole(style, config, resumeFrom?.state.globalSteps ?? 0);
@@ -146,7 +149,7 @@ async function trainLocked(config: TrainConfig, runDirectory: RunDirectory, resu
 
   let summary: TrainSummary;
   try {
-    summary = await train(config, runDir, {
+    summary = await runner(config, runDir, {
       sinks: [out.sink], onTick: out.tick, onCheckpoint: out.checkpoint,
       onWorkerFault: out.workerFault, onWarning: out.warning,
       signal: controller.signal, resumeFrom, runDirectory,

@@ -5,7 +5,8 @@
  *
  * The layers, top to bottom (a file may import from its own folder and from any lower layer):
  *   0  entry     src/index.ts (the public API) | src/cli/ (argument parsing, human output)
- *   1  apps      src/bench/ | src/dashboard/ | src/play/
+ *   1  apps      src/bench/ | src/dashboard/ | src/play/ | src/distributed/ (the learner service and
+ *                actor nodes: they compose train/'s parts and the presets, as the CLI does)
  *   2  recipes   src/presets.ts, src/runConfig.ts: what an environment id brings (env, wrapper
  *                chain, networks, default hyperparameters) and settings -> TrainConfig;
  *                src/presetEngine.ts: the engine handed the presets' agent factory
@@ -39,6 +40,7 @@ const LAYERS: [number, string, RegExp][] = [
   [1, 'bench', /^src\/bench\//],
   [1, 'dashboard', /^src\/dashboard\//],
   [1, 'play', /^src\/play\//],
+  [1, 'distributed', /^src\/distributed\//],
   [2, 'recipes', /^src\/(presets|presetEngine|runConfig)\.ts$/],
   [3, 'train', /^src\/train\//],
   [4, 'settings', /^src\/(config\.ts$|settings\/)/],
