@@ -15,13 +15,14 @@ export { buildTrainConfig, resumedConfig, checkSettings, defaultHelp, trainFlags
 export { SETTINGS, type Setting, type SettingKey, type SettingValues } from './settings/table.js';
 export { UsageError } from './settings/errors.js';
 export { train, type TrainSummary, type Progress, type TrainHooks, WEIGHTS_FILE, CONFIG_FILE, METRICS_FILE } from './train/coordinator.js';
-export { evaluateRun, evaluateRunWithWeights, chooseWeights, loadRunConfig, type EvalOptions, type EvalResult, type WeightsChoice, type WeightsInfo } from './train/evaluate.js';
+export { evaluateRun, evaluateRunWithWeights, chooseWeights, loadRunConfig, describeProtocol, type EvalOptions, type EvalProtocol, type EvalResult, type ProtocolEcho, type WeightsChoice, type WeightsInfo } from './train/evaluate.js';
+export { recipeSettings, RECIPE_NAMES, PAPER_MAX_STEPS, type RecipeName } from './settings/recipes.js';
 export { a3cLoss, type LossStats } from './train/a3cLoss.js';
 export { gaeAdvantages, nStepAdvantages, nStepReturns, rolloutTargets, type RolloutTargets } from './train/returns.js';
 export type { EpisodeRecord } from './train/actorLearner.js';
 export { buildActorCritic, referenceAtariNet, smallAtariNet, mlpNet, type NetworkSpec } from './agents/networks.js';
 export { Sequential } from './nn/sequential.js';
-export { adamStep, rmsPropStep, clipByGlobalNorm, globalNorm } from './nn/optimizers.js';
+export { adamStep, rmsPropStep, clipByGlobalNorm, globalNorm, scheduledLearningRate, type LearningRateSchedule } from './nn/optimizers.js';
 export { Rng } from './util/rng.js';
 export { saveSafetensors, loadSafetensors } from './io/safetensors.js';
 export { listCheckpoints, readCheckpoint, readLatestCheckpoint, type Checkpoint, type CheckpointState } from './train/checkpoint.js';
