@@ -1,5 +1,5 @@
 import type { TrainConfig } from './config.js';
-import { buildActorCritic, mlpNet, referenceAtariNet, smallAtariNet, type NetworkSpec } from './agents/networks.js';
+import { mlpNet, referenceAtariNet, smallAtariNet, type NetworkSpec } from './agents/networks.js';
 import { CartPole } from './envs/cartpole.js';
 import type { Env } from './envs/env.js';
 import { Action, Breakout, removedBreakoutOption, type BreakoutOptions } from './envs/breakout/breakout.js';
@@ -7,17 +7,15 @@ import { Action, Breakout, removedBreakoutOption, type BreakoutOptions } from '.
 import { ActionSubset, ClipReward, EpisodicLife, RandomStartSteps } from './wrappers/atari.js';
 import { FrameStack } from './wrappers/frameStack.js';
 import { GrayResize } from './wrappers/grayResize.js';
-import type { Sequential } from './nn/sequential.js';
-import type { ArenaRegion } from './nn/kernels/backend.js';
 import { defaultAdam } from './nn/optimizers.js';
 import { TimeLimit } from './wrappers/timeLimit.js';
+import type { AgentFactory, EnvMode } from './train/agentFactory.js';
 import { AtariEnv, type AtariOptions } from './envs/atari/atariEnv.js';
 import { AleAction, GAMES, type GameSettings } from './envs/atari/games.js';
 import { loadRom } from './envs/atari/rom.js';
 import { ATARI_ENV_OPTIONS, BREAKOUT_ENV_OPTIONS, type EnvOptionSpecs } from './settings/envOptions.js';
 
-/** Whether an environment is built for learning or for evaluation. */
-export type EnvMode = 'train' | 'eval';
+export type { EnvMode };
 
 /** The parts of a run's configuration that shape its environment. */
 export type EnvSettings = Pick<TrainConfig, 'envOptions' | 'rewardClip'> & Partial<Pick<TrainConfig, 'rom' | 'game'>> & {
@@ -67,7 +65,7 @@ const cartpole: Preset = {
 
 /** Numeric environment options a user may set (e.g. from the API), checked by name. */
 function breakoutOptions(envOptions: TrainConfig['envOptions']): Partial<BreakoutOptions> {
-  const known = ['frameSkip', 'repeatActionProbability', 'maxEpisodeFrames', 'maxPoolLastTwoFrames', 'noopStart'];
+  const known = ['frameSkip', 'repeatActionProbability', 'maxEpisodeFrames', 'maxPoolLastTwoFrames', 'drawChangesOnly', 'noopStart'];
   for (const key of Object.keys(envOptions)) {
     const removed = removedBreakoutOption(key);
     if (removed) throw new Error(`breakout option '${key}' was removed: ${removed}`);
@@ -205,11 +203,11 @@ export function networkSpec(config: Pick<TrainConfig, 'env' | 'net'>, numActions
   return make(numActions);
 }
 
-/** Builds the environment and a network that fits it, as a worker or the evaluator needs them (a worker's in its region of the shared memory). */
-export function makeAgentSetup(config: TrainConfig, seed: number, mode: EnvMode, params?: Float32Array, region?: ArenaRegion): { env: Env; net: Sequential; spec: NetworkSpec; preset: Preset } {
-  const preset = getPreset(config.env);
-  const env = preset.makeEnv(seed, config, mode);
-  const spec = networkSpec(config, env.actionSpace.n);
-  const net = buildActorCritic(spec, config.tMax + 1, params, config.kernels, region);
-  return { env, net, spec, preset };
-}
+/** The presets as the engine takes them; worker threads import this module for `agentFactory`. */
+export const agentFactory: AgentFactory = {
+  moduleUrl: import.meta.url,
+  makeEnv: (config, seed, mode) => getPreset(config.env).makeEnv(seed, config, mode),
+  networkSpec,
+  actionAfterLifeLoss: (config) => getPreset(config.env).actionAfterLifeLoss,
+  envOptionNames: (config) => Object.keys(getPreset(config.env).envOptions({ rom: config.rom })),
+};

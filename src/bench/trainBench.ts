@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildTrainConfig } from '../runConfig.js';
-import { train } from '../train/coordinator.js';
+import { train } from '../presetEngine.js';
 
 export interface TrainBenchResult {
   env: string;

@@ -47,14 +47,16 @@ async function runEnv(envId: string, raw: Record<string, unknown>): Promise<void
   const o = parseFlags(envFlags, raw);
   let r;
   try {
-    r = benchEnv(envId, o.seconds, o.rom ? { path: o.rom, game: o.game } : undefined);
+    r = await benchEnv(envId, o.seconds, o.rom ? { path: o.rom, game: o.game } : undefined);
   } catch (error) {
     throw new UsageError((error as Error).message); // the environment and ROM are the user's choice, as for train
   }
   if (o.json) return out(JSON.stringify(r));
   out(`env: ${r.env}${r.game ? ` (ROM ${r.rom_md5} as ${r.game}, 6502.ts emulator)` : ''}, random actions, one thread`);
   out(table([
-    ['raw steps/s', f(r.raw_steps_per_s, 0)], ['preprocessed steps/s', f(r.preprocessed_steps_per_s, 0)],
+    ['raw steps/s', f(r.raw_steps_per_s, 0) + (r.baseline_raw_steps_per_s !== undefined ? `  (reference drawing: ${f(r.baseline_raw_steps_per_s, 0)})` : '')],
+    ['preprocessed steps/s', f(r.preprocessed_steps_per_s, 0) + (r.baseline_preprocessed_steps_per_s !== undefined ? `  (reference: ${f(r.baseline_preprocessed_steps_per_s, 0)})` : '')],
+    ...(r.train_share_env !== undefined ? [['time in env, training loop, 1 worker', pct(r.train_share_env) + (r.baseline_train_share_env !== undefined ? `  (reference: ${pct(r.baseline_train_share_env)})` : '')] as [string, string]] : []),
     ...(r.emulated_frames_per_s !== undefined ? [['emulated frames/s', f(r.emulated_frames_per_s, 0)] as [string, string]] : []),
   ]));
 }

@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { fromDecimalText, integerIn, numberIn, seedSchema } from '../settings/values.js';
-import { describeWeights, evaluateRunWithWeights, type EvalProtocol, type ProtocolEcho } from '../train/evaluate.js';
+import { evaluateRunWithWeights } from '../presetEngine.js';
+import { describeWeights, type EvalProtocol, type ProtocolEcho } from '../train/evaluate.js';
 import { parseFlags, UsageError } from './flags.js';
 
 const evalFlagsSchema = z.object({

@@ -2,9 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { bookCurve, learningCurveSvg, rollingCurve, type CurvePoint } from '../io/plot.js';
+import { bookCurve, learningCurveSvg, readBookCurve, readCurve, rollingCurve, type CurvePoint, type CurveReading } from '../io/plot.js';
 import { forEachEpisodeReturn } from '../metrics/records.js';
-import { evaluateRandom, loadRunConfig } from '../train/evaluate.js';
+import { evaluateRandom } from '../presetEngine.js';
+import { loadRunConfig } from '../train/evaluate.js';
 import { METRICS_FILE } from '../train/coordinator.js';
 import { parseFlags } from './flags.js';
 
@@ -12,7 +13,11 @@ const plotFlags = z.object({
   out: z.string().min(1).optional(),
   randomEpisodes: z.coerce.number().int().min(0).max(10000).default(100),
   title: z.string().optional(),
+  at: z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of agent steps, e.g. 500000,1000000').default('500000,1000000,2000000'),
 });
+
+const formatSteps = (steps: number): string => steps >= 1e6 ? `${+(steps / 1e6).toFixed(2)}M` : steps >= 1e3 ? `${+(steps / 1e3).toFixed(1)}k` : String(steps);
+const formatReading = (r: CurveReading): string => r.score === null ? '-' : `${r.score.toFixed(2)} (${r.hours!.toFixed(2)} h)`;
 
 /** Adds `a3c plot <run-dir...>`: learning curves as SVG, against the book's run for Breakout. */
 export function addPlotCommand(program: Command): void {
@@ -22,6 +27,7 @@ export function addPlotCommand(program: Command): void {
     .option('--out <file>', 'output SVG (default: <first run-dir>/learning-curve.svg)')
     .option('--random-episodes <n>', 'episodes of random play for the baseline (0: none)', '100')
     .option('--title <text>', 'chart title')
+    .option('--at <steps>', 'also print each curve\'s score at these agent steps (comma-separated)', '500000,1000000,2000000')
     .action(async (runDirs: string[], options: Record<string, unknown>) => {
       const o = parseFlags(plotFlags, options);
       const configs = runDirs.map((dir) => loadRunConfig(dir));
@@ -42,6 +48,14 @@ export function addPlotCommand(program: Command): void {
       } catch (error) {
         throw Object.assign(error as Error, { path: (error as NodeJS.ErrnoException).path ?? out }); // a full disk names the file
       }
+      const targets = o.at.split(',').map(Number);
+      const lines = [`a3c: mean of the last 100 episodes (hours of training) at ${targets.map(formatSteps).join(' / ')} agent steps, and at the last episode:`];
+      for (const dir of runDirs) {
+        const { at, last } = readCurve((fn) => forEachEpisodeReturn(join(dir, METRICS_FILE), fn), targets);
+        lines.push(`  ${basename(dir)}: ${at.map(formatReading).join(' / ')}; last: ${last ? `${formatReading(last)} at ${formatSteps(last.steps)}` : '-'}`);
+      }
+      if (env === 'breakout') lines.push(`  book (Keras, 16 threads): ${readBookCurve(targets).map(formatReading).join(' / ')}`);
+      process.stdout.write(`${lines.join('\n')}\n`);
       process.stdout.write(`a3c: wrote ${out}${random !== null ? ` (random policy: ${random.toFixed(2)} over ${o.randomEpisodes} episodes)` : ''}\n`);
     });
 }

@@ -88,3 +88,40 @@ export async function learningCurveSvg(curves: CurvePoint[], randomScore: number
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   return view.toSVG();
 }
+
+/** A curve's score (mean of the last 100 episodes) where it first reaches a number of agent steps. */
+export interface CurveReading {
+  steps: number;
+  /** null: the run never got that far. */
+  score: number | null;
+  hours: number | null;
+}
+
+/**
+ * The rolling mean of the last `window` returns at the first episode that ends at or after each
+ * of `targets` agent steps, and at the run's last episode.
+ */
+export function readCurve(forEachEpisode: (fn: (e: EpisodeReturn) => void) => void, targets: number[], window = 100): { at: CurveReading[]; last: CurveReading | null } {
+  const at: CurveReading[] = targets.map((steps) => ({ steps, score: null, hours: null }));
+  const recent = new Float64Array(window);
+  let sum = 0, i = 0;
+  let last: CurveReading | null = null;
+  forEachEpisode((e) => {
+    sum += e.return - (i >= window ? recent[i % window] : 0);
+    recent[i % window] = e.return;
+    i++;
+    const score = sum / Math.min(window, i);
+    for (const reading of at) if (reading.score === null && e.step >= reading.steps) Object.assign(reading, { score, hours: e.wall_time / 3600 });
+    last = { steps: e.step, score, hours: e.wall_time / 3600 };
+  });
+  return { at, last };
+}
+
+/** The book run's score where it first reaches each of `targets` agent steps (its CSV is already a rolling mean). */
+export function readBookCurve(targets: number[]): CurveReading[] {
+  const book = bookCurve();
+  return targets.map((steps) => {
+    const point = book.find((p) => p.steps >= steps);
+    return point ? { steps, score: point.score, hours: point.hours } : { steps, score: null, hours: null };
+  });
+}

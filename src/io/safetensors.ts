@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
-import type { ParamTensor } from '../nn/sequential.js';
 import { writeFileAtomic } from './atomicFile.js';
 import { crc32c } from './crc32c.js';
+
+/** Where a named tensor lives in a flat parameter buffer (a network's layout satisfies it). */
+export interface TensorSlot {
+  name: string;
+  shape: number[];
+  offset: number;
+  length: number;
+}
 
 /**
  * Weights in the safetensors layout (8-byte little-endian header length, JSON header, raw
@@ -33,12 +40,12 @@ export interface LoadedTensors {
 }
 
 /** The named slices of a flat parameter-sized array, e.g. the weights or an optimizer moment. */
-export function layoutTensors(layout: ParamTensor[], values: Float32Array, prefix = ''): NamedTensor[] {
+export function layoutTensors(layout: TensorSlot[], values: Float32Array, prefix = ''): NamedTensor[] {
   return layout.map((t) => ({ name: prefix + t.name, shape: t.shape, data: values.subarray(t.offset, t.offset + t.length) }));
 }
 
 /** Writes the named slices of `params` atomically. */
-export function saveSafetensors(path: string, layout: ParamTensor[], params: Float32Array, metadata: Record<string, string> = {}): void {
+export function saveSafetensors(path: string, layout: TensorSlot[], params: Float32Array, metadata: Record<string, string> = {}): void {
   writeSafetensors(path, layoutTensors(layout, params), metadata);
 }
 
@@ -123,7 +130,7 @@ export function loadSafetensors(path: string, what = 'weights file'): LoadedTens
 }
 
 /** Copies loaded tensors into `params` following `layout`; names and shapes must all match. */
-export function assignTensors(path: string, loaded: LoadedTensors, layout: ParamTensor[], params: Float32Array): void {
+export function assignTensors(path: string, loaded: LoadedTensors, layout: TensorSlot[], params: Float32Array): void {
   for (const t of layout) {
     const found = loaded.tensors.get(t.name);
     if (!found) throw new Error(`weights file ${path} has no tensor ${t.name}: it was saved for a different network`);

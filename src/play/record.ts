@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodePng } from '../io/png.js';
 import { getPreset } from '../presets.js';
-import { loadPolicy, playEpisodes, type WeightsChoice, type WeightsInfo } from '../train/evaluate.js';
+import { loadPolicy } from '../presetEngine.js';
+import { playEpisodes, type WeightsChoice, type WeightsInfo } from '../train/evaluate.js';
 import { GifRecorder } from './gif.js';
 import { withCaption } from './textOverlay.js';
 

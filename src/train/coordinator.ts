@@ -1,11 +1,11 @@
 import type { TrainConfig } from '../config.js';
 import { arenaBytes, buildActorCritic, parameterCount } from '../agents/networks.js';
 import { JsonlSink, KEYS, TensorBoardSink, type MetricsSink } from '../metrics/sinks.js';
-import { getPreset, networkSpec } from '../presets.js';
 import type { EpisodeRecord, LoopTimings } from './actorLearner.js';
 import type { ParamTensor } from '../nn/sequential.js';
 import type { Checkpoint } from './checkpoint.js';
 import { Checkpointer } from './checkpointer.js';
+import { probeNetworkSpec, type AgentFactory } from './agentFactory.js';
 import { evalSchedule, EvaluatorThread, type BestWeights, type EvalSchedule } from './evaluator.js';
 import { installedFaultInjection, type FaultInjection } from './faults.js';
 import { learningRateAt, optimizerSettings } from './learningRate.js';
@@ -80,11 +80,8 @@ const LIVE_FRAME_EVERY_MS = 250;
  * metrics sinks, checkpoints periodically, and stops on the step/time/target budget or on abort
  * with a final checkpoint.
  */
-export async function train(config: TrainConfig, runDir: string, hooks: TrainHooks = {}): Promise<TrainSummary> {
-  const preset = getPreset(config.env);
-  const probeEnv = preset.makeEnv(config.seed, config, 'train');
-  const spec = networkSpec(config, probeEnv.actionSpace.n);
-  probeEnv.close();
+export async function trainAgents(agents: AgentFactory, config: TrainConfig, runDir: string, hooks: TrainHooks = {}): Promise<TrainSummary> {
+  const spec = probeNetworkSpec(agents, config);
   // With the WebAssembly kernels every worker builds its network in its own region of the shared
   // memory, so its gradient is read in place by the locked update instead of copied there.
   const wasm = config.kernels === 'wasm';
@@ -105,13 +102,13 @@ export async function train(config: TrainConfig, runDir: string, hooks: TrainHoo
     } else {
       globalNet.initialize(config.seed);
     }
-    return await runTraining(config, dir, store, globalNet.tensors(), hooks);
+    return await runTraining(agents, config, dir, store, globalNet.tensors(), hooks);
   } finally {
     if (!hooks.runDirectory) dir.release();
   }
 }
 
-async function runTraining(config: TrainConfig, dir: RunDirectory, store: GlobalStore, layout: ParamTensor[], hooks: TrainHooks): Promise<TrainSummary> {
+async function runTraining(agents: AgentFactory, config: TrainConfig, dir: RunDirectory, store: GlobalStore, layout: ParamTensor[], hooks: TrainHooks): Promise<TrainSummary> {
   const metrics = new RunMetrics([new JsonlSink(dir.path), new TensorBoardSink(dir.path), ...(hooks.sinks ?? [])], hooks.onWarning);
   const monitor: RunMonitor = new RunMonitor(store.counters, config, hooks.resumeFrom?.state, () => pool.stop());
   const checkpointer = new Checkpointer({ store, dir, layout, config, monitor, flushMetrics: () => metrics.flush(), onCheckpoint: hooks.onCheckpoint, onWarning: hooks.onWarning });
@@ -135,7 +132,7 @@ async function runTraining(config: TrainConfig, dir: RunDirectory, store: Global
   const pool = new WorkerPool({
     count: config.workers, store, optimizer: optimizerSettings(config), maxRestarts: hooks.maxRestarts ?? faults?.maxRestarts, onMessage,
     inputFor: (rank, generation) => ({
-      rank, config, buffers: store.buffers, faults,
+      rank, config, agentsModule: agents.moduleUrl, buffers: store.buffers, faults,
       // A resumed run or a restarted worker does not replay earlier random streams.
       seed: config.seed + rank + (monitor.segment - 1) * 10_007 + generation * 104_729,
       liveFrameEveryMs: rank === 0 ? LIVE_FRAME_EVERY_MS : 0,
@@ -152,7 +149,7 @@ async function runTraining(config: TrainConfig, dir: RunDirectory, store: Global
   // Started at its first turn: a run too short for one (or Breakout's first 300 s) pays nothing for it.
   let evaluator = null as EvaluatorThread | null; // (set in a periodic task: `as` keeps TypeScript from narrowing it to null)
   const startEvaluator = (every: EvalSchedule): EvaluatorThread => new EvaluatorThread(
-    { config, runDir: dir.path, schedule: every, resume: hooks.resumeFrom !== undefined },
+    { config, agentsModule: agents.moduleUrl, runDir: dir.path, schedule: every, resume: hooks.resumeFrom !== undefined },
     (report) => {
       const now = performance.now();
       metrics.evaluation(report, monitor.wallTime(now));

@@ -5,7 +5,7 @@ import { assignTensors, loadSafetensors } from '../io/safetensors.js';
 import { Rng } from '../util/rng.js';
 import { softmax } from '../nn/activations.js';
 import { buildActorCritic } from '../agents/networks.js';
-import { getPreset, networkSpec } from '../presets.js';
+import type { AgentFactory } from './agentFactory.js';
 import { BEST_WEIGHTS_FILE, loadRunConfig, WEIGHTS_FILE } from './runDirectory.js';
 import type { Env } from '../envs/env.js';
 import type { Sequential } from '../nn/sequential.js';
@@ -119,13 +119,13 @@ export interface LoadedPolicy {
  * Loads a run's config and weights (best or latest, see chooseWeights) and builds its
  * environment (seeded `seed`) and policy.
  */
-export function loadPolicy(runDir: string, options: Pick<EvalOptions, 'seed' | 'greedy'> & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol }): LoadedPolicy {
+export function loadPolicy(agents: AgentFactory, runDir: string, options: Pick<EvalOptions, 'seed' | 'greedy'> & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol }): LoadedPolicy {
   const config = loadRunConfig(runDir);
   if (options.rom) config.rom = resolve(options.rom); // the ROM moved since training
   const weights = chooseWeights(runDir, options.weights);
   const loaded = loadSafetensors(weights.path);
   Object.assign(weights, weightsProvenance(loaded.metadata));
-  const { env, actionAfterLifeLoss, policy } = policyFromWeights(config, options, (net) => assignTensors(weights.path, loaded, net.tensors(), net.params));
+  const { env, actionAfterLifeLoss, policy } = policyFromWeights(agents, config, options, (net) => assignTensors(weights.path, loaded, net.tensors(), net.params));
   return { config, env, actionAfterLifeLoss, policy, weights };
 }
 
@@ -136,11 +136,10 @@ export function loadPolicy(runDir: string, options: Pick<EvalOptions, 'seed' | '
  * evaluation).
  */
 export function policyFromWeights(
-  config: TrainConfig, options: Pick<EvalOptions, 'seed' | 'greedy'> & { protocol?: EvalProtocol }, fill: (net: Sequential) => void, reuse?: Sequential,
+  agents: AgentFactory, config: TrainConfig, options: Pick<EvalOptions, 'seed' | 'greedy'> & { protocol?: EvalProtocol }, fill: (net: Sequential) => void, reuse?: Sequential,
 ): Omit<LoadedPolicy, 'config' | 'weights'> & { net: Sequential } {
-  const preset = getPreset(config.env);
-  const env = preset.makeEnv(options.seed, options.protocol ? protocolSettings(config, options.protocol) : config, 'eval');
-  const net = reuse ?? buildActorCritic(networkSpec(config, env.actionSpace.n), 1, undefined, config.kernels);
+  const env = agents.makeEnv(options.protocol ? protocolSettings(agents, config, options.protocol) : config, options.seed, 'eval');
+  const net = reuse ?? buildActorCritic(agents.networkSpec(config, env.actionSpace.n), 1, undefined, config.kernels);
   fill(net);
 
   const numActions = env.actionSpace.n;
@@ -155,19 +154,19 @@ export function policyFromWeights(
     for (let j = 1; j < numActions; j++) if (probs[j] > probs[best]) best = j;
     return best;
   };
-  return { env, actionAfterLifeLoss: preset.actionAfterLifeLoss, policy, net };
+  return { env, actionAfterLifeLoss: agents.actionAfterLifeLoss(config), policy, net };
 }
 
 /**
  * The environment settings of a run under `protocol`; a protocol flag the environment has no
  * use for (CartPole has no frames, no-ops or sticky actions) is refused, not ignored.
  */
-export function protocolSettings(config: TrainConfig, protocol: EvalProtocol): TrainConfig & { noopMax?: number } {
-  const takes = getPreset(config.env).envOptions({ rom: config.rom });
+export function protocolSettings(agents: AgentFactory, config: TrainConfig, protocol: EvalProtocol): TrainConfig & { noopMax?: number } {
+  const takes = new Set(agents.envOptionNames(config));
   const refuse = (flag: string, what: string) => new UsageError(`${flag}: ${config.env} has no ${what}: it applies to the Atari games (breakout and the --rom games)`);
-  if (protocol.noopMax !== undefined && !('noopStart' in takes)) throw refuse('--noop-max', 'random starts to replace');
-  if (protocol.maxEpisodeFrames !== undefined && !('maxEpisodeFrames' in takes)) throw refuse('--max-episode-frames', 'emulator frames');
-  if (protocol.stickyActions !== undefined && !('repeatActionProbability' in takes)) throw refuse('--sticky-actions', 'sticky actions');
+  if (protocol.noopMax !== undefined && !takes.has('noopStart')) throw refuse('--noop-max', 'random starts to replace');
+  if (protocol.maxEpisodeFrames !== undefined && !takes.has('maxEpisodeFrames')) throw refuse('--max-episode-frames', 'emulator frames');
+  if (protocol.stickyActions !== undefined && !takes.has('repeatActionProbability')) throw refuse('--sticky-actions', 'sticky actions');
   const envOptions = { ...config.envOptions };
   if (protocol.maxEpisodeFrames !== undefined) envOptions.maxEpisodeFrames = protocol.maxEpisodeFrames;
   if (protocol.stickyActions !== undefined) envOptions.repeatActionProbability = protocol.stickyActions;
@@ -192,25 +191,17 @@ export function describeProtocol(env: Env, greedy: boolean): ProtocolEcho {
 }
 
 /** Plays the saved policy of a run for `episodes` full episodes and summarizes the returns. */
-export function evaluateRun(runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol }): EvalResult {
-  return evaluateRunWithWeights(runDir, options).result;
+export function evaluateRun(agents: AgentFactory, runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol }): EvalResult {
+  return evaluateRunWithWeights(agents, runDir, options).result;
 }
 
 /** The same, also saying which weights were played and under which protocol. */
 export function evaluateRunWithWeights(
-  runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol },
+  agents: AgentFactory, runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol },
 ): { result: EvalResult; weights: WeightsInfo; protocol: ProtocolEcho } {
-  const { env, actionAfterLifeLoss, policy, weights } = loadPolicy(runDir, options);
+  const { env, actionAfterLifeLoss, policy, weights } = loadPolicy(agents, runDir, options);
   const protocol = describeProtocol(env, options.greedy);
   return { result: summarize(playEpisodes(env, actionAfterLifeLoss, options, policy)), weights, protocol };
-}
-
-/** The score of a uniformly random policy in an environment (the baseline learning curves start from). */
-export function evaluateRandom(envId: string, episodes: number, seed: number): EvalResult {
-  const preset = getPreset(envId);
-  const env = preset.makeEnv(seed, { envOptions: {}, rewardClip: preset.defaults.rewardClip }, 'eval');
-  const rng = new Rng(seed ^ 0x2545f491);
-  return summarize(playEpisodes(env, preset.actionAfterLifeLoss, { episodes, seed }, () => rng.int(0, env.actionSpace.n - 1)));
 }
 
 /** Where an episode stands after a step (or at its start, step 0), for recorders. */

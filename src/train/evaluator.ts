@@ -5,6 +5,7 @@ import type { TrainConfig } from '../config.js';
 import { assignTensors, loadSafetensors, saveSafetensors } from '../io/safetensors.js';
 import { KEYS, type MetricsRecord } from '../metrics/records.js';
 import type { ParamTensor, Sequential } from '../nn/sequential.js';
+import type { AgentFactory } from './agentFactory.js';
 import { allFinite } from './globalStore.js';
 import { playEpisodes, policyFromWeights, summarize, weightsProvenance } from './evaluate.js';
 import { BEST_WEIGHTS_FILE } from './runDirectory.js';
@@ -101,7 +102,7 @@ export class Evaluator {
    * stale one is removed so it cannot pass for this run's.
    */
   constructor(
-    private readonly config: TrainConfig, runDir: string, private readonly layout: ParamTensor[],
+    private readonly agents: AgentFactory, private readonly config: TrainConfig, runDir: string, private readonly layout: ParamTensor[],
     private readonly schedule: EvalSchedule, resume: boolean,
   ) {
     this.bestPath = join(runDir, BEST_WEIGHTS_FILE);
@@ -151,7 +152,7 @@ export class Evaluator {
   }
 
   private play(params: Float32Array, episodes: number, seed: number) {
-    const { env, actionAfterLifeLoss, policy, net } = policyFromWeights(this.config, { seed, greedy: false }, (n) => n.params.set(params), this.net);
+    const { env, actionAfterLifeLoss, policy, net } = policyFromWeights(this.agents, this.config, { seed, greedy: false }, (n) => n.params.set(params), this.net);
     this.net = net;
     return summarize(playEpisodes(env, actionAfterLifeLoss, { episodes, seed }, policy));
   }
@@ -187,6 +188,8 @@ function pooled(e: { mean_return: number; episodes: number; confirmed_mean_retur
 /** Messages between the coordinator and the evaluator's thread. */
 export interface EvaluatorThreadInput {
   config: TrainConfig;
+  /** The module whose `agentFactory` builds the run's environment and network. */
+  agentsModule: string;
   runDir: string;
   schedule: EvalSchedule;
   resume: boolean;

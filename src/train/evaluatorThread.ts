@@ -4,15 +4,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { buildActorCritic } from '../agents/networks.js';
-import { getPreset, networkSpec } from '../presets.js';
+import { importAgentFactory, probeNetworkSpec } from './agentFactory.js';
 import { Evaluator, type EvaluatorReply, type EvaluatorRequest, type EvaluatorThreadInput } from './evaluator.js';
 
 const input = workerData as EvaluatorThreadInput;
 const port = parentPort!;
-const probe = getPreset(input.config.env).makeEnv(input.config.seed, input.config, 'eval');
-const layout = buildActorCritic(networkSpec(input.config, probe.actionSpace.n), 1, undefined, 'js').tensors();
-probe.close();
-const evaluator = new Evaluator(input.config, input.runDir, layout, input.schedule, input.resume);
+const agents = await importAgentFactory(input.agentsModule);
+const layout = buildActorCritic(probeNetworkSpec(agents, input.config, 'eval'), 1, undefined, 'js').tensors();
+const evaluator = new Evaluator(agents, input.config, input.runDir, layout, input.schedule, input.resume);
 port.on('message', (request: EvaluatorRequest) => {
   try {
     const report = evaluator.evaluate(request.params, request.step);

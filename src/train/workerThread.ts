@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { TrainConfig } from '../config.js';
 import type { RgbImage } from '../io/png.js';
-import { makeAgentSetup } from '../presets.js';
+import { buildAgent, importAgentFactory } from './agentFactory.js';
 import { ActorLearner, type EpisodeRecord, type LoopTimings } from './actorLearner.js';
 import { loadWorkerFaults, type FaultInjection } from './faults.js';
 import { GlobalStore, type GlobalBuffers } from './globalStore.js';
@@ -16,6 +16,8 @@ export interface WorkerInput {
   /** Seeds the environment and the action sampling. */
   seed: number;
   config: TrainConfig;
+  /** The module whose `agentFactory` builds this run's environment and network. */
+  agentsModule: string;
   buffers: GlobalBuffers;
   /** Post the rendered screen at most this often (0: never). */
   liveFrameEveryMs: number;
@@ -34,10 +36,11 @@ const port = parentPort!;
 try {
   const faults = await loadWorkerFaults(input.faults, input.rank, input.seed);
   const store = new GlobalStore(input.buffers, input.rank + 1, faults);
-  const { env, net, preset } = makeAgentSetup(input.config, input.seed, 'train', undefined, store.arenaRegion(input.rank));
+  const agents = await importAgentFactory(input.agentsModule);
+  const { env, net, actionAfterLifeLoss } = buildAgent(agents, input.config, input.seed, 'train', undefined, store.arenaRegion(input.rank));
   const learner = new ActorLearner({
     rank: input.rank, seed: input.seed, config: input.config, store, env, net,
-    actionAfterLifeLoss: preset.actionAfterLifeLoss, faults,
+    actionAfterLifeLoss, faults,
     onEpisode: (record) => port.postMessage({ type: 'episode', record } satisfies WorkerMessage),
   });
   const render = input.liveFrameEveryMs > 0 && env.render ? env.render.bind(env) : null;

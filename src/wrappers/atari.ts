@@ -7,6 +7,7 @@ import { Wrapper } from './wrapper.js';
  * preset's forced action next); the episode itself goes on.
  */
 export class EpisodicLife<Obs> extends Wrapper<Obs> {
+  override readonly passesObservationsOn = true;
   private lives = 0;
 
   reset(options?: ResetOptions): ResetResult<Obs> {
@@ -26,6 +27,7 @@ export class EpisodicLife<Obs> extends Wrapper<Obs> {
 
 /** Clips rewards to [-limit, limit] for learning; the game's own reward stays in info.rawReward. */
 export class ClipReward<Obs> extends Wrapper<Obs> {
+  override readonly passesObservationsOn = true;
   constructor(env: Env<Obs>, readonly limit = 1) {
     super(env);
   }
@@ -44,6 +46,7 @@ export class ClipReward<Obs> extends Wrapper<Obs> {
  * reference: 1-30 FIRE steps; DQN: no-ops), drawn from its own seeded generator.
  */
 export class RandomStartSteps<Obs> extends Wrapper<Obs> {
+  override readonly passesObservationsOn = true;
   private rngState: number;
 
   constructor(env: Env<Obs>, readonly action: number, readonly maxSteps = 30, seed = 0) {
@@ -82,6 +85,7 @@ export class RandomStartSteps<Obs> extends Wrapper<Obs> {
 
 /** Exposes a subset of the inner actions: agent action i is inner action `actions[i]`. */
 export class ActionSubset<Obs> extends Wrapper<Obs> {
+  override readonly passesObservationsOn = true;
   private readonly space;
 
   constructor(env: Env<Obs>, readonly actions: number[]) {

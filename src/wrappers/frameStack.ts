@@ -64,13 +64,22 @@ export class FrameStack extends Wrapper<Uint8Array, Float32Array> {
       this.start = SLACK;
     }
     const start = --this.start;
-    for (let p = 0, q = start; p < pixels; p++, q += depth) buffer[q] = SCALED[frame[p]];
+    // Four pixels an iteration, scaled by a multiply (stored as float32: the same values as SCALED).
+    const whole = pixels - (pixels % 4), step = 4 * depth;
+    let p = 0, q = start;
+    for (; p < whole; p += 4, q += step) {
+      buffer[q] = frame[p] * INV_255;
+      buffer[q + depth] = frame[p + 1] * INV_255;
+      buffer[q + 2 * depth] = frame[p + 2] * INV_255;
+      buffer[q + 3 * depth] = frame[p + 3] * INV_255;
+    }
+    for (; p < pixels; p++, q += depth) buffer[q] = frame[p] * INV_255;
   }
 
   private fill(frame: Uint8Array): void {
     const { buffer, pixels, start } = this, depth = this.o.depth;
     for (let p = 0, q = start; p < pixels; p++, q += depth) {
-      const v = SCALED[frame[p]];
+      const v = frame[p] * INV_255;
       for (let k = 0; k < depth; k++) buffer[q + k] = v;
     }
   }
@@ -81,5 +90,5 @@ export class FrameStack extends Wrapper<Uint8Array, Float32Array> {
   }
 }
 
-/** v * (1 / 255) as float32, for every uint8 v. */
-const SCALED = Float32Array.from({ length: 256 }, (_, v) => v * (1 / 255));
+/** A uint8 v times this, stored in a Float32Array, is v / 255 rounded to float32 (a multiply is cheaper than a table). */
+const INV_255 = 1 / 255;

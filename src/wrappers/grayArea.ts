@@ -71,7 +71,6 @@ export class GrayAreaResizer {
       }
     }
     const yw = yInt.width, yIndex = yInt.index, yWeight = yInt.weight;
-    const { denominator, offset, band } = this;
     for (let oy = 0; oy < size; oy++) {
       acc.fill(0);
       for (let t = oy * yw, end = t + yw; t < end; t++) {
@@ -81,18 +80,52 @@ export class GrayAreaResizer {
         for (let ox = 0; ox < size; ox++) acc[ox] += w * rows[rowBase + ox];
       }
       const outRow = oy * size;
-      for (let ox = 0; ox < size; ox++) {
-        const v = acc[ox] + offset;
-        const q = Math.floor(v / denominator);
-        const residue = v - q * denominator;
-        if (residue < band || residue > denominator - band) {
-          this.boundaryPixels++;
-          out[outRow + ox] = this.referencePixel(rgb, ox, oy);
-        } else {
-          out[outRow + ox] = q; // q <= 255: V <= 255
+      for (let ox = 0; ox < size; ox++) out[outRow + ox] = this.finish(acc[ox], rgb, ox, oy);
+    }
+  }
+
+  /**
+   * Recomputes only the output pixels whose area overlaps the input rectangle [x0, x1) x
+   * [y0, y1) of `rgb`; the others keep their values in `out`. Each is computed from the same
+   * exact sum as in `resize`, so a frame updated rectangle by rectangle equals its full resize.
+   */
+  resizeRegion(rgb: Uint8Array, out: Uint8Array, x0: number, y0: number, x1: number, y1: number): void {
+    const { size, inWidth, inHeight, xInt, yInt } = this;
+    const ox0 = Math.max(0, Math.floor((x0 * size) / inWidth)), ox1 = Math.min(size, Math.ceil((x1 * size) / inWidth));
+    const oy0 = Math.max(0, Math.floor((y0 * size) / inHeight)), oy1 = Math.min(size, Math.ceil((y1 * size) / inHeight));
+    const xw = xInt.width, xIndex = xInt.index, xWeight = xInt.weight;
+    const yw = yInt.width, yIndex = yInt.index, yWeight = yInt.weight;
+    for (let oy = oy0; oy < oy1; oy++) {
+      for (let ox = ox0; ox < ox1; ox++) {
+        if (!this.exact) { out[oy * size + ox] = this.referencePixel(rgb, ox, oy); continue; }
+        let n = 0;
+        for (let t = oy * yw, end = t + yw; t < end; t++) {
+          const wy = yWeight[t];
+          if (wy === 0) continue;
+          const rowBase = yIndex[t] * inWidth;
+          let rowSum = 0;
+          for (let u = ox * xw, uEnd = u + xw; u < uEnd; u++) {
+            const p = (rowBase + xIndex[u]) * 3;
+            rowSum += xWeight[u] * (2125 * rgb[p] + 7154 * rgb[p + 1] + 721 * rgb[p + 2]);
+          }
+          n += wy * rowSum;
         }
+        out[oy * size + ox] = this.finish(n, rgb, ox, oy);
       }
     }
+  }
+
+  /** The gray value of output pixel (ox, oy) from its exact sum N; near a rounding boundary, the float recipe's. */
+  private finish(n: number, rgb: Uint8Array, ox: number, oy: number): number {
+    const { denominator, band } = this;
+    const v = n + this.offset;
+    const q = Math.floor(v / denominator);
+    const residue = v - q * denominator;
+    if (residue < band || residue > denominator - band) {
+      this.boundaryPixels++;
+      return this.referencePixel(rgb, ox, oy);
+    }
+    return q; // q <= 255: V <= 255
   }
 
   /**

@@ -3,6 +3,7 @@ import { Wrapper } from './wrapper.js';
 
 /** Gymnasium's TimeLimit: sets `truncated` once `maxSteps` steps have been taken. */
 export class TimeLimit<Obs> extends Wrapper<Obs> {
+  override readonly passesObservationsOn = true;
   private elapsed = 0;
 
   constructor(env: Env<Obs>, readonly maxSteps: number) {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Env } from '../../src/envs/env.js';
-import { getPreset } from '../../src/presets.js';
+import { agentFactory, getPreset } from '../../src/presets.js';
 import { buildTrainConfig } from '../../src/runConfig.js';
 import { UsageError } from '../../src/settings/errors.js';
 import { describeProtocol, protocolSettings, type EvalProtocol } from '../../src/train/evaluate.js';
@@ -17,7 +17,7 @@ const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], {
 
 function breakoutUnder(protocol: EvalProtocol, seed = 4): Env {
   const config = buildTrainConfig('breakout', { net: 'small', workers: 1 });
-  return getPreset('breakout').makeEnv(seed, protocolSettings(config, protocol), 'eval');
+  return getPreset('breakout').makeEnv(seed, protocolSettings(agentFactory, config, protocol), 'eval');
 }
 
 function startLayer(env: Env): RandomStartSteps<unknown> {
@@ -64,10 +64,10 @@ test('--max-episode-frames cuts the episode at that many emulator frames (frame 
 test('--sticky-actions reaches the game; CartPole refuses the Atari-only flags with one line', () => {
   assert.equal(describeProtocol(breakoutUnder({ stickyActions: 0.25 }), false).sticky_actions, 0.25);
   const cartpole = buildTrainConfig('cartpole', { workers: 1 });
-  assert.deepEqual(describeProtocol(getPreset('cartpole').makeEnv(0, protocolSettings(cartpole, {}), 'eval'), true),
+  assert.deepEqual(describeProtocol(getPreset('cartpole').makeEnv(0, protocolSettings(agentFactory, cartpole, {}), 'eval'), true),
     { policy: 'greedy', random_starts: null, max_episode_frames: null, sticky_actions: null });
   for (const [protocol, flag] of [[{ noopMax: 30 }, '--noop-max'], [{ maxEpisodeFrames: 108000 }, '--max-episode-frames'], [{ stickyActions: 0.25 }, '--sticky-actions']] as [EvalProtocol, string][]) {
-    assert.throws(() => protocolSettings(cartpole, protocol), (e: Error) => e instanceof UsageError && e.message.startsWith(`${flag}: cartpole has no `) && !e.message.includes('\n'));
+    assert.throws(() => protocolSettings(agentFactory, cartpole, protocol), (e: Error) => e instanceof UsageError && e.message.startsWith(`${flag}: cartpole has no `) && !e.message.includes('\n'));
   }
 });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
 import { startDashboard, type Dashboard } from '../../src/dashboard/server.js';
-import { train } from '../../src/train/coordinator.js';
+import { train } from '../../src/presetEngine.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -9,8 +9,8 @@ import { GAMES, gameById } from '../../src/envs/atari/games.js';
 import { loadRom } from '../../src/envs/atari/rom.js';
 import { testRom } from './fixtures/testRom.js';
 import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
-import { train } from '../../src/train/coordinator.js';
-import { evaluateRun } from '../../src/train/evaluate.js';
+import { train } from '../../src/presetEngine.js';
+import { evaluateRun } from '../../src/presetEngine.js';
 import { Rng } from '../../src/util/rng.js';
 
 /*

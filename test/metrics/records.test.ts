@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
 import { bucketEpisodes, bucketEpisodesFromFile, parseEpisodeLines } from '../../src/dashboard/history.js';
-import { rollingCurve } from '../../src/io/plot.js';
+import { readCurve, rollingCurve } from '../../src/io/plot.js';
 import { forEachEpisodeReturn, forEachMetricsRecord, formatRecordLine, parseRecordLine, type MetricsRecord } from '../../src/metrics/records.js';
 import { truncateMetrics } from '../../src/metrics/sinks.js';
 
@@ -66,6 +66,9 @@ test('a run directory with old lines and new records: plot, dashboard history an
   assert.deepEqual(returns, [20, 30, 40, 60, 100]);
   const curve = rollingCurve((fn) => forEachEpisodeReturn(path, fn), 'run', 2);
   assert.deepEqual(curve.map((p) => [p.steps, p.score]), [[250, 80]], 'the last episode closes the curve (every 10th otherwise)');
+  const reading = readCurve((fn) => forEachEpisodeReturn(path, fn), [90, 100, 1000], 2);
+  assert.deepEqual(reading.at.map((r) => r.score), [35, 50, null], 'the mean of the last two at the first episode at or after 90 and 100 steps; 1000 is never reached');
+  assert.deepEqual(reading.last, { steps: 250, score: 80, hours: 3 / 3600 });
 
   // The dashboard's history and live lines: the five episodes, the policy-gradient loss where it was logged.
   const history = bucketEpisodesFromFile(path, 100);
@@ -89,7 +92,10 @@ test('a3c plot draws a run written before the stream', () => {
   const lines = Array.from({ length: 30 }, (_, i) => JSON.stringify({ step: (i + 1) * 100, wall_time: i, worker: i % 2, episode: i + 1, return: 10 + i, length: 10 + i, mean_max_prob: 0.5, policy_loss: 1, value_loss: 1, entropy: 0.6 }));
   writeFileSync(join(dir, 'metrics.jsonl'), lines.join('\n') + '\n');
   const out = join(dir, 'curve.svg');
-  const result = spawnSync(process.execPath, [cli, 'plot', dir, '--out', out, '--random-episodes', '0'], { encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [cli, 'plot', dir, '--out', out, '--random-episodes', '0', '--at', '1500,2500,9000'], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(result.status, 0, result.stderr);
   assert.match(readFileSync(out, 'utf8'), /<svg/);
+  // Episode k (step 100k) returned 9 + k: the mean of the first 15 is 17, of the first 25 is 22, of all 30 is 24.5.
+  assert.match(result.stdout, /at 1\.5k \/ 2\.5k \/ 9k agent steps/);
+  assert.match(result.stdout, /: 17\.00 \(0\.00 h\) \/ 22\.00 \(0\.01 h\) \/ -; last: 24\.50 \(0\.01 h\) at 3k/);
 });

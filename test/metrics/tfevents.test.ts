@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TfEventsWriter } from '../../src/metrics/tfevents.js';
 import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
-import { train } from '../../src/train/coordinator.js';
+import { train } from '../../src/presetEngine.js';
 
 /*
  * An independent reader for TensorBoard event files: its own bitwise CRC-32C and its own

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
-import { train } from '../../src/train/coordinator.js';
+import { train } from '../../src/presetEngine.js';
 import { listCheckpoints } from '../../src/train/checkpoint.js';
 import { buildActorCritic } from '../../src/agents/networks.js';
 import { networkSpec } from '../../src/presets.js';

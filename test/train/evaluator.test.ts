@@ -7,7 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
 import { loadSafetensors } from '../../src/io/safetensors.js';
-import { evaluateRunWithWeights, weightsProvenance } from '../../src/train/evaluate.js';
+import { evaluateRunWithWeights } from '../../src/presetEngine.js';
+import { agentFactory } from '../../src/presets.js';
+import { weightsProvenance } from '../../src/train/evaluate.js';
 import { evalMetrics, evalSchedule, Evaluator } from '../../src/train/evaluator.js';
 import { cartpoleLayout, controllerWeights } from './fixtures/cartpoleController.js';
 
@@ -26,7 +28,7 @@ const savedStep = (path: string) => weightsProvenance(loadSafetensors(path).meta
 
 test('the evaluator saves the evaluated weights as best.safetensors only when they score better', () => {
   const { dir, config } = runDir('none');
-  const evaluator = new Evaluator(config, dir, layout, schedule, false);
+  const evaluator = new Evaluator(agentFactory, config, dir, layout, schedule, false);
   const medium = evaluator.evaluate(controllerWeights(2), 100);
   assert.ok(medium.savedBest, 'the first evaluation is the best so far');
   assert.ok(medium.mean_return > 60 && medium.mean_return < 400, `medium controller: ${medium.mean_return}`);
@@ -64,10 +66,10 @@ test('the evaluator saves the evaluated weights as best.safetensors only when th
   assert.match(cliRun.stderr, /^a3c: weights: .*best\.safetensors \(best, step 300; the evaluator scored them/);
 
   // A resumed run keeps the best and its score; a fresh run in the directory does not inherit it.
-  const resumed = new Evaluator(config, dir, layout, schedule, true);
+  const resumed = new Evaluator(agentFactory, config, dir, layout, schedule, true);
   assert.deepEqual(resumed.best, good.best);
   assert.equal(resumed.evaluate(controllerWeights(2), 400).savedBest, false);
-  new Evaluator(config, dir, layout, schedule, false);
+  new Evaluator(agentFactory, config, dir, layout, schedule, false);
   assert.equal(existsSync(evaluator.bestPath), false);
 });
 
@@ -78,9 +80,9 @@ test('a target return counts only when the saved file confirms it in a second ev
   let refused = 0;
   for (let seed = 1; seed <= 6; seed++) {
     const probe = runDir('none', seed);
-    const first = new Evaluator(probe.config, probe.dir, layout, schedule, false).evaluate(controllerWeights(3), 100).mean_return;
+    const first = new Evaluator(agentFactory, probe.config, probe.dir, layout, schedule, false).evaluate(controllerWeights(3), 100).mean_return;
     const { dir, config } = runDir(first, seed);
-    const report = new Evaluator(config, dir, layout, schedule, false).evaluate(controllerWeights(3), 100);
+    const report = new Evaluator(agentFactory, config, dir, layout, schedule, false).evaluate(controllerWeights(3), 100);
     assert.equal(report.mean_return, first, 'the evaluation seeds depend on the run seed only');
     assert.ok(report.savedBest && report.confirmation !== null, 'reaching the target saves the weights and confirms them');
     assert.equal(report.confirmation.episodes, 50);
@@ -97,7 +99,7 @@ test('a target return counts only when the saved file confirms it in a second ev
 
   // The good controller reaches CartPole's 475 and its saved file confirms it.
   const { dir, config } = runDir(475);
-  const report = new Evaluator(config, dir, layout, schedule, false).evaluate(controllerWeights(100), 5000);
+  const report = new Evaluator(agentFactory, config, dir, layout, schedule, false).evaluate(controllerWeights(100), 5000);
   assert.ok(report.confirmed && report.confirmed.mean_return >= 475, JSON.stringify(report.confirmation));
   const { result, weights } = evaluateRunWithWeights(dir, { episodes: 20, seed: 7, greedy: false });
   assert.equal(weights.path, report.confirmed.path);

@@ -13,7 +13,8 @@ import { Rng } from '../../src/util/rng.js';
 import { networkSpec } from '../../src/presets.js';
 import { listCheckpoints, readCheckpoint } from '../../src/train/checkpoint.js';
 import { chaos } from '../../src/train/chaos.js';
-import { MAX_RESTARTS, train, type WorkerFault } from '../../src/train/coordinator.js';
+import { train } from '../../src/presetEngine.js';
+import { MAX_RESTARTS, type WorkerFault } from '../../src/train/coordinator.js';
 import { allFinite, Counter, GlobalStore, UPDATE_CHUNK } from '../../src/train/globalStore.js';
 import { randomArray } from '../helpers.js';
 

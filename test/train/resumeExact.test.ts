@@ -8,7 +8,7 @@ import { loadSafetensors } from '../../src/io/safetensors.js';
 import { networkSpec } from '../../src/presets.js';
 import { readCheckpoint, type Checkpoint } from '../../src/train/checkpoint.js';
 import { chaos } from '../../src/train/chaos.js';
-import { train } from '../../src/train/coordinator.js';
+import { train } from '../../src/presetEngine.js';
 import { cartpoleConfig } from '../helpers.js';
 
 const layoutFor = (config: Parameters<typeof networkSpec>[0]) => buildActorCritic(networkSpec(config, 2), 1, undefined, 'js').tensors();

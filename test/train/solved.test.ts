@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
 import { forEachMetricsRecord, type MetricsRecord } from '../../src/metrics/records.js';
-import { train } from '../../src/train/coordinator.js';
-import { evaluateRunWithWeights } from '../../src/train/evaluate.js';
+import { train } from '../../src/presetEngine.js';
+import { evaluateRunWithWeights } from '../../src/presetEngine.js';
 
 // The issue's command, `a3c train cartpole --workers 2 --seed S --time 180`, with a shorter
 // budget: "solved" must be true of the weights it names. Before the evaluator, training

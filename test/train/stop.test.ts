@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
 import { listCheckpoints } from '../../src/train/checkpoint.js';
 import { chaos } from '../../src/train/chaos.js';
-import { train, type WorkerFault } from '../../src/train/coordinator.js';
+import { train } from '../../src/presetEngine.js';
+import { type WorkerFault } from '../../src/train/coordinator.js';
 
 const config = (overrides: Record<string, unknown>) => buildTrainConfig('cartpole', trainFlagsSchema.parse({ targetReturn: 'none', ...overrides }));
 

@@ -9,7 +9,7 @@ import { FrameStack } from '../../src/wrappers/frameStack.js';
 import { ActionSubset, ClipReward, EpisodicLife, RandomStartSteps } from '../../src/wrappers/atari.js';
 import { makeEnv } from '../../src/index.js';
 import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
-import { train } from '../../src/train/coordinator.js';
+import { train } from '../../src/presetEngine.js';
 
 test('GrayResize: 84x84 uint8 with skimage luma, area-averaged', () => {
   const env = new GrayResize(new Breakout(0), 84);

@@ -1,6 +1,8 @@
 import { Rng } from '../../util/rng.js';
 import { checkAction, type BoxSpace, type DiscreteSpace, type Env, type ResetOptions, type ResetResult, type StepResult } from '../env.js';
+import { FrameChanges, type ReportsFrameChanges } from '../frameChanges.js';
 import * as G from './geometry.js';
+import { Picture, type Scene } from './picture.js';
 
 export interface BreakoutOptions {
   /** Frames each action is repeated (ALE frameskip; BreakoutDeterministic-v4 and v5 use 4). */
@@ -11,10 +13,16 @@ export interface BreakoutOptions {
   maxEpisodeFrames: number;
   /** Observation is the pixel-wise max of the last two frames of the skip (DQN-style). */
   maxPoolLastTwoFrames: boolean;
+  /**
+   * Observed frames repaint only what changed since the previous one and report it (so the gray
+   * preprocessing recomputes only what that touches); false draws every observed frame whole,
+   * as before: the reference the fast path is compared against.
+   */
+  drawChangesOnly: boolean;
 }
 
 export const defaultBreakoutOptions: BreakoutOptions = {
-  frameSkip: 4, repeatActionProbability: 0, maxEpisodeFrames: 108_000, maxPoolLastTwoFrames: false,
+  frameSkip: 4, repeatActionProbability: 0, maxEpisodeFrames: 108_000, maxPoolLastTwoFrames: false, drawChangesOnly: true,
 };
 
 /** Options that existed once and are gone on purpose: a clear error instead of a silent ignore. */
@@ -41,14 +49,22 @@ export const Action = { NOOP: 0, FIRE: 1, RIGHT: 2, LEFT: 3 } as const;
  * ends when the lives reach 0 (the ALE's terminal) or is truncated after 108,000 frames.
  * docs/breakout.md lists what comes from which source.
  */
-export class Breakout implements Env<Uint8Array> {
+export class Breakout implements Env<Uint8Array>, ReportsFrameChanges, Scene {
   readonly observationSpace: BoxSpace = { kind: 'box', shape: [G.SCREEN_HEIGHT, G.SCREEN_WIDTH, 3], low: 0, high: 255 };
   readonly actionSpace: DiscreteSpace = { kind: 'discrete', n: 4, names: ['NOOP', 'FIRE', 'RIGHT', 'LEFT'] };
   readonly options: BreakoutOptions;
 
   private rng: Rng;
-  private readonly frame = new Uint8Array(G.SCREEN_HEIGHT * G.SCREEN_WIDTH * 3);
-  private readonly previousFrame = new Uint8Array(G.SCREEN_HEIGHT * G.SCREEN_WIDTH * 3);
+  /** The last frame of each step (and the reset frame). */
+  private readonly picture = new Picture();
+  /** With max-pooling: the frame before the last, and the pixel-wise max of both. */
+  private readonly previousPicture: Picture | null = null;
+  private readonly pooled: Uint8Array | null = null;
+  /** Where either picture changed since `pooled` was last computed. */
+  private readonly poolChanges = new FrameChanges();
+  /** Readers of the changes to `pooled`. */
+  private readonly pooledWatchers: FrameChanges[] = [];
+  private observation: Uint8Array = this.picture.rgb;
   /** bricks[row * 18 + column]: 1 while the brick stands. */
   readonly bricks = new Uint8Array(G.BRICK_ROWS * G.BRICK_COLUMNS);
 
@@ -87,7 +103,27 @@ export class Breakout implements Env<Uint8Array> {
     if (!Number.isInteger(o.frameSkip) || o.frameSkip < 1) throw new RangeError(`breakout: frameSkip must be a positive integer, got ${o.frameSkip}`);
     if (!(o.repeatActionProbability >= 0 && o.repeatActionProbability < 1)) throw new RangeError(`breakout: repeatActionProbability must be in [0, 1), got ${o.repeatActionProbability}`);
     if (!Number.isInteger(o.maxEpisodeFrames) || o.maxEpisodeFrames < 1) throw new RangeError(`breakout: maxEpisodeFrames must be a positive integer, got ${o.maxEpisodeFrames}`);
+    if (typeof o.drawChangesOnly !== 'boolean') throw new RangeError(`breakout: drawChangesOnly must be true or false, got ${o.drawChangesOnly}`);
     this.rng = new Rng(seed);
+    if (this.pooling) { // only then: two more frame buffers
+      this.previousPicture = new Picture();
+      this.pooled = new Uint8Array(G.SCREEN_HEIGHT * G.SCREEN_WIDTH * 3);
+      this.picture.watchers.push(this.poolChanges);
+      this.previousPicture.watchers.push(this.poolChanges);
+    }
+  }
+
+  /** Whether observations are max-pooled over the last two frames of the skip. */
+  private get pooling(): boolean { return this.options.maxPoolLastTwoFrames && this.options.frameSkip > 1; }
+
+  /** The ball is in play and above the picture's bottom edge. */
+  get ballShown(): boolean { return this.ballInPlay && this.ballY < G.PICTURE_BOTTOM; }
+
+  watchFrameChanges(): FrameChanges | null {
+    if (!this.options.drawChangesOnly) return null;
+    const changes = new FrameChanges();
+    (this.pooling ? this.pooledWatchers : this.picture.watchers).push(changes);
+    return changes;
   }
 
   reset(options: ResetOptions = {}): ResetResult<Uint8Array> {
@@ -104,8 +140,9 @@ export class Breakout implements Env<Uint8Array> {
     this.newBall();
     this.lastAction = Action.NOOP;
     this.gameOver = false;
-    this.draw(this.frame);
-    return { observation: this.frame, info: { lives: this.lives, frame: 0 } };
+    this.draw(this.picture);
+    this.observation = this.picture.rgb;
+    return { observation: this.observation, info: { lives: this.lives, frame: 0 } };
   }
 
   step(action: number): StepResult<Uint8Array> {
@@ -118,23 +155,21 @@ export class Breakout implements Env<Uint8Array> {
       const frameAction = sticky ? this.lastAction : action;
       this.lastAction = frameAction;
       reward += this.advanceFrame(frameAction);
-      if (o.maxPoolLastTwoFrames && i === o.frameSkip - 2) this.draw(this.previousFrame);
+      if (this.previousPicture !== null && i === o.frameSkip - 2) this.draw(this.previousPicture);
     }
-    this.draw(this.frame);
-    if (o.maxPoolLastTwoFrames && o.frameSkip > 1) {
-      for (let i = 0; i < this.frame.length; i++) if (this.previousFrame[i] > this.frame[i]) this.frame[i] = this.previousFrame[i];
-    }
+    this.draw(this.picture);
+    this.observation = this.previousPicture !== null && this.pooled !== null ? this.pool(this.previousPicture.rgb, this.pooled) : this.picture.rgb;
     const terminated = this.gameOver;
     const truncated = !terminated && this.frameNumber >= o.maxEpisodeFrames;
     if (truncated) this.gameOver = true;
     return {
-      observation: this.frame, reward, terminated, truncated,
+      observation: this.observation, reward, terminated, truncated,
       info: { lives: this.lives, frame: this.frameNumber },
     };
   }
 
   render(): { width: number; height: number; rgb: Uint8Array } {
-    return { width: G.SCREEN_WIDTH, height: G.SCREEN_HEIGHT, rgb: this.frame };
+    return { width: G.SCREEN_WIDTH, height: G.SCREEN_HEIGHT, rgb: this.observation };
   }
 
   close(): void {}
@@ -272,33 +307,30 @@ export class Breakout implements Env<Uint8Array> {
     return 0;
   }
 
-  /** Draws the whole screen into `target` (RGB, row-major); the walls and bricks cover the ball. */
-  private draw(target: Uint8Array): void {
-    target.fill(0);
-    fillRect(target, this.paddleX, G.PADDLE_TOP, this.paddleWidth, G.PADDLE_HEIGHT, G.PADDLE_COLOR);
-    if (this.ballInPlay && this.ballY < G.PICTURE_BOTTOM) {
-      fillRect(target, this.ballX, this.ballY, G.BALL_WIDTH, Math.min(G.BALL_HEIGHT, G.PICTURE_BOTTOM - this.ballY), G.BALL_COLOR);
-    }
-    const W = G.SCREEN_WIDTH;
-    fillRect(target, 0, G.TOP_WALL_TOP, W, G.PLAY_TOP - G.TOP_WALL_TOP, G.WALL_COLOR);
-    fillRect(target, 0, G.PLAY_TOP, G.PLAY_LEFT, G.GRAY_WALL_BOTTOM - G.PLAY_TOP, G.WALL_COLOR);
-    fillRect(target, G.PLAY_RIGHT, G.PLAY_TOP, W - G.PLAY_RIGHT, G.GRAY_WALL_BOTTOM - G.PLAY_TOP, G.WALL_COLOR);
-    fillRect(target, 0, G.GRAY_WALL_BOTTOM, G.PLAY_LEFT, G.LEFT_SEGMENT_BOTTOM - G.GRAY_WALL_BOTTOM, G.LEFT_SEGMENT_COLOR);
-    fillRect(target, G.PLAY_RIGHT, G.GRAY_WALL_BOTTOM, W - G.PLAY_RIGHT, G.RIGHT_SEGMENT_BOTTOM - G.GRAY_WALL_BOTTOM, G.RIGHT_SEGMENT_COLOR);
-    for (let row = 0; row < G.BRICK_ROWS; row++) {
-      const colour = G.ROW_COLORS[row];
-      for (let col = 0; col < G.BRICK_COLUMNS; col++) {
-        if (this.bricks[row * G.BRICK_COLUMNS + col]) {
-          fillRect(target, G.PLAY_LEFT + col * G.BRICK_WIDTH, G.BRICK_TOP + row * G.BRICK_HEIGHT, G.BRICK_WIDTH, G.BRICK_HEIGHT, colour);
+  /** Brings a picture up to the current state: only what changed, or (the reference) all of it. */
+  private draw(picture: Picture): void {
+    if (this.options.drawChangesOnly) picture.update(this);
+    else picture.paintAll(this);
+  }
+
+  /** The pixel-wise max of the last two frames, recomputed where either changed since the last time. */
+  private pool(a: Uint8Array, out: Uint8Array): Uint8Array {
+    const b = this.picture.rgb, changes = this.poolChanges;
+    if (changes.all) {
+      for (let i = 0; i < out.length; i++) out[i] = a[i] > b[i] ? a[i] : b[i];
+      for (const w of this.pooledWatchers) w.markAll();
+    } else {
+      const r = changes.rects;
+      for (let k = 0; k < changes.count; k++) {
+        const x0 = r[4 * k], y0 = r[4 * k + 1], x1 = r[4 * k + 2], y1 = r[4 * k + 3];
+        for (let y = y0; y < y1; y++) {
+          for (let i = (y * G.SCREEN_WIDTH + x0) * 3, end = (y * G.SCREEN_WIDTH + x1) * 3; i < end; i++) out[i] = a[i] > b[i] ? a[i] : b[i];
         }
+        for (const w of this.pooledWatchers) w.add(x0, y0, x1, y1);
       }
     }
-    const score = this.score % 1000;
-    drawDigit(target, Math.floor(score / 100), G.SCORE_X[0]);
-    drawDigit(target, Math.floor(score / 10) % 10, G.SCORE_X[1]);
-    drawDigit(target, score % 10, G.SCORE_X[2]);
-    drawDigit(target, this.lives % 10, G.LIVES_X);
-    drawDigit(target, 1, G.PLAYER_X); // player number, as the Atari shows it
+    changes.clear();
+    return out;
   }
 }
 
@@ -306,24 +338,4 @@ export class Breakout implements Env<Uint8Array> {
 export function paddleTarget(resistance: number): number {
   const x = Math.round(G.PADDLE_X_AT_ZERO - resistance * G.PIXELS_PER_RESISTANCE);
   return Math.max(G.PADDLE_MIN_X, Math.min(G.PADDLE_MAX_X, x));
-}
-
-function fillRect(target: Uint8Array, x0: number, y0: number, w: number, h: number, c: readonly number[]): void {
-  const xa = Math.max(0, x0), ya = Math.max(0, y0);
-  const xb = Math.min(G.SCREEN_WIDTH, x0 + w), yb = Math.min(G.SCREEN_HEIGHT, y0 + h);
-  const r = c[0], g = c[1], b = c[2];
-  for (let y = ya; y < yb; y++) {
-    let p = (y * G.SCREEN_WIDTH + xa) * 3;
-    for (let x = xa; x < xb; x++) { target[p++] = r; target[p++] = g; target[p++] = b; }
-  }
-}
-
-/** One 12 x 10 digit of the score bar with its left edge at `x0`. */
-function drawDigit(target: Uint8Array, digit: number, x0: number): void {
-  const glyph = G.DIGITS[digit];
-  for (let gy = 0; gy < 5; gy++) {
-    for (let gx = 0; gx < 3; gx++) {
-      if (glyph.charCodeAt(gy * 3 + gx) === 49) fillRect(target, x0 + gx * 4, G.SCORE_TOP + gy * 2, 4, 2, G.WALL_COLOR);
-    }
-  }
 }
