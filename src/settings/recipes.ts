@@ -4,8 +4,8 @@ import type { SettingValues } from './table.js';
  * Named sets of training settings (`--recipe`): each replaces some of the preset's defaults;
  * flags given explicitly still win. Sources and choices: docs/recipes.md.
  */
-export type RecipeName = 'book' | 'paper';
-export const RECIPE_NAMES: readonly RecipeName[] = ['book', 'paper'];
+export const RECIPE_NAMES = ['book', 'paper'] as const;
+export type RecipeName = (typeof RECIPE_NAMES)[number];
 
 /** The paper's step budget: 80M frames at a frame skip of 4, the horizon its learning rate anneals over. */
 export const PAPER_MAX_STEPS = 20_000_000;

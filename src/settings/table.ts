@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { defaultKernels } from '../agents/networks.js';
 import { ATARI_ENV_OPTIONS, BREAKOUT_ENV_OPTIONS, envOptionPairs } from './envOptions.js';
+import { RECIPE_NAMES } from './recipes.js';
 import { integerIn, numberFromText, numberIn, numberOrNoneFromText, seedSchema } from './values.js';
 
 /**
@@ -58,8 +59,8 @@ export const SETTINGS = {
     default: { none: true }, flag: false, onResume: 'fixed', stored: 'config',
   }),
   recipe: setting({
-    schema: z.enum(['book', 'paper']), help: 'named defaults, sources in docs/recipes.md: book (the presets\', from the book\'s code) or paper (the A3C paper: net lstm or small, t-max 5, 16 workers, Hogwild, RMSProp lr 0.0007 annealed to 0 over --max-steps 20000000, entropy 0.01); explicit flags win',
-    default: { value: 'book' }, flag: { value: 'name', choices: ['book', 'paper'] }, onResume: 'fixed', stored: 'config',
+    schema: z.enum(RECIPE_NAMES), help: 'named defaults, sources in docs/recipes.md: book (the presets\', from the book\'s code) or paper (the A3C paper: net lstm or small, t-max 5, 16 workers, Hogwild, RMSProp lr 0.0007 annealed to 0 over --max-steps 20000000, entropy 0.01); explicit flags win',
+    default: { value: 'book' }, flag: { value: 'name', choices: RECIPE_NAMES }, onResume: 'fixed', stored: 'config',
   }),
   net: setting({
     schema: text, help: 'network from the preset',
