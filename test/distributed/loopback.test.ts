@@ -40,7 +40,8 @@ test('a node killed with SIGKILL costs only its in-flight work: the other goes o
   const dir = runDir('serve-nodekill');
   const service = await startService(['cartpole', '--seed', '2', '--target-return', 'none', '--max-steps', '400000', '--listen', '127.0.0.1:0', '--run-dir', dir, '--quiet']);
   const victim = a3c(['node', '--connect', service.address, '--workers', '1']);
-  const survivor = a3c(['node', '--connect', service.address, '--workers', '1']);
+  // The survivor exchanges in half precision: it must carry the run to its end as well.
+  const survivor = a3c(['node', '--connect', service.address, '--workers', '1', '--precision', 'f16']);
   await service.waitFor(/joined[\s\S]*joined/);
   await sleep(500); // mid-run: CartPole makes ~100,000 steps a second here
   victim.child.kill('SIGKILL');
@@ -50,6 +51,7 @@ test('a node killed with SIGKILL costs only its in-flight work: the other goes o
   assert.equal(await service.exited, 0, service.stderr());
   const final = readCheckpoint(listCheckpoints(dir).at(-1)!, layoutFor);
   assert.ok(final.state.globalSteps >= 400_000);
+  assert.match(service.stderr(), /float16 weights/);
   assert.match(service.stderr(), /left: [^\n]*\n[\s\S]*\d+ exchanges/, 'the node left before the run ended');
   const episodes = episodesOf(dir);
   assert.equal(checkEpisodeStream(episodes), null);
