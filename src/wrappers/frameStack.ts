@@ -64,7 +64,7 @@ export class FrameStack extends Wrapper<Uint8Array, Float32Array> {
       this.start = SLACK;
     }
     const start = --this.start;
-    // Four pixels an iteration, scaled by a multiply (stored as float32: the same values as SCALED).
+    // Four pixels an iteration; the multiply's result, stored as float32, is v / 255 rounded once.
     const whole = pixels - (pixels % 4), step = 4 * depth;
     let p = 0, q = start;
     for (; p < whole; p += 4, q += step) {
@@ -78,6 +78,13 @@ export class FrameStack extends Wrapper<Uint8Array, Float32Array> {
 
   private fill(frame: Uint8Array): void {
     const { buffer, pixels, start } = this, depth = this.o.depth;
+    if (depth === 4) { // the preset's depth, written out: a refill follows every lost life
+      for (let p = 0, q = start; p < pixels; p++, q += 4) {
+        const v = frame[p] * INV_255;
+        buffer[q] = v; buffer[q + 1] = v; buffer[q + 2] = v; buffer[q + 3] = v;
+      }
+      return;
+    }
     for (let p = 0, q = start; p < pixels; p++, q += depth) {
       const v = frame[p] * INV_255;
       for (let k = 0; k < depth; k++) buffer[q + k] = v;

@@ -86,29 +86,39 @@ export class GrayAreaResizer {
 
   /**
    * Recomputes only the output pixels whose area overlaps the input rectangle [x0, x1) x
-   * [y0, y1) of `rgb`; the others keep their values in `out`. Each is computed from the same
-   * exact sum as in `resize`, so a frame updated rectangle by rectangle equals its full resize.
+   * [y0, y1) of `rgb`; the others keep their values in `out`. The row sums of the input rows
+   * and columns those pixels cover are computed as in `resize`, then their exact sums, so a
+   * frame updated rectangle by rectangle equals its full resize.
    */
   resizeRegion(rgb: Uint8Array, out: Uint8Array, x0: number, y0: number, x1: number, y1: number): void {
-    const { size, inWidth, inHeight, xInt, yInt } = this;
+    const { size, inWidth, inHeight, xInt, yInt, lumaRow, rows } = this;
     const ox0 = Math.max(0, Math.floor((x0 * size) / inWidth)), ox1 = Math.min(size, Math.ceil((x1 * size) / inWidth));
     const oy0 = Math.max(0, Math.floor((y0 * size) / inHeight)), oy1 = Math.min(size, Math.ceil((y1 * size) / inHeight));
+    if (ox0 >= ox1 || oy0 >= oy1) return;
+    if (!this.exact) {
+      for (let oy = oy0; oy < oy1; oy++) for (let ox = ox0; ox < ox1; ox++) out[oy * size + ox] = this.referencePixel(rgb, ox, oy);
+      return;
+    }
+    // The input cells under those output pixels (padding taps have weight 0 and read nothing that matters).
+    const xFrom = Math.floor((ox0 * inWidth) / size), xTo = Math.min(inWidth, Math.ceil((ox1 * inWidth) / size));
+    const yFrom = Math.floor((oy0 * inHeight) / size), yTo = Math.min(inHeight, Math.ceil((oy1 * inHeight) / size));
     const xw = xInt.width, xIndex = xInt.index, xWeight = xInt.weight;
+    for (let y = yFrom; y < yTo; y++) {
+      for (let x = xFrom, p = (y * inWidth + xFrom) * 3; x < xTo; x++, p += 3) lumaRow[x] = 2125 * rgb[p] + 7154 * rgb[p + 1] + 721 * rgb[p + 2];
+      const rowBase = y * size;
+      for (let ox = ox0, t = ox0 * xw; ox < ox1; ox++) {
+        let sum = 0;
+        for (const end = t + xw; t < end; t++) sum += xWeight[t] * lumaRow[xIndex[t]];
+        rows[rowBase + ox] = sum;
+      }
+    }
     const yw = yInt.width, yIndex = yInt.index, yWeight = yInt.weight;
     for (let oy = oy0; oy < oy1; oy++) {
       for (let ox = ox0; ox < ox1; ox++) {
-        if (!this.exact) { out[oy * size + ox] = this.referencePixel(rgb, ox, oy); continue; }
         let n = 0;
         for (let t = oy * yw, end = t + yw; t < end; t++) {
-          const wy = yWeight[t];
-          if (wy === 0) continue;
-          const rowBase = yIndex[t] * inWidth;
-          let rowSum = 0;
-          for (let u = ox * xw, uEnd = u + xw; u < uEnd; u++) {
-            const p = (rowBase + xIndex[u]) * 3;
-            rowSum += xWeight[u] * (2125 * rgb[p] + 7154 * rgb[p + 1] + 721 * rgb[p + 2]);
-          }
-          n += wy * rowSum;
+          const w = yWeight[t];
+          if (w !== 0) n += w * rows[yIndex[t] * size + ox];
         }
         out[oy * size + ox] = this.finish(n, rgb, ox, oy);
       }
