@@ -11,6 +11,8 @@ import { addBenchCommand } from './benchCommand.js';
 import { addPlotCommand } from './plotCommand.js';
 import { addPlayCommand } from './playCommand.js';
 import { addDashboardCommand } from './dashboardCommand.js';
+import { addEmuCommand } from './emuCommand.js';
+import { EMULATORS } from '../envs/atari/emulatorCore.js';
 
 const evalFlagsSchema = z.object({
   episodes: fromDecimalText(integerIn(1, 100000)).default(10),
@@ -18,6 +20,7 @@ const evalFlagsSchema = z.object({
   json: z.boolean().default(false),
   greedy: z.boolean().default(false),
   rom: z.string().min(1).optional(),
+  emulator: z.enum(EMULATORS).optional(),
   weights: z.enum(['best', 'latest']).optional(),
 });
 
@@ -42,6 +45,7 @@ function buildProgram(): Command {
     .option('--seed <s>', 'environment and sampling seed', '12345')
     .option('--greedy', 'take the most probable action instead of sampling', false)
     .option('--rom <file>', 'the run\'s Atari ROM, if it moved since training')
+    .addOption(new Option('--emulator <kind>', 'the 2600 core to play on (default: the run\'s)').choices(EMULATORS))
     .option('--json', 'print exactly one JSON object', false)
     .addOption(new Option('--weights <which>', 'best.safetensors (the evaluator\'s best) or model.safetensors (the latest); default: best when the run has it').choices(['best', 'latest']))
     .action((runDir: string, options: Record<string, unknown>) => {
@@ -56,6 +60,7 @@ function buildProgram(): Command {
   addPlotCommand(program);
   addPlayCommand(program);
   addDashboardCommand(program);
+  addEmuCommand(program);
   return program;
 }
 

@@ -4,6 +4,7 @@ import { encodePng } from '../io/png.js';
 import { getPreset } from '../presets.js';
 import { loadPolicy, playEpisodes, type WeightsChoice, type WeightsInfo } from '../train/evaluate.js';
 import { GifRecorder } from './gif.js';
+import type { EmulatorKind } from '../envs/atari/emulatorCore.js';
 import { withCaption } from './textOverlay.js';
 
 export interface RecordOptions {
@@ -17,6 +18,8 @@ export interface RecordOptions {
   /** Pixel enlargement of the recorded frames. */
   scale: number;
   rom?: string;
+  /** Run the game on this 2600 core instead of the run's. */
+  emulator?: EmulatorKind;
   /** best.safetensors or model.safetensors (default: best when the run has it). */
   weights?: WeightsChoice;
 }

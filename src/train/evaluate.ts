@@ -8,6 +8,7 @@ import { buildActorCritic } from '../agents/networks.js';
 import { getPreset, networkSpec } from '../presets.js';
 import { BEST_WEIGHTS_FILE, loadRunConfig, WEIGHTS_FILE } from './runDirectory.js';
 import type { Env } from '../envs/env.js';
+import type { EmulatorKind } from '../envs/atari/emulatorCore.js';
 import type { Sequential } from '../nn/sequential.js';
 
 export interface EvalOptions {
@@ -93,9 +94,10 @@ export interface LoadedPolicy {
  * Loads a run's config and weights (best or latest, see chooseWeights) and builds its
  * environment (seeded `seed`) and policy.
  */
-export function loadPolicy(runDir: string, options: Pick<EvalOptions, 'seed' | 'greedy'> & { rom?: string; weights?: WeightsChoice }): LoadedPolicy {
+export function loadPolicy(runDir: string, options: Pick<EvalOptions, 'seed' | 'greedy'> & { rom?: string; weights?: WeightsChoice; emulator?: EmulatorKind }): LoadedPolicy {
   const config = loadRunConfig(runDir);
   if (options.rom) config.rom = resolve(options.rom); // the ROM moved since training
+  if (options.emulator) config.emulator = options.emulator; // the same game on the other 2600 core
   const weights = chooseWeights(runDir, options.weights);
   const loaded = loadSafetensors(weights.path);
   Object.assign(weights, weightsProvenance(loaded.metadata));
@@ -133,12 +135,12 @@ export function policyFromWeights(
 }
 
 /** Plays the saved policy of a run for `episodes` full episodes and summarizes the returns. */
-export function evaluateRun(runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice }): EvalResult {
+export function evaluateRun(runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice; emulator?: EmulatorKind }): EvalResult {
   return evaluateRunWithWeights(runDir, options).result;
 }
 
 /** The same, also saying which weights were played. */
-export function evaluateRunWithWeights(runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice }): { result: EvalResult; weights: WeightsInfo } {
+export function evaluateRunWithWeights(runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice; emulator?: EmulatorKind }): { result: EvalResult; weights: WeightsInfo } {
   const { env, actionAfterLifeLoss, policy, weights } = loadPolicy(runDir, options);
   return { result: summarize(playEpisodes(env, actionAfterLifeLoss, options, policy)), weights };
 }
