@@ -455,10 +455,13 @@ for (let layer = 0; layer < 64; layer++) {
 
 /** Sets `bit` on the pixels [start, start + width) (modulo 160) that fall in [xFrom, xTo). */
 function paint(layers: Uint8Array, bit: number, start: number, width: number, xFrom: number, xTo: number): void {
-  for (let i = 0; i < width; i++) {
-    let x = start + i;
-    if (x >= 160) x -= 160;
-    if (x >= xFrom && x < xTo) layers[x] |= bit;
+  // Only the part inside the span is visited: the object's own run, and its wrapped tail.
+  let lo = start > xFrom ? start : xFrom, hi = start + width < xTo ? start + width : xTo;
+  for (let x = lo; x < hi; x++) layers[x] |= bit;
+  if (start + width > 160) {
+    lo = xFrom;
+    hi = start + width - 160 < xTo ? start + width - 160 : xTo;
+    for (let x = lo; x < hi; x++) layers[x] |= bit;
   }
 }
 
@@ -467,15 +470,27 @@ function paintCopies(layers: Uint8Array, bit: number, position: number, nusiz: n
   for (let c = firstCopy; c < copies.length; c++) paint(layers, bit, (position + copies[c]) % 160, width, xFrom, xTo);
 }
 
+/** GRPx with its bits in reverse order (REFPx). */
+const REVERSED = new Uint8Array(256);
+for (let g = 0; g < 256; g++) for (let b = 0; b < 8; b++) if ((g >> b) & 1) REVERSED[g] |= 0x80 >> b;
+
 function paintPlayer(layers: Uint8Array, bit: number, graphics: number, position: number, nusiz: number, reflected: boolean, xFrom: number, xTo: number, firstCopy: number): void {
   const mode = nusiz & 7;
   const scale = PLAYER_SCALE[mode];
   const copies = COPIES[mode];
   const delay = scale > 1 ? 1 : 0; // stretched players start one pixel later
+  const pattern = reflected ? REVERSED[graphics] : graphics; // leftmost pixel in bit 7
+  const width = 8 * scale;
   for (let c = firstCopy; c < copies.length; c++) {
-    const start = position + copies[c] + delay;
-    for (let b = 0; b < 8; b++) {
-      if ((graphics >> (reflected ? b : 7 - b)) & 1) paint(layers, bit, (start + b * scale) % 160, scale, xFrom, xTo);
-    }
+    const start = (position + copies[c] + delay) % 160;
+    paintPattern(layers, bit, pattern, scale, start, width, xFrom, xTo);
+    if (start + width > 160) paintPattern(layers, bit, pattern, scale, start - 160, width, xFrom, xTo);
   }
+}
+
+/** The pixels of one player copy at [start, start + width) that fall in [xFrom, xTo) (start may be negative: a wrapped tail). */
+function paintPattern(layers: Uint8Array, bit: number, pattern: number, scale: number, start: number, width: number, xFrom: number, xTo: number): void {
+  const lo = start > xFrom ? start : xFrom, hi = start + width < xTo ? start + width : xTo;
+  const shift = scale === 1 ? 0 : scale === 2 ? 1 : 2;
+  for (let x = lo; x < hi; x++) if ((pattern << ((x - start) >> shift)) & 0x80) layers[x] |= bit;
 }
