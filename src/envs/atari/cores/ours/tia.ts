@@ -167,8 +167,8 @@ export class Tia {
     if (xFrom === 0 || (xFrom <= 80 && xTo > 80)) this.reflectLatched = (this.ctrlpf & 1) !== 0;
     const shifts = this.reflectLatched ? PF_SHIFT_REFLECTED : PF_SHIFT_NORMAL;
     const playfield = this.playfield;
+    // `layers` is all zero between spans (each span clears what it set).
     if (visible && playfield) for (let x = xFrom; x < xTo; x++) layers[x] = ((playfield >> shifts[x]) & 1) << PF_LAYER_SHIFT;
-    else layers.fill(0, xFrom, xTo);
     painted[0] = 160; painted[1] = 0;
     const p0 = this.vdelp0 ? this.grp0Old : this.grp0, p1 = this.vdelp1 ? this.grp1Old : this.grp1;
     const skip = this.noMainCopy;
@@ -181,7 +181,7 @@ export class Tia {
     if (!visible) {
       // Every collision involves a moving object: only the pixels they cover can set one.
       if (playfield) for (let x = painted[0]; x < painted[1]; x++) layers[x] |= ((playfield >> shifts[x]) & 1) << PF_LAYER_SHIFT;
-      for (let x = painted[0]; x < painted[1]; x++) collisions |= COLLISIONS[layers[x]];
+      for (let x = painted[0]; x < painted[1]; x++) { collisions |= COLLISIONS[layers[x]]; layers[x] = 0; }
       this.collisions = collisions;
       return;
     }
@@ -205,6 +205,7 @@ export class Tia {
       screen[base + x] = colours[source[layer]];
     }
     if (xFrom < this.hmoveBlank) screen.fill(0, base + xFrom, base + Math.min(this.hmoveBlank, xTo));
+    for (let x = xFrom; x < xTo; x++) layers[x] = 0;
     this.collisions = collisions;
   }
 
