@@ -9,6 +9,7 @@ import {
   type EvalOptions, type EvalProtocol, type EvalResult, type LoadedPolicy, type ProtocolEcho, type WeightsChoice, type WeightsInfo,
 } from './train/evaluate.js';
 import type { TrainConfig } from './config.js';
+import type { EmulatorKind } from './envs/atari/emulatorCore.js';
 import { Rng } from './util/rng.js';
 
 /** Trains `config` (an environment id of the presets) into `runDir`. */
@@ -16,10 +17,10 @@ export function train(config: TrainConfig, runDir: string, hooks: TrainHooks = {
   return trainAgents(agentFactory, config, runDir, hooks);
 }
 
-type RunEvalOptions = EvalOptions & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol };
+type RunEvalOptions = EvalOptions & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol; emulator?: EmulatorKind };
 
 /** A run's saved policy in a fresh environment of its preset (see train/evaluate.ts). */
-export function loadPolicy(runDir: string, options: Pick<EvalOptions, 'seed' | 'greedy'> & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol }): LoadedPolicy {
+export function loadPolicy(runDir: string, options: Pick<EvalOptions, 'seed' | 'greedy'> & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol; emulator?: EmulatorKind }): LoadedPolicy {
   return loadPolicyWithAgents(agentFactory, runDir, options);
 }
 

@@ -13,12 +13,13 @@ import type { AgentFactory, EnvMode } from './train/agentFactory.js';
 import { AtariEnv, type AtariOptions } from './envs/atari/atariEnv.js';
 import { AleAction, GAMES, type GameSettings } from './envs/atari/games.js';
 import { loadRom } from './envs/atari/rom.js';
+import { DEFAULT_EMULATOR } from './envs/atari/emulatorCore.js';
 import { ATARI_ENV_OPTIONS, BREAKOUT_ENV_OPTIONS, type EnvOptionSpecs } from './settings/envOptions.js';
 
 export type { EnvMode };
 
 /** The parts of a run's configuration that shape its environment. */
-export type EnvSettings = Pick<TrainConfig, 'envOptions' | 'rewardClip'> & Partial<Pick<TrainConfig, 'rom' | 'game'>> & {
+export type EnvSettings = Pick<TrainConfig, 'envOptions' | 'rewardClip'> & Partial<Pick<TrainConfig, 'rom' | 'game' | 'emulator'>> & {
   /** Evaluation's no-op starts (`a3c eval --noop-max N`): 1..N NOOPs at reset in place of the preset's own random starts. */
   noopMax?: number;
 };
@@ -32,7 +33,7 @@ export interface Preset {
   description: string;
   makeEnv(seed: number, settings: EnvSettings, mode: EnvMode): Env;
   networks: Record<string, (numActions: number) => NetworkSpec>;
-  defaults: Omit<TrainConfig, 'workers' | 'seed' | 'kernels' | 'checkpointEverySeconds' | 'keepCheckpoints' | 'lifeLossTerminal' | 'rom' | 'game' | 'evalEverySeconds' | 'evalEpisodes' | 'gaeLambda' | 'lrSchedule' | 'recipe'>;
+  defaults: Omit<TrainConfig, 'workers' | 'seed' | 'kernels' | 'checkpointEverySeconds' | 'keepCheckpoints' | 'lifeLossTerminal' | 'rom' | 'game' | 'emulator' | 'evalEverySeconds' | 'evalEpisodes' | 'gaeLambda' | 'lrSchedule' | 'recipe'>;
   /** The `--env-option` names this environment takes, with their types and ranges. */
   envOptions(settings: { rom?: string | null }): EnvOptionSpecs;
   /** Whether the environment needs a user's ROM (--rom), may use one, or takes none. */
@@ -95,7 +96,7 @@ function makeBreakout(seed: number, settings: EnvSettings, _mode: EnvMode): Env 
 
 /** Options of the ALE environment a user may set with --env-option. */
 function atariOptions(envOptions: TrainConfig['envOptions'], game: string): Partial<AtariOptions> {
-  const known = ['frameSkip', 'repeatActionProbability', 'maxEpisodeFrames', 'maxPoolLastTwoFrames', 'noopStart', 'emulator'];
+  const known = ['frameSkip', 'repeatActionProbability', 'maxEpisodeFrames', 'maxPoolLastTwoFrames', 'noopStart'];
   for (const key of Object.keys(envOptions)) if (!known.includes(key)) throw new Error(`unknown ${game} option '${key}': choose from ${known.join(', ')}`);
   const { noopStart: _ignored, ...options } = envOptions;
   return options as Partial<AtariOptions>;
@@ -107,7 +108,7 @@ function romGame(expected: string | null, seed: number, settings: EnvSettings): 
   if (expected !== null && rom.game.id !== expected) {
     throw new Error(`--rom ${rom.path} is ${rom.game.title}, not ${expected}: train it with 'a3c train ${rom.game.id} --rom ${rom.path}'`);
   }
-  return new AtariEnv(rom.game, rom.bytes, seed, atariOptions(settings.envOptions, rom.game.id));
+  return new AtariEnv(rom.game, rom.bytes, seed, { ...atariOptions(settings.envOptions, rom.game.id), emulator: settings.emulator ?? DEFAULT_EMULATOR });
 }
 
 /**
@@ -117,7 +118,7 @@ function romGame(expected: string | null, seed: number, settings: EnvSettings): 
 function atariPreset(game: GameSettings): Preset {
   return {
     id: game.id,
-    description: `${game.title} from your ROM (--rom FILE) on the 6502.ts emulator with the ALE's settings`,
+    description: `${game.title} from your ROM (--rom FILE) on a 2600 emulator (--emulator) with the ALE's settings`,
     makeEnv: (seed, settings) => {
       if (!settings.rom) throw new Error(`${game.id} needs a ROM: pass --rom FILE (Atari 2600 image; MD5 ${game.md5})`);
       let env: Env<Uint8Array> = romGame(game.id, seed, settings);

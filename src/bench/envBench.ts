@@ -4,7 +4,7 @@ import { Rng } from '../util/rng.js';
 import { getPreset } from '../presets.js';
 import { AtariEnv } from '../envs/atari/atariEnv.js';
 import { loadRom } from '../envs/atari/rom.js';
-import { EMULATORS, type EmulatorKind } from '../envs/atari/emulatorCore.js';
+import { DEFAULT_EMULATOR, EMULATORS, type EmulatorKind } from '../envs/atari/emulatorCore.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,9 @@ export interface EnvBenchResult {
   raw_steps_per_s: number;
   /** Steps/s of the full preset chain the learner sees (gray 84x84, stack, ...). */
   preprocessed_steps_per_s: number;
-  /** With a ROM: emulated Atari frames per second (reset frames included). */
+  /** With a ROM: the core the raw and preprocessed figures ran on. */
+  emulator?: EmulatorKind;
+  /** With a ROM: emulated Atari frames per second on that core (reset frames included). */
   emulated_frames_per_s?: number;
   /** With a ROM: emulated frames per second of each 2600 core, measured one after the other. */
   emulated_frames_per_s_by_emulator?: Record<EmulatorKind, number>;
@@ -74,27 +76,28 @@ async function trainShareOfEnv(envId: string, envOptions: Record<string, boolean
   }
 }
 
-export async function benchEnv(envId: string, seconds = 2, rom?: { path: string; game?: string }): Promise<EnvBenchResult> {
+/**
+ * `rom`: measure the emulated game instead (`emulator`: the core of the raw and preprocessed
+ * figures; `emulated_frames_per_s_by_emulator` has every core, one after the other).
+ */
+export async function benchEnv(envId: string, seconds = 2, rom?: { path: string; game?: string; emulator?: EmulatorKind }): Promise<EnvBenchResult> {
   const preset = getPreset(envId);
   if (rom) {
     if (preset.rom === 'none') throw new Error(`--rom: ${preset.id} is not an Atari game`);
     const loaded = loadRom(rom.path, rom.game); // an unknown ROM needs --game, as train asks
-    rom = { path: rom.path, game: loaded.game.id };
-    const raw = new AtariEnv(loaded.game, loaded.bytes, 0);
-    const before = raw.framesEmulated;
-    const m = measure(raw, seconds, 1);
-    const frames = (raw.framesEmulated - before) / m.seconds;
+    const emulator = rom.emulator ?? DEFAULT_EMULATOR;
     const byEmulator = {} as Record<EmulatorKind, number>;
-    for (const emulator of EMULATORS) {
-      const env = new AtariEnv(loaded.game, loaded.bytes, 0, { emulator });
-      const start = env.framesEmulated;
+    let rawSteps = 0;
+    for (const kind of EMULATORS) {
+      const env = new AtariEnv(loaded.game, loaded.bytes, 0, { emulator: kind });
       const run = measure(env, seconds, 1);
-      byEmulator[emulator] = (env.framesEmulated - start) / run.seconds;
+      byEmulator[kind] = env.framesEmulated / run.seconds;
+      if (kind === emulator) rawSteps = run.steps;
     }
-    const processed = preset.makeEnv(0, { envOptions: {}, rewardClip: preset.defaults.rewardClip, rom: rom.path, game: loaded.game.id }, 'train');
+    const processed = preset.makeEnv(0, { envOptions: {}, rewardClip: preset.defaults.rewardClip, rom: rom.path, game: loaded.game.id, emulator }, 'train');
     return {
-      env: preset.id, game: loaded.game.id, rom_md5: loaded.md5,
-      raw_steps_per_s: m.steps, preprocessed_steps_per_s: stepsPerSecond(processed, seconds, 1), emulated_frames_per_s: frames,
+      env: preset.id, game: loaded.game.id, rom_md5: loaded.md5, emulator,
+      raw_steps_per_s: rawSteps, preprocessed_steps_per_s: stepsPerSecond(processed, seconds, 1), emulated_frames_per_s: byEmulator[emulator],
       emulated_frames_per_s_by_emulator: byEmulator,
     };
   }

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { EMULATORS } from '../envs/atari/emulatorCore.js';
 import { z } from 'zod';
 import { benchEnv } from '../bench/envBench.js';
 import { benchNn } from '../bench/nnBench.js';
@@ -13,7 +14,7 @@ const nnFlags = z.object({
   seconds: fromDecimalText(z.number().positive().max(600)).default(2),
   json: z.boolean().default(false),
 });
-const envFlags = z.object({ seconds: fromDecimalText(z.number().positive().max(600)).default(2), json: z.boolean().default(false), rom: z.string().min(1).optional(), game: z.string().min(1).optional() });
+const envFlags = z.object({ seconds: fromDecimalText(z.number().positive().max(600)).default(2), json: z.boolean().default(false), rom: z.string().min(1).optional(), game: z.string().min(1).optional(), emulator: z.enum(EMULATORS).optional() });
 const trainFlags = z.object({
   workers: fromDecimalText(integerIn(1, 256)).optional(),
   seconds: fromDecimalText(z.number().positive().max(3600)).default(10),
@@ -47,17 +48,17 @@ async function runEnv(envId: string, raw: Record<string, unknown>): Promise<void
   const o = parseFlags(envFlags, raw);
   let r;
   try {
-    r = await benchEnv(envId, o.seconds, o.rom ? { path: o.rom, game: o.game } : undefined);
+    r = await benchEnv(envId, o.seconds, o.rom ? { path: o.rom, game: o.game, emulator: o.emulator } : undefined);
   } catch (error) {
     throw new UsageError((error as Error).message); // the environment and ROM are the user's choice, as for train
   }
   if (o.json) return out(JSON.stringify(r));
-  out(`env: ${r.env}${r.game ? ` (ROM ${r.rom_md5} as ${r.game}, 6502.ts emulator)` : ''}, random actions, one thread`);
+  out(`env: ${r.env}${r.game ? ` (ROM ${r.rom_md5} as ${r.game}, ${r.emulator} emulator)` : ''}, random actions, one thread`);
   out(table([
     ['raw steps/s', f(r.raw_steps_per_s, 0) + (r.baseline_raw_steps_per_s !== undefined ? `  (reference drawing: ${f(r.baseline_raw_steps_per_s, 0)})` : '')],
     ['preprocessed steps/s', f(r.preprocessed_steps_per_s, 0) + (r.baseline_preprocessed_steps_per_s !== undefined ? `  (reference: ${f(r.baseline_preprocessed_steps_per_s, 0)})` : '')],
     ...(r.train_share_env !== undefined ? [['time in env, training loop, 1 worker', pct(r.train_share_env) + (r.baseline_train_share_env !== undefined ? `  (reference: ${pct(r.baseline_train_share_env)})` : '')] as [string, string]] : []),
-    ...(r.emulated_frames_per_s !== undefined ? [['emulated frames/s', f(r.emulated_frames_per_s, 0)] as [string, string]] : []),
+    ...Object.entries(r.emulated_frames_per_s_by_emulator ?? {}).map(([kind, fps]): [string, string] => [`emulated frames/s, ${kind}`, f(fps, 0)]),
   ]));
 }
 
@@ -101,6 +102,7 @@ export function addBenchCommand(program: Command): void {
     .option('--seconds <s>', 'time per measurement', '2')
     .option('--rom <file>', 'an Atari 2600 ROM: measure the emulator (any ROM with --game, e.g. a test fixture)')
     .option('--game <id>', 'game settings for a ROM whose MD5 is not in the table')
+    .addOption(new Option('--emulator <kind>', 'the 2600 core of the raw and preprocessed figures (frames/s are measured on each)').choices(EMULATORS))
     .option('--json', 'print one JSON object', false)
     .action((envId: string, options: Record<string, unknown>) => runEnv(envId, options));
   bench.command('train')

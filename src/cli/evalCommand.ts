@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { fromDecimalText, integerIn, numberIn, seedSchema } from '../settings/values.js';
+import { EMULATORS } from '../envs/atari/emulatorCore.js';
 import { evaluateRunWithWeights } from '../presetEngine.js';
 import { describeWeights, type EvalProtocol, type ProtocolEcho } from '../train/evaluate.js';
 import { parseFlags, UsageError } from './flags.js';
@@ -16,6 +17,7 @@ const evalFlagsSchema = z.object({
   stickyActions: fromDecimalText(numberIn(0, 1, { exclusiveMax: true })).optional(),
   rom: z.string().min(1).optional(),
   weights: z.enum(['best', 'latest']).optional(),
+  emulator: z.enum(EMULATORS).optional(),
 });
 
 /** One line of the protocol, for the human output. */
@@ -44,6 +46,7 @@ export function addEvalCommand(program: Command): void {
     .option('--sticky-actions <p>', 'repeat the previous action on each frame with probability p, as ALE v5 (0.25) (default: the run\'s, 0)')
     .option('--rom <file>', 'the run\'s Atari ROM, if it moved since training')
     .option('--json', 'print exactly one JSON object: the scores and the protocol', false)
+    .addOption(new Option('--emulator <kind>', 'the 2600 core to play on (default: the run\'s)').choices(EMULATORS))
     .addOption(new Option('--weights <which>', 'best.safetensors (the evaluator\'s best) or model.safetensors (the latest); default: best when the run has it').choices(['best', 'latest']))
     .action((runDir: string, options: Record<string, unknown>) => {
       const flags = parseFlags(evalFlagsSchema, options);

@@ -11,6 +11,7 @@ import { addPlayCommand } from './playCommand.js';
 import { addDashboardCommand } from './dashboardCommand.js';
 import { addServeCommand } from './serveCommand.js';
 import { addNodeCommand } from './nodeCommand.js';
+import { addEmuCommand } from './emuCommand.js';
 
 function buildProgram(): Command {
   const program = new Command('a3c')
@@ -33,6 +34,7 @@ function buildProgram(): Command {
   addDashboardCommand(program);
   addServeCommand(program);
   addNodeCommand(program);
+  addEmuCommand(program);
   return program;
 }
 

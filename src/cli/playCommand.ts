@@ -6,6 +6,7 @@ import { fromDecimalText, integerIn, seedSchema } from '../settings/values.js';
 import { formatInt } from './format.js';
 import { describeWeights } from '../train/evaluate.js';
 import { parseFlags, UsageError } from './flags.js';
+import { EMULATORS } from '../envs/atari/emulatorCore.js';
 
 const playFlags = z.object({
   episodes: fromDecimalText(integerIn(1, 1000)).default(1),
@@ -15,6 +16,7 @@ const playFlags = z.object({
   pngDir: z.string().min(1).optional(),
   scale: fromDecimalText(integerIn(1, 8)).default(2),
   rom: z.string().min(1).optional(),
+  emulator: z.enum(EMULATORS).optional(),
   weights: z.enum(['best', 'latest']).optional(),
 });
 
@@ -30,6 +32,7 @@ export function addPlayCommand(program: Command): void {
     .option('--png-dir <dir>', 'write one PNG per agent step into this directory')
     .option('--scale <k>', 'enlarge frames k times', '2')
     .option('--rom <file>', 'the run\'s Atari ROM, if it moved since training')
+    .addOption(new Option('--emulator <kind>', 'the 2600 core to play on (default: the run\'s)').choices(EMULATORS))
     .addOption(new Option('--weights <which>', 'best.safetensors (the evaluator\'s best) or model.safetensors (the latest); default: best when the run has it').choices(['best', 'latest']))
     .action((runDir: string, options: Record<string, unknown>) => {
       const flags = parseFlags(playFlags, options);

@@ -5,6 +5,7 @@ import { getPreset } from '../presets.js';
 import { loadPolicy } from '../presetEngine.js';
 import { playEpisodes, type WeightsChoice, type WeightsInfo } from '../train/evaluate.js';
 import { GifRecorder } from './gif.js';
+import type { EmulatorKind } from '../envs/atari/emulatorCore.js';
 import { withCaption } from './textOverlay.js';
 
 export interface RecordOptions {
@@ -18,6 +19,8 @@ export interface RecordOptions {
   /** Pixel enlargement of the recorded frames. */
   scale: number;
   rom?: string;
+  /** Run the game on this 2600 core instead of the run's. */
+  emulator?: EmulatorKind;
   /** best.safetensors or model.safetensors (default: best when the run has it). */
   weights?: WeightsChoice;
 }

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { defaultKernels } from '../agents/networks.js';
+import { DEFAULT_EMULATOR, EMULATORS } from '../envs/atari/emulatorCore.js';
 import { ATARI_ENV_OPTIONS, BREAKOUT_ENV_OPTIONS, envOptionPairs } from './envOptions.js';
 import { RECIPE_NAMES } from './recipes.js';
 import { integerIn, numberFromText, numberIn, numberOrNoneFromText, seedSchema } from './values.js';
@@ -157,6 +158,10 @@ export const SETTINGS = {
   game: setting({
     schema: text.nullable(), help: 'run a known game from a ROM whose MD5 differs (another dump)',
     default: { value: null }, flag: { value: 'id' }, onResume: 'fixed', stored: 'config',
+  }),
+  emulator: setting({
+    schema: z.enum(EMULATORS), help: `Atari 2600 core that runs --rom: 6502ts (the reference) or ours (src/envs/atari/cores/ours, faster)`,
+    default: { value: DEFAULT_EMULATOR }, flag: { value: 'kind', choices: EMULATORS }, onResume: 'fixed', stored: 'config', absentMeans: '6502ts',
   }),
   checkpointEverySeconds: setting({
     schema: numberIn(0, 1e7, { exclusiveMin: true }), help: 'write a checkpoint (and model.safetensors) this often; the reference saved its weights every 10 minutes',

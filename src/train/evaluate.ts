@@ -8,6 +8,7 @@ import { buildActorCritic } from '../agents/networks.js';
 import type { AgentFactory } from './agentFactory.js';
 import { BEST_WEIGHTS_FILE, loadRunConfig, WEIGHTS_FILE } from './runDirectory.js';
 import type { Env } from '../envs/env.js';
+import type { EmulatorKind } from '../envs/atari/emulatorCore.js';
 import type { Sequential } from '../nn/sequential.js';
 import { UsageError } from '../settings/errors.js';
 import { RandomStartSteps } from '../wrappers/atari.js';
@@ -119,9 +120,10 @@ export interface LoadedPolicy {
  * Loads a run's config and weights (best or latest, see chooseWeights) and builds its
  * environment (seeded `seed`) and policy.
  */
-export function loadPolicy(agents: AgentFactory, runDir: string, options: Pick<EvalOptions, 'seed' | 'greedy'> & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol }): LoadedPolicy {
+export function loadPolicy(agents: AgentFactory, runDir: string, options: Pick<EvalOptions, 'seed' | 'greedy'> & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol; emulator?: EmulatorKind }): LoadedPolicy {
   const config = loadRunConfig(runDir);
   if (options.rom) config.rom = resolve(options.rom); // the ROM moved since training
+  if (options.emulator) config.emulator = options.emulator; // the same game on the other 2600 core
   const weights = chooseWeights(runDir, options.weights);
   const loaded = loadSafetensors(weights.path);
   Object.assign(weights, weightsProvenance(loaded.metadata));
@@ -191,13 +193,13 @@ export function describeProtocol(env: Env, greedy: boolean): ProtocolEcho {
 }
 
 /** Plays the saved policy of a run for `episodes` full episodes and summarizes the returns. */
-export function evaluateRun(agents: AgentFactory, runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol }): EvalResult {
+export function evaluateRun(agents: AgentFactory, runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol; emulator?: EmulatorKind }): EvalResult {
   return evaluateRunWithWeights(agents, runDir, options).result;
 }
 
 /** The same, also saying which weights were played and under which protocol. */
 export function evaluateRunWithWeights(
-  agents: AgentFactory, runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol },
+  agents: AgentFactory, runDir: string, options: EvalOptions & { rom?: string; weights?: WeightsChoice; protocol?: EvalProtocol; emulator?: EmulatorKind },
 ): { result: EvalResult; weights: WeightsInfo; protocol: ProtocolEcho } {
   const { env, actionAfterLifeLoss, policy, weights } = loadPolicy(agents, runDir, options);
   const protocol = describeProtocol(env, options.greedy);

@@ -2,7 +2,7 @@ import { Rng } from '../../util/rng.js';
 import { checkAction, type BoxSpace, type DiscreteSpace, type Env, type ResetOptions, type ResetResult, type StepResult } from '../env.js';
 import { ACTION_NAMES, AleAction, type GameSettings, type GameTracker } from './games.js';
 import { SCREEN_HEIGHT, SCREEN_WIDTH } from './stella.js';
-import { EMULATORS, createEmulator, type EmulatorCore, type EmulatorKind, type Inputs } from './emulatorCore.js';
+import { DEFAULT_EMULATOR, EMULATORS, createEmulator, type EmulatorCore, type EmulatorKind, type Inputs } from './emulatorCore.js';
 
 export interface AtariOptions {
   /** Frames each action is repeated (ALE frameskip; Deterministic-v4: 4). */
@@ -17,10 +17,13 @@ export interface AtariOptions {
   emulator: EmulatorKind;
 }
 
-export const DEFAULT_ATARI_OPTIONS: AtariOptions = { frameSkip: 4, repeatActionProbability: 0, maxEpisodeFrames: 108_000, maxPoolLastTwoFrames: false, emulator: '6502ts' };
+/** The ALE's options (`--env-option`); the core is chosen apart from them (`--emulator`). */
+export const DEFAULT_ATARI_OPTIONS: Omit<AtariOptions, 'emulator'> = { frameSkip: 4, repeatActionProbability: 0, maxEpisodeFrames: 108_000, maxPoolLastTwoFrames: false };
 
 /** The ALE's paddle model: resistance moved by ±23,000 per frame within [27,450, 790,196], centred at reset. */
 const PADDLE = { delta: 23_000, min: 27_450, max: 790_196 };
+/** Where the paddle is at reset. */
+export const PADDLE_CENTRE = (PADDLE.min + PADDLE.max) / 2;
 
 /**
  * Stella (ALE) paddle resistance to the 6502.ts paddle value: both emulators charge the paddle
@@ -30,6 +33,24 @@ const PADDLE = { delta: 23_000, min: 27_450, max: 790_196 };
 export function paddleValue(resistance: number): number {
   const lines = (resistance * 1.6e-8 * 1.19e6) / 76;
   return (lines * (1e6 + 1800)) / 380 / 1e6 - 1800 / 1e6;
+}
+
+/** The joystick (and fire button) of ALE action `action`, with the paddle at `resistance` and the console switches off. */
+export function actionInputs(action: number, resistance: number = PADDLE_CENTRE): Inputs {
+  const A = AleAction;
+  const right = action === A.RIGHT || action === A.UPRIGHT || action === A.DOWNRIGHT || action === A.RIGHTFIRE || action === A.UPRIGHTFIRE || action === A.DOWNRIGHTFIRE;
+  const left = action === A.LEFT || action === A.UPLEFT || action === A.DOWNLEFT || action === A.LEFTFIRE || action === A.UPLEFTFIRE || action === A.DOWNLEFTFIRE;
+  const up = action === A.UP || action === A.UPRIGHT || action === A.UPLEFT || action === A.UPFIRE || action === A.UPRIGHTFIRE || action === A.UPLEFTFIRE;
+  const down = action === A.DOWN || action === A.DOWNRIGHT || action === A.DOWNLEFT || action === A.DOWNFIRE || action === A.DOWNRIGHTFIRE || action === A.DOWNLEFTFIRE;
+  const fire = action === A.FIRE || action >= A.UPFIRE;
+  return { up, down, left, right, fire, paddle: paddleValue(resistance), reset: false, select: false };
+}
+
+/** The ALE moves the paddle every frame: RIGHT lowers the resistance, LEFT raises it. */
+export function movePaddle(resistance: number, inputs: Pick<Inputs, 'left' | 'right'>): number {
+  if (inputs.right) resistance = Math.max(PADDLE.min, resistance - PADDLE.delta);
+  if (inputs.left) resistance = Math.min(PADDLE.max, resistance + PADDLE.delta);
+  return resistance;
 }
 
 /**
@@ -48,12 +69,12 @@ export class AtariEnv implements Env<Uint8Array> {
   private tracker: GameTracker;
   private rng: Rng;
   private lastAction: number = AleAction.NOOP;
-  private paddle = (PADDLE.min + PADDLE.max) / 2;
+  private paddle = PADDLE_CENTRE;
   private episodeFrames = 0;
   private needsReset = true;
 
   constructor(readonly game: GameSettings, rom: Uint8Array, seed = 0, options: Partial<AtariOptions> = {}) {
-    this.options = { ...DEFAULT_ATARI_OPTIONS, ...options };
+    this.options = { ...DEFAULT_ATARI_OPTIONS, emulator: DEFAULT_EMULATOR, ...options };
     const o = this.options;
     if (!Number.isInteger(o.frameSkip) || o.frameSkip < 1) throw new RangeError(`${game.id}: frameSkip must be a positive integer, got ${o.frameSkip}`);
     if (!(o.repeatActionProbability >= 0 && o.repeatActionProbability < 1)) throw new RangeError(`${game.id}: repeatActionProbability must be in [0, 1), got ${o.repeatActionProbability}`);
@@ -71,7 +92,7 @@ export class AtariEnv implements Env<Uint8Array> {
   reset(options: ResetOptions = {}): ResetResult<Uint8Array> {
     if (options.seed !== undefined) this.rng = new Rng(options.seed);
     const { game, machine } = this;
-    this.paddle = (PADDLE.min + PADDLE.max) / 2;
+    this.paddle = PADDLE_CENTRE;
     machine.hardReset();
     this.emulate(AleAction.NOOP, 60);
     this.softReset();
@@ -144,17 +165,11 @@ export class AtariEnv implements Env<Uint8Array> {
   }
 
   private inputs(action: number, console: { reset?: boolean; select?: boolean } = {}): Inputs {
-    const A = AleAction;
-    const right = action === A.RIGHT || action === A.UPRIGHT || action === A.DOWNRIGHT || action === A.RIGHTFIRE || action === A.UPRIGHTFIRE || action === A.DOWNRIGHTFIRE;
-    const left = action === A.LEFT || action === A.UPLEFT || action === A.DOWNLEFT || action === A.LEFTFIRE || action === A.UPLEFTFIRE || action === A.DOWNLEFTFIRE;
-    const up = action === A.UP || action === A.UPRIGHT || action === A.UPLEFT || action === A.UPFIRE || action === A.UPRIGHTFIRE || action === A.UPLEFTFIRE;
-    const down = action === A.DOWN || action === A.DOWNRIGHT || action === A.DOWNLEFT || action === A.DOWNFIRE || action === A.DOWNRIGHTFIRE || action === A.DOWNLEFTFIRE;
-    const fire = action === A.FIRE || action >= A.UPFIRE;
-    if (this.game.paddles) {
-      // The ALE moves the paddle every frame: RIGHT lowers the resistance, LEFT raises it.
-      if (right) this.paddle = Math.max(PADDLE.min, this.paddle - PADDLE.delta);
-      if (left) this.paddle = Math.min(PADDLE.max, this.paddle + PADDLE.delta);
-    }
-    return { up, down, left, right, fire, paddle: paddleValue(this.paddle), reset: console.reset ?? false, select: console.select ?? false };
+    const inputs = actionInputs(action, this.paddle);
+    if (this.game.paddles) this.paddle = movePaddle(this.paddle, inputs);
+    inputs.paddle = paddleValue(this.paddle);
+    inputs.reset = console.reset ?? false;
+    inputs.select = console.select ?? false;
+    return inputs;
   }
 }

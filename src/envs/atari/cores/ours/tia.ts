@@ -162,7 +162,14 @@ export class Tia {
     // Paint the objects' pixels of this span into one byte per pixel (a bit per object), then
     // resolve collisions and colours by table.
     const layers = this.layers;
-    layers.fill(0, xFrom, xTo);
+    // The playfield comes from its 160-pixel row (rebuilt when PFx change); its reflect bit is
+    // latched where each half starts.
+    if (xFrom === 0 || (xFrom <= 80 && xTo > 80)) this.reflectLatched = (this.ctrlpf & 1) !== 0;
+    const shifts = this.reflectLatched ? PF_SHIFT_REFLECTED : PF_SHIFT_NORMAL;
+    const playfield = this.playfield;
+    // `layers` is all zero between spans (each span clears what it set).
+    if (visible && playfield) for (let x = xFrom; x < xTo; x++) layers[x] = ((playfield >> shifts[x]) & 1) << PF_LAYER_SHIFT;
+    painted[0] = 160; painted[1] = 0;
     const p0 = this.vdelp0 ? this.grp0Old : this.grp0, p1 = this.vdelp1 ? this.grp1Old : this.grp1;
     const skip = this.noMainCopy;
     if (p0) paintPlayer(layers, L_P0, p0, this.posP0, this.nusiz0, this.refp0, xFrom, xTo, skip & 1);
@@ -170,21 +177,11 @@ export class Tia {
     if (this.enam0 && !this.resmp0) paintCopies(layers, L_M0, this.posM0, this.nusiz0, 1 << ((this.nusiz0 >> 4) & 3), xFrom, xTo, (skip >> 2) & 1);
     if (this.enam1 && !this.resmp1) paintCopies(layers, L_M1, this.posM1, this.nusiz1, 1 << ((this.nusiz1 >> 4) & 3), xFrom, xTo, (skip >> 3) & 1);
     if (this.vdelbl ? this.enablOld : this.enabl) paint(layers, L_BL, this.posBL, 1 << ((this.ctrlpf >> 4) & 3), xFrom, xTo);
-    // The playfield, one 4-pixel cell at a time; its reflect bit is latched where each half starts.
-    if (xFrom === 0 || (xFrom <= 80 && xTo > 80)) this.reflectLatched = (this.ctrlpf & 1) !== 0;
-    const playfield = this.playfield;
-    if (playfield) {
-      for (let x = xFrom; x < xTo; x = (x & ~3) + 4) {
-        const cell = x >= 80 ? (this.reflectLatched ? 39 - (x >> 2) : (x >> 2) - 20) : x >> 2;
-        if ((playfield >> (19 - cell)) & 1) {
-          const end = Math.min((x & ~3) + 4, xTo);
-          for (let i = x; i < end; i++) layers[i] |= L_PF;
-        }
-      }
-    }
     let collisions = this.collisions;
     if (!visible) {
-      for (let x = xFrom; x < xTo; x++) collisions |= COLLISIONS[layers[x]];
+      // Every collision involves a moving object: only the pixels they cover can set one.
+      if (playfield) for (let x = painted[0]; x < painted[1]; x++) layers[x] |= ((playfield >> shifts[x]) & 1) << PF_LAYER_SHIFT;
+      for (let x = painted[0]; x < painted[1]; x++) { collisions |= COLLISIONS[layers[x]]; layers[x] = 0; }
       this.collisions = collisions;
       return;
     }
@@ -208,6 +205,7 @@ export class Tia {
       screen[base + x] = colours[source[layer]];
     }
     if (xFrom < this.hmoveBlank) screen.fill(0, base + xFrom, base + Math.min(this.hmoveBlank, xTo));
+    for (let x = xFrom; x < xTo; x++) layers[x] = 0;
     this.collisions = collisions;
   }
 
@@ -407,8 +405,8 @@ export class Tia {
   saveState(): Record<string, unknown> {
     const state: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(this)) {
-      if (key === 'screen' || key === 'inputs') continue;
-      state[key] = value;
+      if (key === 'screen' || key === 'inputs' || key === 'layers') continue; // scratch
+      state[key] = Array.isArray(value) ? [...value] : value;
     }
     return state;
   }
@@ -433,6 +431,15 @@ function missileCentre(nusiz: number): number {
 
 // One bit per object in a pixel's layer byte.
 const L_P0 = 1, L_M0 = 2, L_P1 = 4, L_M1 = 8, L_BL = 16, L_PF = 32;
+const PF_LAYER_SHIFT = 5;
+
+/** Per pixel, the shift that brings its playfield bit (19 = leftmost cell) to bit 0: right half copied, or reflected. */
+const PF_SHIFT_NORMAL = new Uint8Array(160), PF_SHIFT_REFLECTED = new Uint8Array(160);
+for (let x = 0; x < 160; x++) {
+  const cell = x >> 2;
+  PF_SHIFT_NORMAL[x] = 19 - (x < 80 ? cell : cell - 20);
+  PF_SHIFT_REFLECTED[x] = 19 - (x < 80 ? cell : 39 - cell);
+}
 
 /** The collision bits each combination of objects on a pixel sets. */
 const COLLISIONS = new Uint16Array(64);
@@ -455,11 +462,19 @@ for (let layer = 0; layer < 64; layer++) {
 
 /** Sets `bit` on the pixels [start, start + width) (modulo 160) that fall in [xFrom, xTo). */
 function paint(layers: Uint8Array, bit: number, start: number, width: number, xFrom: number, xTo: number): void {
-  for (let i = 0; i < width; i++) {
-    let x = start + i;
-    if (x >= 160) x -= 160;
-    if (x >= xFrom && x < xTo) layers[x] |= bit;
-  }
+  // Only the part inside the span is visited: the object's own run, and its wrapped tail.
+  paintRun(layers, bit, start > xFrom ? start : xFrom, start + width < xTo ? start + width : xTo);
+  if (start + width > 160) paintRun(layers, bit, xFrom, start + width - 160 < xTo ? start + width - 160 : xTo);
+}
+
+/** The pixels the objects of the current span cover lie in painted[0], painted[1]. */
+const painted = new Int32Array(2); // [lo, hi)
+
+function paintRun(layers: Uint8Array, bit: number, lo: number, hi: number): void {
+  if (lo >= hi) return;
+  for (let x = lo; x < hi; x++) layers[x] |= bit;
+  if (lo < painted[0]) painted[0] = lo;
+  if (hi > painted[1]) painted[1] = hi;
 }
 
 function paintCopies(layers: Uint8Array, bit: number, position: number, nusiz: number, width: number, xFrom: number, xTo: number, firstCopy: number): void {
@@ -467,15 +482,30 @@ function paintCopies(layers: Uint8Array, bit: number, position: number, nusiz: n
   for (let c = firstCopy; c < copies.length; c++) paint(layers, bit, (position + copies[c]) % 160, width, xFrom, xTo);
 }
 
+/** GRPx with its bits in reverse order (REFPx). */
+const REVERSED = new Uint8Array(256);
+for (let g = 0; g < 256; g++) for (let b = 0; b < 8; b++) if ((g >> b) & 1) REVERSED[g] |= 0x80 >> b;
+
 function paintPlayer(layers: Uint8Array, bit: number, graphics: number, position: number, nusiz: number, reflected: boolean, xFrom: number, xTo: number, firstCopy: number): void {
   const mode = nusiz & 7;
   const scale = PLAYER_SCALE[mode];
   const copies = COPIES[mode];
   const delay = scale > 1 ? 1 : 0; // stretched players start one pixel later
+  const pattern = reflected ? REVERSED[graphics] : graphics; // leftmost pixel in bit 7
+  const width = 8 * scale;
   for (let c = firstCopy; c < copies.length; c++) {
-    const start = position + copies[c] + delay;
-    for (let b = 0; b < 8; b++) {
-      if ((graphics >> (reflected ? b : 7 - b)) & 1) paint(layers, bit, (start + b * scale) % 160, scale, xFrom, xTo);
-    }
+    const start = (position + copies[c] + delay) % 160;
+    paintPattern(layers, bit, pattern, scale, start, width, xFrom, xTo);
+    if (start + width > 160) paintPattern(layers, bit, pattern, scale, start - 160, width, xFrom, xTo);
   }
+}
+
+/** The pixels of one player copy at [start, start + width) that fall in [xFrom, xTo) (start may be negative: a wrapped tail). */
+function paintPattern(layers: Uint8Array, bit: number, pattern: number, scale: number, start: number, width: number, xFrom: number, xTo: number): void {
+  const lo = start > xFrom ? start : xFrom, hi = start + width < xTo ? start + width : xTo;
+  if (lo >= hi) return;
+  const shift = scale === 1 ? 0 : scale === 2 ? 1 : 2;
+  for (let x = lo; x < hi; x++) if ((pattern << ((x - start) >> shift)) & 0x80) layers[x] |= bit;
+  if (lo < painted[0]) painted[0] = lo;
+  if (hi > painted[1]) painted[1] = hi;
 }
