@@ -60,7 +60,9 @@ export interface ActorLearnerOptions {
  * One A3C actor-learner: plays `tMax` steps (or to the end of a life or episode) with its local
  * network, computes n-step returns and the loss gradient, clips it, applies it to the global
  * network, and copies the global weights back. The forward pass made to act on step t fills row
- * t of every layer, so the update needs only the backward pass.
+ * t of every layer, so the update needs only the backward pass. A recurrent network's state is
+ * carried from one rollout to the next (the backward through time stops at the rollout's start)
+ * and starts afresh with each episode, and at a lost life when lives are terminal.
  */
 export class ActorLearner {
   private readonly o: ActorLearnerOptions;
@@ -72,6 +74,8 @@ export class ActorLearner {
   private readonly returns: Float64Array;
   private readonly headGrad: Float32Array;
   private readonly probs: Float64Array;
+  /** The recurrent state while the bootstrap value is computed (empty for feed-forward nets). */
+  private readonly stateBeforeBootstrap: Float32Array;
   private readonly faults: WorkerFaults;
   private updates = 0;
   private observation: Float32Array | null = null;
@@ -95,6 +99,7 @@ export class ActorLearner {
     this.returns = new Float64Array(config.tMax);
     this.headGrad = new Float32Array(net.maxBatch * this.stride);
     this.probs = new Float64Array(this.numActions);
+    this.stateBeforeBootstrap = new Float32Array(net.stateSize);
     this.faults = options.faults ?? NO_FAULTS;
     options.store.locked(() => net.params.set(options.store.params)); // a whole copy, never a half-applied update
   }
@@ -138,6 +143,7 @@ export class ActorLearner {
         // default the value of the refilled next state is bootstrapped; DQN-style terminal
         // lives are an option.
         bootstrap = !config.lifeLossTerminal;
+        if (config.lifeLossTerminal) net.resetState(); // the backward reads the rows it kept, not this state
         if (this.o.actionAfterLifeLoss !== undefined) this.forcedAction = this.o.actionAfterLifeLoss;
         break;
       }
@@ -147,11 +153,14 @@ export class ActorLearner {
     const updateStart = performance.now();
     let bootstrapValue = 0;
     if (bootstrap) {
-      // V(s_next) in the spare row tMax (never part of the backward pass).
+      // V(s_next) in the spare row tMax (never part of the backward pass). A look ahead: the
+      // next rollout's first step starts from the same recurrent state.
       const row = config.tMax;
+      net.readState(this.stateBeforeBootstrap);
       net.input.set(this.observation!, row * inputSize);
       net.forward(row, 1);
       bootstrapValue = net.output[row * this.stride + this.numActions];
+      net.writeState(this.stateBeforeBootstrap);
     }
     nStepReturns(this.rewards, steps, bootstrapValue, config.gamma, this.returns);
     const stats = a3cLoss(net.output, this.numActions, this.actions, this.returns, steps, config.entropyCoef, this.headGrad, this.probs);
@@ -216,6 +225,7 @@ export class ActorLearner {
     this.seeded = true;
     this.observation = reset.observation;
     this.forcedAction = -1;
+    this.o.net.resetState();
   }
 
   private finishEpisode(): void {
