@@ -52,7 +52,10 @@ const cartpole: Preset = {
     if (settings.rom) throw new Error('cartpole is not an Atari game: --rom does not apply');
     return new TimeLimit(new CartPole(seed), 500);
   },
-  networks: { mlp: (numActions) => mlpNet(4, numActions, [64, 64]) },
+  networks: {
+    mlp: (numActions) => mlpNet(4, numActions, [64, 64]),
+    lstm: (numActions) => lstmNet(mlpNet(4, numActions, [64]), 64),
+  },
   defaults: {
     env: 'cartpole', net: 'mlp', tMax: 20, gamma: 0.99, entropyCoef: 0.01, clipNorm: 40, rewardClip: null,
     optimizer: { kind: 'adam', ...defaultAdam, learningRate: 1e-3 },
