@@ -1,6 +1,7 @@
 import { Conv2d } from '../nn/conv2d.js';
 import { Dense } from '../nn/dense.js';
 import type { Layer } from '../nn/layer.js';
+import { Lstm } from '../nn/lstm.js';
 import { Sequential } from '../nn/sequential.js';
 import { type ArenaRegion, CountingAllocator, HeapAllocator, WasmArena, wasmAvailable, type Allocator, type KernelName } from '../nn/kernels/backend.js';
 
@@ -9,7 +10,7 @@ import { type ArenaRegion, CountingAllocator, HeapAllocator, WasmArena, wasmAvai
  * Fusing the heads makes the backward one pass; each part is initialized as Keras would
  * initialize it as its own layer (Glorot uniform, zero bias).
  */
-export type NetworkSpec =
+export type FeedForwardSpec =
   | { kind: 'mlp'; inputSize: number; hidden: number[]; numActions: number }
   | {
       kind: 'conv';
@@ -21,8 +22,16 @@ export type NetworkSpec =
       numActions: number;
     };
 
+/**
+ * A feed-forward net's trunk (its layers before the head), then an LSTM of `cells`, then the
+ * fused head: the A3C paper's A3C LSTM when the trunk is its small conv net and cells is 256.
+ */
+export type LstmSpec = { kind: 'lstm'; trunk: FeedForwardSpec; cells: number; numActions: number };
+
+export type NetworkSpec = FeedForwardSpec | LstmSpec;
+
 /** The reference (rlcode Keras) Breakout net: conv 32 8x8/4, conv 64 4x4/2, dense 512. */
-export function referenceAtariNet(numActions: number): NetworkSpec {
+export function referenceAtariNet(numActions: number): FeedForwardSpec {
   return {
     kind: 'conv', height: 84, width: 84, channels: 4, hidden: 512, numActions,
     convs: [{ filters: 32, kernelSize: 8, stride: 4 }, { filters: 64, kernelSize: 4, stride: 2 }],
@@ -30,14 +39,19 @@ export function referenceAtariNet(numActions: number): NetworkSpec {
 }
 
 /** The A3C paper's smaller net: conv 16 8x8/4, conv 32 4x4/2, dense 256. */
-export function smallAtariNet(numActions: number): NetworkSpec {
+export function smallAtariNet(numActions: number): FeedForwardSpec {
   return {
     kind: 'conv', height: 84, width: 84, channels: 4, hidden: 256, numActions,
     convs: [{ filters: 16, kernelSize: 8, stride: 4 }, { filters: 32, kernelSize: 4, stride: 2 }],
   };
 }
 
-export function mlpNet(inputSize: number, numActions: number, hidden: number[] = [64, 64]): NetworkSpec {
+/** The A3C paper's A3C LSTM: the given net's trunk (the paper: its small conv net), an LSTM of 256 cells, the heads. */
+export function lstmNet(trunk: FeedForwardSpec, cells = 256): NetworkSpec {
+  return { kind: 'lstm', trunk, cells, numActions: trunk.numActions };
+}
+
+export function mlpNet(inputSize: number, numActions: number, hidden: number[] = [64, 64]): FeedForwardSpec {
   return { kind: 'mlp', inputSize, hidden, numActions };
 }
 
@@ -66,6 +80,20 @@ export function arenaBytes(spec: NetworkSpec, maxBatch: number, paramsGiven = fa
 
 function assemble(spec: NetworkSpec, maxBatch: number, params: Float32Array | undefined, allocator: Allocator): Sequential {
   const layers: Layer[] = [];
+  let width = trunk(spec.kind === 'lstm' ? spec.trunk : spec, maxBatch, allocator, layers);
+  if (spec.kind === 'lstm') {
+    layers.push(new Lstm({ name: 'lstm', inputSize: width, cells: spec.cells, maxBatch, allocator, inputGradient: layers.length > 0 }));
+    width = spec.cells;
+  }
+  layers.push(new Dense({
+    name: 'head', inputSize: width, outputSize: spec.numActions + 1, activation: 'linear', maxBatch, allocator,
+    initGroups: [spec.numActions, 1],
+  }));
+  return new Sequential(layers, maxBatch, params, allocator);
+}
+
+/** Appends a feed-forward net's layers before its head to `layers`; returns their output width. */
+function trunk(spec: FeedForwardSpec, maxBatch: number, allocator: Allocator, layers: Layer[]): number {
   let width: number;
   if (spec.kind === 'mlp') {
     width = spec.inputSize;
@@ -87,11 +115,7 @@ function assemble(spec: NetworkSpec, maxBatch: number, params: Float32Array | un
     layers.push(new Dense({ name: 'fc', inputSize: width, outputSize: spec.hidden, activation: 'relu', maxBatch, allocator }));
     width = spec.hidden;
   }
-  layers.push(new Dense({
-    name: 'head', inputSize: width, outputSize: spec.numActions + 1, activation: 'linear', maxBatch, allocator,
-    initGroups: [spec.numActions, 1],
-  }));
-  return new Sequential(layers, maxBatch, params, allocator);
+  return width;
 }
 
 /** Number of parameters of a network, without building its activation buffers. */

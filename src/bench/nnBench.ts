@@ -1,4 +1,4 @@
-import { arenaBytes, buildActorCritic, defaultKernels, parameterCount, referenceAtariNet, smallAtariNet } from '../agents/networks.js';
+import { arenaBytes, buildActorCritic, defaultKernels, lstmNet, parameterCount, referenceAtariNet, smallAtariNet } from '../agents/networks.js';
 import { wasmVariant, type KernelName } from '../nn/kernels/backend.js';
 import { clipScale, defaultAdam } from '../nn/optimizers.js';
 import { GlobalStore } from '../train/globalStore.js';
@@ -42,8 +42,8 @@ function time(fn: () => void, seconds: number, minRuns = 5): number {
  * on a global store (the actor-learner's path, gradient read in place from the network's arena),
  * so figures compare with a framework's train step.
  */
-export function benchNn(netName: 'reference' | 'small', seconds = 2, kernels: KernelName = defaultKernels()): NnBenchResult {
-  const spec = netName === 'reference' ? referenceAtariNet(3) : smallAtariNet(3);
+export function benchNn(netName: 'reference' | 'small' | 'lstm', seconds = 2, kernels: KernelName = defaultKernels()): NnBenchResult {
+  const spec = netName === 'reference' ? referenceAtariNet(3) : netName === 'small' ? smallAtariNet(3) : lstmNet(smallAtariNet(3), 256);
   // Built as a worker builds it: in its region of the global store's shared memory (wasm).
   const store = GlobalStore.create(parameterCount(spec), 1, kernels === 'wasm', { count: 1, bytes: arenaBytes(spec, 21) });
   const net = buildActorCritic(spec, 21, undefined, kernels, store.arenaRegion(0));
@@ -67,11 +67,13 @@ export function benchNn(netName: 'reference' | 'small', seconds = 2, kernels: Ke
   // FLOPs: forward = 2 * MACs; backward = 2x forward (weight and input gradients) minus conv1's input gradient.
   let macs = 0, firstLayerMacs = 0;
   for (const [i, layer] of net.layers.entries()) {
-    const t = layer.tensors()[0];
-    const kernelSize = t.shape.reduce((a, b) => a * b, 1);
-    const positions = t.shape.length === 4 ? layer.outputSize / t.shape[3] : 1;
-    macs += kernelSize * positions;
-    if (i === 0) firstLayerMacs = kernelSize * positions;
+    // Every weight matrix (an LSTM has two: input and recurrent), not the biases.
+    for (const t of layer.tensors().filter((tensor) => tensor.shape.length >= 2)) {
+      const kernelSize = t.shape.reduce((a, b) => a * b, 1);
+      const positions = t.shape.length === 4 ? layer.outputSize / t.shape[3] : 1;
+      macs += kernelSize * positions;
+      if (i === 0) firstLayerMacs += kernelSize * positions;
+    }
   }
   const forwardFlops = 2 * macs;
   const updateFlops = 20 * (forwardFlops + 2 * forwardFlops - 2 * firstLayerMacs);

@@ -9,7 +9,7 @@ import { fromDecimalText, integerIn } from '../settings/values.js';
 import { parseFlags, UsageError } from './flags.js';
 
 const nnFlags = z.object({
-  net: z.enum(['reference', 'small']).default('reference'),
+  net: z.enum(['reference', 'small', 'lstm']).default('reference'),
   kernels: z.enum(['wasm', 'js']).optional(),
   seconds: fromDecimalText(z.number().positive().max(600)).default(2),
   json: z.boolean().default(false),
@@ -91,7 +91,7 @@ export function addBenchCommand(program: Command): void {
     });
   bench.command('nn')
     .description('forward (batch 1) and update (batch 20) of an Atari net')
-    .option('--net <name>', 'reference (conv32/conv64/fc512) or small (conv16/conv32/fc256)', 'reference')
+    .option('--net <name>', 'reference (conv32/conv64/fc512), small (conv16/conv32/fc256) or lstm (small + LSTM 256)', 'reference')
     .option('--kernels <kind>', 'wasm (SIMD) or js (the TypeScript reference kernels)')
     .option('--seconds <s>', 'time per measurement', '2')
     .option('--json', 'print one JSON object', false)

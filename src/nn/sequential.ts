@@ -1,6 +1,7 @@
 import type { Layer, ParamTensorSpec } from './layer.js';
 import { Rng } from '../util/rng.js';
 import { HeapAllocator, type Allocator, type Kernels } from './kernels/backend.js';
+import { isRecurrent, type RecurrentLayer } from './lstm.js';
 
 /** Where a named tensor lives in the flat parameter buffer. */
 export interface ParamTensor extends ParamTensorSpec {
@@ -22,6 +23,13 @@ export class Sequential {
   readonly maxBatch: number;
   /** The kernels the layers run (for whole-network passes such as the gradient norm). */
   readonly kernels: Kernels;
+  /**
+   * Floats of recurrent state the network carries between forward steps (0: feed-forward).
+   * With recurrent layers, rows are time steps: forward runs them in order from the carried
+   * state, and backward runs through time over the rows it is given.
+   */
+  readonly stateSize: number;
+  private readonly recurrent: RecurrentLayer[];
 
   constructor(layers: Layer[], maxBatch: number, params?: Float32Array, allocator: Allocator = new HeapAllocator()) {
     for (let i = 1; i < layers.length; i++) {
@@ -36,6 +44,8 @@ export class Sequential {
     if (params && params.length !== this.paramCount) {
       throw new Error(`parameter buffer has ${params.length} floats, the network needs ${this.paramCount}`);
     }
+    this.recurrent = layers.filter(isRecurrent);
+    this.stateSize = this.recurrent.reduce((sum, layer) => sum + layer.stateSize, 0);
     this.params = params ?? allocator.floats(this.paramCount);
     this.grads = allocator.floats(this.paramCount);
     this.input = allocator.floats(maxBatch * layers[0].inputSize);
@@ -54,6 +64,23 @@ export class Sequential {
   initialize(seed: number): void {
     const rng = new Rng(seed);
     for (const layer of this.layers) layer.initialize(rng);
+  }
+
+  /** Starts the recurrent state afresh (a new episode); nothing for a feed-forward network. */
+  resetState(): void {
+    for (const layer of this.recurrent) layer.resetState();
+  }
+
+  /** Copies the recurrent state into `target` (stateSize floats), e.g. to look ahead and come back. */
+  readState(target: Float32Array): void {
+    let offset = 0;
+    for (const layer of this.recurrent) { layer.readState(target, offset); offset += layer.stateSize; }
+  }
+
+  /** Sets the recurrent state from `source`, as readState wrote it. */
+  writeState(source: Float32Array): void {
+    let offset = 0;
+    for (const layer of this.recurrent) { layer.writeState(source, offset); offset += layer.stateSize; }
   }
 
   forward(row0: number, rows: number): void {

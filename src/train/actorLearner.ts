@@ -63,7 +63,9 @@ export interface ActorLearnerOptions {
  * One A3C actor-learner: plays `tMax` steps (or to the end of a life or episode) with its local
  * network, computes returns and advantages (n-step, or GAE) and the loss gradient, clips it, applies it to the global
  * network, and copies the global weights back. The forward pass made to act on step t fills row
- * t of every layer, so the update needs only the backward pass.
+ * t of every layer, so the update needs only the backward pass. A recurrent network's state is
+ * carried from one rollout to the next (the backward through time stops at the rollout's start)
+ * and starts afresh with each episode, and at a lost life when lives are terminal.
  */
 export class ActorLearner {
   private readonly o: ActorLearnerOptions;
@@ -77,6 +79,8 @@ export class ActorLearner {
   private readonly advantages: Float64Array;
   private readonly headGrad: Float32Array;
   private readonly probs: Float64Array;
+  /** The recurrent state while the bootstrap value is computed (empty for feed-forward nets). */
+  private readonly stateBeforeBootstrap: Float32Array;
   private readonly faults: WorkerFaults;
   /** The run's optimizer with its learning-rate schedule. */
   private readonly optimizer: OptimizerSettings;
@@ -104,6 +108,7 @@ export class ActorLearner {
     this.advantages = new Float64Array(config.tMax);
     this.headGrad = new Float32Array(net.maxBatch * this.stride);
     this.probs = new Float64Array(this.numActions);
+    this.stateBeforeBootstrap = new Float32Array(net.stateSize);
     this.faults = options.faults ?? NO_FAULTS;
     this.optimizer = optimizerSettings(config);
     options.store.locked(() => net.params.set(options.store.params)); // a whole copy, never a half-applied update
@@ -148,6 +153,7 @@ export class ActorLearner {
         // default the value of the refilled next state is bootstrapped; DQN-style terminal
         // lives are an option.
         bootstrap = !config.lifeLossTerminal;
+        if (config.lifeLossTerminal) net.resetState(); // the backward reads the rows it kept, not this state
         if (this.o.actionAfterLifeLoss !== undefined) this.forcedAction = this.o.actionAfterLifeLoss;
         break;
       }
@@ -157,11 +163,14 @@ export class ActorLearner {
     const updateStart = performance.now();
     let bootstrapValue = 0;
     if (bootstrap) {
-      // V(s_next) in the spare row tMax (never part of the backward pass).
+      // V(s_next) in the spare row tMax (never part of the backward pass). A look ahead: the
+      // next rollout's first step starts from the same recurrent state.
       const row = config.tMax;
+      net.readState(this.stateBeforeBootstrap);
       net.input.set(this.observation!, row * inputSize);
       net.forward(row, 1);
       bootstrapValue = net.output[row * this.stride + this.numActions];
+      net.writeState(this.stateBeforeBootstrap);
     }
     for (let t = 0; t < steps; t++) this.values[t] = net.output[t * this.stride + this.numActions];
     rolloutTargets({ rewards: this.rewards, values: this.values, count: steps, bootstrapValue, gamma: config.gamma, gaeLambda: config.gaeLambda }, this.returns, this.advantages);
@@ -227,6 +236,7 @@ export class ActorLearner {
     this.seeded = true;
     this.observation = reset.observation;
     this.forcedAction = -1;
+    this.o.net.resetState();
   }
 
   private finishEpisode(): void {

@@ -107,12 +107,18 @@ export function weightsProvenance(metadata: Record<string, string>): Pick<Weight
   return { step, evaluation };
 }
 
+/** Where a policy's observation comes in an episode: a recurrent policy starts its state afresh at an episode's start. */
+export type PolicyMoment = 'episodeStart' | 'afterLifeLoss' | 'running';
+
+/** Picks an action for an observation. */
+export type Policy = (observation: Float32Array, moment: PolicyMoment) => number;
+
 /** A run's saved policy, ready to act in a fresh environment of its preset. */
 export interface LoadedPolicy {
   config: TrainConfig;
   env: Env;
   actionAfterLifeLoss: number | undefined;
-  policy: (observation: Float32Array) => number;
+  policy: Policy;
   weights: WeightsInfo;
 }
 
@@ -147,7 +153,9 @@ export function policyFromWeights(
   const numActions = env.actionSpace.n;
   const probs = new Float64Array(numActions);
   const rng = new Rng(options.seed ^ 0x2545f491);
-  const policy = (observation: Float32Array): number => {
+  const policy: Policy = (observation, moment) => {
+    // As in training: a fresh recurrent state per episode, and per life where lives are terminal.
+    if (moment === 'episodeStart' || (moment === 'afterLifeLoss' && config.lifeLossTerminal)) net.resetState();
     net.input.set(observation, 0);
     net.forward(0, 1);
     softmax(net.output, 0, numActions, probs, 0);
@@ -219,7 +227,7 @@ export interface PlayStep {
  */
 export function playEpisodes(
   env: Env, actionAfterLifeLoss: number | undefined, options: { episodes: number; seed: number },
-  policy: (observation: Float32Array) => number, onStep?: (at: PlayStep) => void,
+  policy: Policy, onStep?: (at: PlayStep) => void,
 ): number[] {
   const returns: number[] = [];
   for (let episode = 0; episode < options.episodes; episode++) {
@@ -227,15 +235,18 @@ export function playEpisodes(
     let total = 0;
     let forced = -1;
     let steps = 0;
+    let moment: PolicyMoment = 'episodeStart';
     onStep?.({ episode: episode + 1, step: 0, score: 0 });
     for (;;) {
-      let action = policy(observation);
+      let action = policy(observation, moment);
+      moment = 'running';
       if (forced >= 0) { action = forced; forced = -1; }
       const step = env.step(action);
       total += step.info.rawReward ?? step.reward;
       observation = step.observation;
       onStep?.({ episode: episode + 1, step: ++steps, score: total });
       if (step.terminated || step.truncated) break;
+      if (step.info.lifeLost) moment = 'afterLifeLoss';
       if (step.info.lifeLost && actionAfterLifeLoss !== undefined) forced = actionAfterLifeLoss;
     }
     returns.push(total);
