@@ -22,7 +22,7 @@ test('bad flags and values give one line on stderr and a non-zero exit', () => {
     [['train', 'cartpole', '--bogus'], /unknown option '--bogus'/],
     [['train', 'cartpole', '--workers', '0'], /--workers: expected an integer in 1\.\.256 \(got 0\)/],
     [['train', 'cartpole', '--seed', 'abc'], /--seed: .*"abc"/],
-    [['train', 'tetris'], /unknown environment 'tetris': choose one of cartpole, breakout, pong/],
+    [['train', 'tetris'], /unknown environment 'tetris': choose one of cartpole, cartpole-masked, breakout, pong/],
     [['train', 'pong'], /--rom: pong is played from your Atari 2600 ROM: pass --rom FILE/],
     [['train', 'breakout', '--rom', '/nonexistent.bin', '--steps', '10'], /--rom \/nonexistent.bin: cannot read the ROM \(no such file\)/],
     [['train', 'cartpole', '--rom', '/nonexistent.bin'], /--rom: cartpole is not an Atari game/],

@@ -38,8 +38,8 @@ test('the paper recipe: its net, t_max 5, 16 lock-free workers, shared RMSProp 7
   assert.equal(paper.clipNorm, book.clipNorm);
   // Stored in config.json, read back the same.
   assert.deepEqual(trainConfigSchema.parse(JSON.parse(JSON.stringify(paper))), paper);
-  // CartPole has neither net of the paper: it keeps its MLP.
-  assert.equal(buildTrainConfig('cartpole', { recipe: 'paper' }).net, 'mlp');
+  // CartPole has the LSTM (dense 64, then 64 cells) but not the small conv net.
+  assert.equal(buildTrainConfig('cartpole', { recipe: 'paper' }).net, 'lstm');
 });
 
 test('explicit flags override the recipe; another optimizer brings its own learning rate', () => {

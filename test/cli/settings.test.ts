@@ -34,7 +34,7 @@ test('train --help shows every flag of the table, with the presets\' own default
   const cartpoleRate = getPreset('cartpole').defaults.optimizer.learningRate;
   const breakoutRate = getPreset('breakout').defaults.optimizer.learningRate;
   assert.notEqual(cartpoleRate, breakoutRate);
-  assert.match(help, new RegExp(`--learning-rate <x> .*\\(default from the preset: cartpole ${cartpoleRate}; breakout, [^;()]+ ${breakoutRate}\\)`));
+  assert.match(help, new RegExp(`--learning-rate <x> .*\\(default from the preset: cartpole ${cartpoleRate}; cartpole-masked [0-9.e-]+; breakout, [^;()]+ ${breakoutRate}\\)`));
   assert.match(help, new RegExp(`--t-max <n> .*\\(default ${getPreset('breakout').defaults.tMax}, every preset\\)`));
   assert.ok(presetIds().every((id) => getPreset(id).defaults.tMax === getPreset('breakout').defaults.tMax), 'every preset shares t_max: "every preset" is true');
   // Old spellings stay usable but are not advertised.
