@@ -46,7 +46,7 @@ async function runServe(env: string | undefined, options: Record<string, unknown
       log: (line) => process.stderr.write(line + '\n'),
     });
     return summary;
-  });
+  }, 'serve');
   const s = (summary as ServeSummary | null)?.service;
   if (s) {
     process.stderr.write(`a3c: ${formatInt(s.exchanges)} exchanges from ${s.nodesSeen} node session${s.nodesSeen === 1 ? '' : 's'}: ${(s.bytesIn / 1e6).toFixed(1)} MB in, ${(s.bytesOut / 1e6).toFixed(1)} MB out, ${s.exchanges ? (s.handlingMs / s.exchanges).toFixed(2) : '0'} ms of this process per exchange\n`);

@@ -52,7 +52,7 @@ function checkRunDirectory(runDir: string, flag: string): void {
 /** What trains a prepared run: train() for `a3c train`; `a3c serve` passes its learner service. */
 export type TrainRunner = (config: TrainConfig, runDir: string, hooks: TrainHooks) => Promise<TrainSummary>;
 
-export async function runTrain(envId: string | undefined, options: Record<string, unknown>, runner: TrainRunner = train): Promise<number> {
+export async function runTrain(envId: string | undefined, options: Record<string, unknown>, runner: TrainRunner = train, command: 'train' | 'serve' = 'train'): Promise<number> {
   const all = checkSettings(settingsFromOptions(options));
   const flags: InvocationSettings = {
     dashboard: invocationValue(all, 'dashboard') === true, host: invocationValue(all, 'host')!, port: invocationValue(all, 'port')!,
@@ -96,7 +96,7 @@ export async function runTrain(envId: string | undefined, options: Record<string
       runDirectory = RunDirectory.lock(runDir);
       if (listCheckpoints(runDir).length > 0) throw new UsageError(`--run-dir: ${runDir} already holds a run: continue it with --resume ${runDir}, or choose another directory`);
     }
-    return await trainLocked(config, runDirectory, resumeFrom, flags, runner);
+    return await trainLocked(config, runDirectory, resumeFrom, flags, runner, command);
   } finally {
     runDirectory?.release();
   }
@@ -114,10 +114,10 @@ function probeEnvironment(config: TrainConfig): void {
 /** The settings of this invocation alone, checked and with their table defaults. */
 interface InvocationSettings { dashboard: boolean; host: string; port: number; jsonLogs: boolean; quiet: boolean }
 
-async function trainLocked(config: TrainConfig, runDirectory: RunDirectory, resumeFrom: Checkpoint | undefined, flags: InvocationSettings, runner: TrainRunner): Promise<number> {
+async function trainLocked(config: TrainConfig, runDirectory: RunDirectory, resumeFrom: Checkpoint | undefined, flags: InvocationSettings, runner: TrainRunner, command: 'train' | 'serve'): Promise<number> {
   const runDir = runDirectory.path;
   const style = chooseStyle({ quiet: flags.quiet, jsonLogs: flags.jsonLogs, hasBudget: config.maxSteps !== null || config.maxSeconds !== null, isTTY: process.stdout.isTTY === true });
-  const out = createTrainConsole(style, config, resumeFrom?.state.globalSteps ?? 0);
+  const out = createTrainConsole(style, config, resumeFrom?.state.globalSteps ?? 0, process.stdout, command);
   const budget = [config.maxSteps !== null ? `${formatInt(config.maxSteps)} steps` : '', config.maxSeconds !== null ? `${config.maxSeconds}s` : '',
     config.targetReturn !== null ? `until an evaluation of the saved weights reaches a mean return >= ${config.targetReturn}` : ''].filter(Boolean).join(', ');
   out.info(`a3c: ${resumeFrom ? 'resuming' : 'training'} ${config.env} (net ${config.net}) with ${config.workers} worker${config.workers > 1 ? 's' : ''}, seed ${config.seed}${budget ? `, ${budget}` : ', until Ctrl-C'}`);

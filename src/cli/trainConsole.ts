@@ -28,7 +28,8 @@ export function chooseStyle(options: { quiet: boolean; jsonLogs: boolean; hasBud
   return options.hasBudget && options.isTTY ? 'bar' : 'lines';
 }
 
-export function createTrainConsole(style: ConsoleStyle, config: TrainConfig, startSteps: number, out: NodeJS.WritableStream = process.stdout): TrainConsole {
+/** `command`: the subcommand that resumes the run (`serve` for the learner service). */
+export function createTrainConsole(style: ConsoleStyle, config: TrainConfig, startSteps: number, out: NodeJS.WritableStream = process.stdout, command: 'train' | 'serve' = 'train'): TrainConsole {
   const write = (line: string) => { out.write(line + '\n'); };
   const json = (value: Record<string, unknown>) => write(JSON.stringify(value));
   let bar: { multi: cliProgress.MultiBar; bar: cliProgress.SingleBar } | null = null;
@@ -135,7 +136,7 @@ export function createTrainConsole(style: ConsoleStyle, config: TrainConfig, sta
       if (summary.skippedUpdates > 0) write(`a3c: ${summary.skippedUpdates} updates skipped for non-finite gradients`);
       if (summary.workerRestarts > 0) write(`a3c: ${summary.workerRestarts} worker restarts`);
       write(`a3c: checkpoint ${summary.checkpointPath}; weights ${summary.weightsPath}`);
-      write(`a3c: continue with: a3c train --resume ${shellQuote(summary.runDir)}${summary.stopReason === 'steps' ? ' --max-steps <more>' : ''}`);
+      write(`a3c: continue with: a3c ${command} --resume ${shellQuote(summary.runDir)}${summary.stopReason === 'steps' ? ' --max-steps <more>' : ''}`);
     },
   };
 }
