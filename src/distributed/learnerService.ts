@@ -16,8 +16,8 @@ import type { ParamTensor } from '../nn/sequential.js';
 import { agentFactory, getPreset, networkSpec } from '../presets.js';
 import type { EpisodeRecord, LoopTimings } from '../train/actorLearner.js';
 import { Checkpointer } from '../train/checkpointer.js';
-import type { TrainHooks, TrainSummary, PeriodicTask } from '../train/coordinator.js';
-import { evalSchedule, EvaluatorThread, type BestWeights, type EvalSchedule } from '../train/evaluator.js';
+import type { TrainHooks, TrainSummary } from '../train/coordinator.js';
+import { finiteCheckTask, RunEvaluator, SCALARS_EVERY_MS, startRunTicker, type PeriodicTask } from '../train/runTicker.js';
 import { allFinite, Counter, GlobalStore } from '../train/globalStore.js';
 import { RunDirectory } from '../train/runDirectory.js';
 import { RunMetrics } from '../train/runMetrics.js';
@@ -52,9 +52,6 @@ export interface ServiceStats {
 
 export interface ServeSummary extends TrainSummary { service: ServiceStats }
 
-const TICK_MS = 250;
-const SCALARS_EVERY_MS = 5000;
-const FINITE_CHECK_EVERY_MS = 1000;
 /** A node is asked for its optimizer moments this often, so checkpoints hold recent ones. */
 const MOMENTS_EVERY_MS = 10_000;
 const STOP_GRACE_MS = 5000;
@@ -108,21 +105,8 @@ async function runService(config: TrainConfig, dir: RunDirectory, store: GlobalS
   });
   options.onListening?.(formatAddress({ host: options.address.host, port }));
 
-  // The evaluator and the periodic tasks are the coordinator's (coordinator.ts), on the same schedule.
-  const schedule = evalSchedule(config);
-  let best: BestWeights | null = null;
-  let evaluator = null as EvaluatorThread | null;
-  const startEvaluator = (every: EvalSchedule): EvaluatorThread => new EvaluatorThread(
-    { config, agentsModule: agentFactory.moduleUrl, runDir: dir.path, schedule: every, resume: hooks.resumeFrom !== undefined },
-    (report) => {
-      const now = performance.now();
-      metrics.evaluation(report, monitor.wallTime(now));
-      best = report.best;
-      const c = report.confirmed;
-      if (c) monitor.solve({ weightsPath: c.path, weightsStep: c.step, meanReturn: c.mean_return, episodes: c.episodes }, now);
-    },
-    (message) => hooks.onWarning?.(`evaluator: ${message} (training goes on)`),
-  );
+  // The evaluator, the numeric guard and the clock are the coordinator's (train/runTicker.ts).
+  const evaluation = new RunEvaluator({ config, agentsModule: agentFactory.moduleUrl, runDir: dir.path, resume: hooks.resumeFrom !== undefined, metrics, monitor, onWarning: hooks.onWarning });
   let lastExchanges = 0, lastBytes = 0, lastScalarsAt = performance.now();
   const tasks: PeriodicTask[] = [
     { everyMs: SCALARS_EVERY_MS, run: (now) => {
@@ -135,36 +119,17 @@ async function runService(config: TrainConfig, dir: RunDirectory, store: GlobalS
       metrics.scalars(step, wallTime, values);
     } },
     { everyMs: 0, run: () => metrics.flush() },
-    { everyMs: FINITE_CHECK_EVERY_MS, run: () => {
-      if (!allFinite(store.params)) monitor.failNumerically(`the global weights became non-finite by step ${monitor.progress(performance.now()).globalSteps}`);
-    } },
+    finiteCheckTask(store.params, monitor),
     { everyMs: 0, run: (now) => checkpointer.maybeWrite(now) },
-    ...(schedule ? [{ everyMs: schedule.everySeconds * 1000, run: () => {
-      evaluator ??= startEvaluator(schedule);
-      // No update runs concurrently on this thread, so a plain copy is a whole one.
-      if (!evaluator.busy && !monitor.stopping) evaluator.submit(Float32Array.from(store.params), store.counters[Counter.globalSteps]);
-    } }] : []),
+    // No update runs concurrently on this thread, so a plain copy is a whole one.
+    ...evaluation.tasks((evaluator) => evaluator.submit(Float32Array.from(store.params), store.counters[Counter.globalSteps])),
   ];
-  const lastRun = tasks.map(() => performance.now());
-  const onAbort = (): void => monitor.stop('interrupted');
-  hooks.signal?.addEventListener('abort', onAbort);
-  if (hooks.signal?.aborted) onAbort();
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    monitor.checkBudgets(now);
-    tasks.forEach((task, k) => {
-      if (now - lastRun[k] < task.everyMs) return;
-      lastRun[k] = now;
-      task.run(now);
-    });
-    hooks.onTick?.(monitor.progress(now));
-  }, TICK_MS);
+  const stopTicker = startRunTicker(tasks, monitor, hooks);
 
   try {
     await sessions.drained(options.stopGraceMs ?? STOP_GRACE_MS);
   } finally {
-    clearInterval(ticker);
-    hooks.signal?.removeEventListener('abort', onAbort);
+    stopTicker();
     sessions.closeAll();
     // The answers just written (the stop) reach their nodes before the connections close.
     await new Promise<void>((resolve) => {
@@ -172,7 +137,7 @@ async function runService(config: TrainConfig, dir: RunDirectory, store: GlobalS
       server.tryShutdown(() => { clearTimeout(timer); resolve(); });
     });
   }
-  await evaluator?.close();
+  await evaluation.close();
   const final = monitor.progress(performance.now());
   const saved = monitor.numericFault === null && await checkpointer.writeFinal();
   metrics.close();
@@ -184,7 +149,7 @@ async function runService(config: TrainConfig, dir: RunDirectory, store: GlobalS
   const timings: LoopTimings = { envMs: 0, forwardMs: 0, updateMs: 0, steps: 0, updates: 0 }; // measured on the nodes
   return {
     ...final, runDir: dir.path, weightsPath: dir.weightsPath, checkpointPath: checkpointer.lastPath, stopReason: monitor.stopReason,
-    solved: monitor.solved, best, timings, service: sessions.stats,
+    solved: monitor.solved, best: evaluation.best, timings, service: sessions.stats,
   };
 }
 

@@ -6,12 +6,13 @@ import type { ParamTensor } from '../nn/sequential.js';
 import type { Checkpoint } from './checkpoint.js';
 import { Checkpointer } from './checkpointer.js';
 import { probeNetworkSpec, type AgentFactory } from './agentFactory.js';
-import { evalSchedule, EvaluatorThread, type BestWeights, type EvalSchedule } from './evaluator.js';
+import type { BestWeights, EvaluatorThread } from './evaluator.js';
 import { installedFaultInjection, type FaultInjection } from './faults.js';
 import { learningRateAt, optimizerSettings } from './learningRate.js';
-import { allFinite, Counter, GlobalStore } from './globalStore.js';
+import { Counter, GlobalStore } from './globalStore.js';
 import { RunDirectory } from './runDirectory.js';
 import { RunMetrics } from './runMetrics.js';
+import { finiteCheckTask, RunEvaluator, SCALARS_EVERY_MS, startRunTicker, type PeriodicTask } from './runTicker.js';
 import { RunMonitor, type Progress, type Solved, type StopReason } from './runMonitor.js';
 import { WorkerPool, type WorkerFault } from './workerPool.js';
 import type { WorkerMessage } from './workerThread.js';
@@ -59,19 +60,8 @@ export interface TrainHooks {
   maxRestarts?: number;
 }
 
-/**
- * Something the coordinator does every `everyMs` while training runs: scalars, metrics flush,
- * the numeric guard, checkpoints. An evaluator of the global weights plugs in here the same way
- * (`store.copyParams(weights)` gives it a whole copy; its scores go out through `metrics`).
- */
-export interface PeriodicTask {
-  everyMs: number;
-  run: (now: number) => void;
-}
+export type { PeriodicTask } from './runTicker.js';
 
-const TICK_MS = 250;
-const SCALARS_EVERY_MS = 5000;
-const FINITE_CHECK_EVERY_MS = 1000;
 const LIVE_FRAME_EVERY_MS = 250;
 
 /**
@@ -144,28 +134,14 @@ async function runTraining(agents: AgentFactory, config: TrainConfig, dir: RunDi
 
   // The evaluator plays snapshots of the global weights in its own thread; only its
   // confirmation on the saved best weights stops a run for the target return.
-  const schedule = evalSchedule(config);
-  let best: BestWeights | null = null;
-  // Started at its first turn: a run too short for one (or Breakout's first 300 s) pays nothing for it.
-  let evaluator = null as EvaluatorThread | null; // (set in a periodic task: `as` keeps TypeScript from narrowing it to null)
-  const startEvaluator = (every: EvalSchedule): EvaluatorThread => new EvaluatorThread(
-    { config, agentsModule: agents.moduleUrl, runDir: dir.path, schedule: every, resume: hooks.resumeFrom !== undefined },
-    (report) => {
-      const now = performance.now();
-      metrics.evaluation(report, monitor.wallTime(now));
-      best = report.best;
-      const c = report.confirmed;
-      if (c) monitor.solve({ weightsPath: c.path, weightsStep: c.step, meanReturn: c.mean_return, episodes: c.episodes }, now);
-    },
-    (message) => hooks.onWarning?.(`evaluator: ${message} (training goes on)`),
-  );
+  const evaluation = new RunEvaluator({ config, agentsModule: agents.moduleUrl, runDir: dir.path, resume: hooks.resumeFrom !== undefined, metrics, monitor, onWarning: hooks.onWarning });
   let snapshotting = false;
   /** A copy of the global weights under the lock (no half-applied update in it), handed to the evaluator. */
-  const submitEvaluation = async (): Promise<void> => {
+  const submitEvaluation = async (evaluator: EvaluatorThread): Promise<void> => {
     const step = store.counters[Counter.globalSteps]; // read just before the copy: the weights are at least this far
     const params = new Float32Array(store.params.length);
     await store.copyParams(params);
-    if (!monitor.stopping) evaluator?.submit(params, step);
+    if (!monitor.stopping) evaluator.submit(params, step);
   };
 
   const tasks: PeriodicTask[] = [
@@ -174,42 +150,25 @@ async function runTraining(agents: AgentFactory, config: TrainConfig, dir: RunDi
       metrics.scalars(step, wallTime, values);
     } },
     { everyMs: 0, run: () => metrics.flush() },
-    { everyMs: FINITE_CHECK_EVERY_MS, run: () => {
-      if (!allFinite(store.params)) monitor.failNumerically(`the global weights became non-finite by step ${monitor.progress(performance.now()).globalSteps}`);
-    } },
+    finiteCheckTask(store.params, monitor),
     { everyMs: 0, run: (now) => checkpointer.maybeWrite(now) },
     // One evaluation at a time: a busy evaluator skips a turn.
-    ...(schedule ? [{ everyMs: schedule.everySeconds * 1000, run: () => {
-      evaluator ??= startEvaluator(schedule);
-      if (evaluator.busy || snapshotting || monitor.stopping) return;
+    ...evaluation.tasks((evaluator) => {
+      if (snapshotting) return;
       snapshotting = true;
-      void submitEvaluation().finally(() => { snapshotting = false; });
-    } }] : []),
+      void submitEvaluation(evaluator).finally(() => { snapshotting = false; });
+    }),
   ];
-  const lastRun = tasks.map(() => performance.now());
-  const onAbort = (): void => monitor.stop('interrupted');
-  hooks.signal?.addEventListener('abort', onAbort);
-  if (hooks.signal?.aborted) onAbort();
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    monitor.checkBudgets(now);
-    tasks.forEach((task, k) => {
-      if (now - lastRun[k] < task.everyMs) return;
-      lastRun[k] = now;
-      task.run(now);
-    });
-    hooks.onTick?.(monitor.progress(now));
-  }, TICK_MS);
+  const stopTicker = startRunTicker(tasks, monitor, hooks);
 
   try {
     await pool.exited;
   } finally {
-    clearInterval(ticker);
-    hooks.signal?.removeEventListener('abort', onAbort);
+    stopTicker();
   }
   monitor.checkBudgets(performance.now()); // workers stop themselves at the step budget
   while (snapshotting) await new Promise((resolve) => setTimeout(resolve, 10));
-  await evaluator?.close(); // an evaluation under way finishes (within seconds) and is logged
+  await evaluation.close(); // an evaluation under way finishes (within seconds) and is logged
   const final = monitor.progress(performance.now());
   const saved = monitor.numericFault === null && await checkpointer.writeFinal();
   metrics.close();
@@ -218,7 +177,7 @@ async function runTraining(agents: AgentFactory, config: TrainConfig, dir: RunDi
   if (monitor.failure) throw monitor.failure;
   const diverged = monitor.divergence();
   if (diverged !== null) throw new Error(diverged); // the checkpoint is written: the run can be resumed with a smaller --lr
-  return { ...final, runDir: dir.path, weightsPath: dir.weightsPath, checkpointPath: checkpointer.lastPath, stopReason: monitor.stopReason, solved: monitor.solved, best, timings };
+  return { ...final, runDir: dir.path, weightsPath: dir.weightsPath, checkpointPath: checkpointer.lastPath, stopReason: monitor.stopReason, solved: monitor.solved, best: evaluation.best, timings };
 }
 
 /**
