@@ -152,11 +152,11 @@ async function session(o: NodeOptions, state: NodeState, summary: NodeSummary, l
     if (state.replica === null) {
       state.replica = new Replica({
         config, spec: networkSpec(config, getPreset(config.env).makeEnv(config.seed, config, 'train').actionSpace.n), weights,
-        moment1: decodeTensor(welcome.moment1, n), moment2: decodeTensor(welcome.moment2, n), optimizerStep: welcome.counters.optimizer_step,
+        moment1: decodeTensor(welcome.moment1, n), moment2: decodeTensor(welcome.moment2, n), optimizerStep: welcome.counters.optimizer_step, globalSteps: welcome.counters.global_steps,
         onWorkerFault: o.onWorkerFault, onGiveUp: (error) => { state.failure = error; call.cancel(); },
       });
     } else {
-      await state.replica.reset(weights);
+      await state.replica.reset(weights, welcome.counters.global_steps);
     }
     state.runHash = welcome.run_hash;
     welcomed = true;
@@ -203,7 +203,7 @@ async function session(o: NodeOptions, state: NodeState, summary: NodeSummary, l
       if (reply.kind !== 'weights') replica.release();
       if (reply.kind === 'refusal') throw new NodeRefused(`the service ended this node's session: ${reply.refusal.reason}`, 1);
       if (reply.kind !== 'weights') throw new NodeRefused(`the service answered an exchange with ${reply.kind}: it speaks another protocol`, 1);
-      await replica.merge(decodeTensor(reply.weights.weights, n));
+      await replica.merge(decodeTensor(reply.weights.weights, n), reply.weights.global_steps);
       summary.bytesReceived += reply.weights.weights.data.length;
       summary.exchanges++;
       sendMoments = reply.weights.send_moments;
@@ -229,7 +229,9 @@ function joinConfig(welcome: Welcome, o: NodeOptions, workers: number): TrainCon
   let config: TrainConfig;
   try {
     config = trainConfigSchema.parse({
-      ...JSON.parse(welcome.config_json) as object, workers, maxSteps: null, maxSeconds: null, targetReturn: null,
+      // The service ends the run; --max-steps stays as the horizon of a learning-rate schedule
+      // (the replica's workers stop at it only once the whole run has made those steps).
+      ...JSON.parse(welcome.config_json) as object, workers, maxSeconds: null, targetReturn: null,
       evalEverySeconds: null, ...(o.rom !== undefined ? { rom: o.rom } : {}),
     });
   } catch (error) {

@@ -10,16 +10,18 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { TrainConfig } from '../config.js';
-import { buildActorCritic, parameterCount } from '../agents/networks.js';
+import { parameterCount } from '../agents/networks.js';
 import { JsonlSink, TensorBoardSink } from '../metrics/sinks.js';
 import type { ParamTensor } from '../nn/sequential.js';
 import { agentFactory, getPreset, networkSpec } from '../presets.js';
 import type { EpisodeRecord, LoopTimings } from '../train/actorLearner.js';
 import { Checkpointer } from '../train/checkpointer.js';
 import type { TrainHooks, TrainSummary } from '../train/coordinator.js';
+import { learningRateAt } from '../train/learningRate.js';
 import { finiteCheckTask, RunEvaluator, SCALARS_EVERY_MS, startRunTicker, type PeriodicTask } from '../train/runTicker.js';
 import { allFinite, Counter, GlobalStore } from '../train/globalStore.js';
-import { RunDirectory } from '../train/runDirectory.js';
+import { withGlobalRun } from '../train/globalRun.js';
+import type { RunDirectory } from '../train/runDirectory.js';
 import { RunMetrics } from '../train/runMetrics.js';
 import { RunMonitor } from '../train/runMonitor.js';
 import { decodeTensor, encodeTensor } from './codec.js';
@@ -64,24 +66,7 @@ export async function serve(config: TrainConfig, runDir: string, hooks: TrainHoo
   probeEnv.close();
   // No worker threads here, so no arenas or gradient slots: weights, moments and counters only.
   const store = GlobalStore.create(parameterCount(spec), 0, false);
-  const globalNet = buildActorCritic(spec, 1, store.params, 'js');
-  const resume = hooks.resumeFrom;
-  if (resume && resume.params.length !== store.params.length) throw new Error(`checkpoint ${resume.path} holds ${resume.params.length} parameters, the network has ${store.params.length}`);
-  if (hooks.runDirectory && hooks.runDirectory.path !== runDir) throw new Error(`the locked run directory ${hooks.runDirectory.path} is not ${runDir}`);
-  const dir = hooks.runDirectory ?? RunDirectory.lock(runDir);
-  try {
-    dir.prepare(config, resume ? resume.state.episodes : null, resume?.state.globalSteps);
-    if (resume) {
-      store.params.set(resume.params);
-      store.moment1.set(resume.moment1);
-      store.moment2.set(resume.moment2);
-    } else {
-      globalNet.initialize(config.seed);
-    }
-    return await runService(config, dir, store, globalNet.tensors(), hooks, options);
-  } finally {
-    if (!hooks.runDirectory) dir.release();
-  }
+  return withGlobalRun(config, runDir, hooks, store, spec, (dir, layout) => runService(config, dir, store, layout, hooks, options));
 }
 
 async function runService(config: TrainConfig, dir: RunDirectory, store: GlobalStore, layout: ParamTensor[], hooks: TrainHooks, options: ServeOptions): Promise<ServeSummary> {
@@ -110,7 +95,7 @@ async function runService(config: TrainConfig, dir: RunDirectory, store: GlobalS
   let lastExchanges = 0, lastBytes = 0, lastScalarsAt = performance.now();
   const tasks: PeriodicTask[] = [
     { everyMs: SCALARS_EVERY_MS, run: (now) => {
-      const { step, wallTime, values } = monitor.scalars(now, config.optimizer.learningRate);
+      const { step, wallTime, values } = monitor.scalars(now, learningRateAt(config, store.counters[Counter.globalSteps]));
       const s = sessions.stats, dt = (now - lastScalarsAt) / 1000;
       values['distributed/nodes'] = sessions.connected;
       values['distributed/exchanges_per_second'] = (s.exchanges - lastExchanges) / dt;

@@ -33,6 +33,8 @@ export interface ReplicaOptions {
   moment1: Float32Array;
   moment2: Float32Array;
   optimizerStep: number;
+  /** The run's agent steps when the weights were sent. */
+  globalSteps: number;
   onWorkerFault?: (fault: WorkerFault) => void;
   onGiveUp: (error: Error) => void;
 }
@@ -61,6 +63,7 @@ export class Replica {
     this.store.moment2.set(o.moment2);
     // Adam's bias correction goes on from the run's step, not from 1.
     this.store.counters[Counter.optimizerStep] = o.optimizerStep;
+    this.store.counters[Counter.stepsElsewhere] = o.globalSteps;
     this.base = Float32Array.from(o.weights);
     this.snapshot = new Float32Array(n);
     this.delta = new Float32Array(n);
@@ -115,9 +118,10 @@ export class Replica {
 
   /**
    * Fresh global weights arrived for the last contribution: the replica becomes them plus what
-   * its workers changed since that snapshot (none of which the service has yet).
+   * its workers changed since that snapshot (none of which the service has yet). `globalSteps`
+   * is the run's count with that contribution, so the schedule and budget follow the whole run.
    */
-  async merge(globalWeights: Float32Array): Promise<void> {
+  async merge(globalWeights: Float32Array, globalSteps: number): Promise<void> {
     const { store, base, snapshot } = this;
     if (!this.holding) await store.lockAsync();
     this.holding = false;
@@ -128,6 +132,7 @@ export class Replica {
         params[i] = fresh + (params[i] - snapshot[i]);
         base[i] = fresh;
       }
+      store.counters[Counter.stepsElsewhere] = globalSteps - this.sent.steps;
     } finally {
       store.unlock();
     }
@@ -156,7 +161,7 @@ export class Replica {
    * acknowledged is dropped, so no step or episode is counted twice; the replica restarts from
    * the service's weights.
    */
-  async reset(globalWeights: Float32Array): Promise<void> {
+  async reset(globalWeights: Float32Array, globalSteps: number): Promise<void> {
     const { store, base } = this;
     if (!this.holding) await store.lockAsync();
     this.holding = false;
@@ -165,6 +170,7 @@ export class Replica {
       base.set(globalWeights);
       const c = store.counters;
       this.sent = { steps: c[Counter.globalSteps], updates: c[Counter.updates], skipped: c[Counter.skippedUpdates] };
+      c[Counter.stepsElsewhere] = globalSteps - this.sent.steps;
       this.pending = [];
       this.droppedThrough = this.sent.steps;
     } finally {

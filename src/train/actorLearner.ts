@@ -210,7 +210,7 @@ export class ActorLearner {
         this.count(steps, finite); // under the lock too, so a checkpoint's snapshot counts exactly the updates in its weights
       });
     }
-    if (config.maxSteps !== null && store.counters[Counter.globalSteps] >= config.maxSteps) store.requestStop();
+    if (config.maxSteps !== null && store.runSteps >= config.maxSteps) store.requestStop();
   }
 
   private count(steps: number, finite: boolean): void {

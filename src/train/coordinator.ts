@@ -1,5 +1,5 @@
 import type { TrainConfig } from '../config.js';
-import { arenaBytes, buildActorCritic, parameterCount } from '../agents/networks.js';
+import { arenaBytes, parameterCount } from '../agents/networks.js';
 import { JsonlSink, KEYS, TensorBoardSink, type MetricsSink } from '../metrics/sinks.js';
 import type { EpisodeRecord, LoopTimings } from './actorLearner.js';
 import type { ParamTensor } from '../nn/sequential.js';
@@ -10,7 +10,8 @@ import type { BestWeights, EvaluatorThread } from './evaluator.js';
 import { installedFaultInjection, type FaultInjection } from './faults.js';
 import { learningRateAt, optimizerSettings } from './learningRate.js';
 import { Counter, GlobalStore } from './globalStore.js';
-import { RunDirectory } from './runDirectory.js';
+import { withGlobalRun } from './globalRun.js';
+import type { RunDirectory } from './runDirectory.js';
 import { RunMetrics } from './runMetrics.js';
 import { finiteCheckTask, RunEvaluator, SCALARS_EVERY_MS, startRunTicker, type PeriodicTask } from './runTicker.js';
 import { RunMonitor, type Progress, type Solved, type StopReason } from './runMonitor.js';
@@ -77,25 +78,7 @@ export async function trainAgents(agents: AgentFactory, config: TrainConfig, run
   const wasm = config.kernels === 'wasm';
   const arenas = wasm ? { count: config.workers, bytes: arenaBytes(spec, config.tMax + 1) } : undefined;
   const store = GlobalStore.create(parameterCount(spec), gradientSlots(config, GlobalStore.arenasAvailable(wasm)), wasm, arenas);
-  const globalNet = buildActorCritic(spec, 1, store.params, 'js');
-  const resume = hooks.resumeFrom;
-  if (resume && resume.params.length !== store.params.length) throw new Error(`checkpoint ${resume.path} holds ${resume.params.length} parameters, the network has ${store.params.length}`);
-
-  if (hooks.runDirectory && hooks.runDirectory.path !== runDir) throw new Error(`the locked run directory ${hooks.runDirectory.path} is not ${runDir}`);
-  const dir = hooks.runDirectory ?? RunDirectory.lock(runDir);
-  try {
-    dir.prepare(config, resume ? resume.state.episodes : null, resume?.state.globalSteps);
-    if (resume) {
-      store.params.set(resume.params);
-      store.moment1.set(resume.moment1);
-      store.moment2.set(resume.moment2);
-    } else {
-      globalNet.initialize(config.seed);
-    }
-    return await runTraining(agents, config, dir, store, globalNet.tensors(), hooks);
-  } finally {
-    if (!hooks.runDirectory) dir.release();
-  }
+  return withGlobalRun(config, runDir, hooks, store, spec, (dir, layout) => runTraining(agents, config, dir, store, layout, hooks));
 }
 
 async function runTraining(agents: AgentFactory, config: TrainConfig, dir: RunDirectory, store: GlobalStore, layout: ParamTensor[], hooks: TrainHooks): Promise<TrainSummary> {

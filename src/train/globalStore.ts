@@ -51,6 +51,12 @@ export const Counter = {
   skippedUpdates: 6,
   workerRestarts: 7,
   journalGradScale: 8,
+  /**
+   * Steps of the run counted outside this store: on a node's replica, those of the other nodes
+   * and of earlier sessions, so a learning-rate schedule and the step budget follow the whole
+   * run. 0 in a single process.
+   */
+  stepsElsewhere: 9,
 } as const;
 const COUNTER_SLOTS = 16;
 
@@ -163,7 +169,7 @@ export class GlobalStore {
     if (!journaled) {
       this.optimizer ??= new OptimizerStep(this.buffers.memory);
       const step = this.addToCounter(Counter.optimizerStep, 1);
-      this.optimizer.apply(atProgress(config, this.counters[Counter.globalSteps]), step, this.params, shared, this.moment1, this.moment2, gradScale, copyTo);
+      this.optimizer.apply(atProgress(config, this.runSteps), step, this.params, shared, this.moment1, this.moment2, gradScale, copyTo);
       return step;
     }
     const step = this.counters[Counter.optimizerStep] + 1;
@@ -175,6 +181,11 @@ export class GlobalStore {
     Atomics.store(c, JOURNAL_ACTIVE, 1);
     this.runJournal(config, copyTo);
     return step;
+  }
+
+  /** The run's agent steps so far: this store's and those counted elsewhere (see Counter.stepsElsewhere). */
+  get runSteps(): number {
+    return this.counters[Counter.globalSteps] + this.counters[Counter.stepsElsewhere];
   }
 
   /** Adds `delta` to counter `index` atomically; returns the new value. */
@@ -197,7 +208,7 @@ export class GlobalStore {
   private runJournal(settings: OptimizerSettings, copyTo?: Float32Array): void {
     this.optimizer ??= new OptimizerStep(this.buffers.memory);
     // Steps are counted after the update, under the same lock: a recovery sees the same progress.
-    const config = atProgress(settings, this.counters[Counter.globalSteps]);
+    const config = atProgress(settings, this.runSteps);
     const c = this.control;
     const grads = new Float32Array(this.backing, c[JOURNAL_GRADIENT] * 4, this.params.length);
     const step = c[JOURNAL_STEP];
