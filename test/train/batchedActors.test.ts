@@ -1,0 +1,154 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TrainConfig } from '../../src/config.js';
+import { buildActorCritic, mlpNet, referenceAtariNet, type NetworkSpec } from '../../src/agents/networks.js';
+import { getPreset } from '../../src/presets.js';
+import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
+import { forEachMetricsRecord } from '../../src/metrics/records.js';
+import { train } from '../../src/presetEngine.js';
+import { ActorLearner } from '../../src/train/actorLearner.js';
+import { BatchedActors, batchRows, threadRanks } from '../../src/train/batchedActors.js';
+import { NO_FAULTS, type WorkerFaults } from '../../src/train/faults.js';
+import { Counter, GlobalStore } from '../../src/train/globalStore.js';
+import type { KernelName } from '../../src/nn/kernels/backend.js';
+import { Rng } from '../../src/util/rng.js';
+import { cartpoleConfig } from '../helpers.js';
+
+const maxAbs = (a: ArrayLike<number>): number => { let m = 0; for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i])); return m; };
+const maxDifference = (a: ArrayLike<number>, b: ArrayLike<number>): number => { let m = 0; for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i])); return m; };
+
+test('threads hold K actor-learners each, the last one fewer; the network has rows for K and for a rollout', () => {
+  assert.deepEqual(threadRanks(16, 8), [[0, 1, 2, 3, 4, 5, 6, 7], [8, 9, 10, 11, 12, 13, 14, 15]]);
+  assert.deepEqual(threadRanks(5, 2), [[0, 1], [2, 3], [4]]);
+  assert.deepEqual(threadRanks(3, 1), [[0], [1], [2]]);
+  assert.deepEqual(threadRanks(2, 8), [[0, 1]]);
+  assert.equal(batchRows(20, 8), 21);
+  assert.equal(batchRows(5, 8), 8);
+});
+
+/** Row by row through a 1-row forward, against one forward over all rows. */
+function batchedAgainstSingleRows(spec: NetworkSpec, kernels: KernelName, rows: number): { difference: number; scale: number; rowsDiffer: number } {
+  const net = buildActorCritic(spec, rows, undefined, kernels);
+  net.initialize(11);
+  const rng = new Rng(5);
+  const samples = Array.from({ length: rows }, () => Float32Array.from({ length: net.inputSize }, () => rng.uniform(0, 1)));
+  samples.forEach((sample, i) => net.input.set(sample, i * net.inputSize));
+  net.forward(0, rows);
+  const batched = Float32Array.from(net.output.subarray(0, rows * net.outputSize));
+  const single = new Float32Array(rows * net.outputSize);
+  for (let i = 0; i < rows; i++) {
+    net.input.set(samples[i], 0);
+    net.forward(0, 1);
+    single.set(net.output.subarray(0, net.outputSize), i * net.outputSize);
+  }
+  const first = batched.subarray(0, net.outputSize), second = batched.subarray(net.outputSize, 2 * net.outputSize);
+  return { difference: maxDifference(batched, single), scale: maxAbs(single), rowsDiffer: maxDifference(first, second) };
+}
+
+for (const kernels of ['js', 'wasm'] as const) {
+  test(`a forward over 4 rows gives each row the values of its own 1-row forward (${kernels} kernels: reference net, CartPole MLP)`, () => {
+    for (const spec of [referenceAtariNet(3), mlpNet(4, 2, [64, 64])]) {
+      const { difference, scale, rowsDiffer } = batchedAgainstSingleRows(spec, kernels, 4);
+      assert.ok(rowsDiffer > 1e-6, `the samples give different outputs (${rowsDiffer})`);
+      assert.ok(difference <= 1e-5 * Math.max(1, scale), `batched vs single rows: ${difference} (outputs up to ${scale})`);
+    }
+  });
+}
+
+/**
+ * Records the gradient of each update of one actor-learner (the fault hook sees it before it is
+ * applied) and how many updates the global network had had by then.
+ */
+function gradientRecorder(): WorkerFaults & { gradients: Float32Array[]; updatesBefore: number[] } {
+  const gradients: Float32Array[] = [], updatesBefore: number[] = [];
+  return {
+    ...NO_FAULTS, gradients, updatesBefore,
+    afterBackward: (_update, grads, store) => { gradients.push(Float32Array.from(grads)); updatesBefore.push(store.counters[Counter.updates]); },
+  };
+}
+
+const spec = mlpNet(4, 2, [16]);
+
+function freshStore(config: TrainConfig): GlobalStore {
+  const paramCount = buildActorCritic(spec, 1, undefined, 'js').paramCount;
+  const store = GlobalStore.create(paramCount, 1, false);
+  buildActorCritic(spec, 1, store.params, 'js').initialize(config.seed);
+  return store;
+}
+
+for (const kernels of ['js', 'wasm'] as const) {
+  test(`the gradient a batched learner (K = 4) applies for its first rollout is the unbatched learner's (${kernels} kernels)`, () => {
+    // tMax 8: no CartPole episode of these seeds ends sooner, so no other learner updates first.
+    const config = cartpoleConfig({ seed: 4, kernels, tMax: 8, workers: 4, envsPerThread: 4 });
+    const makeEnv = (seed: number) => getPreset('cartpole').makeEnv(seed, config, 'train');
+
+    const single = gradientRecorder();
+    const singleStore = freshStore(config);
+    const learner = new ActorLearner({ rank: 0, seed: 100, config, store: singleStore, env: makeEnv(100), net: buildActorCritic(spec, config.tMax + 1, undefined, kernels), faults: single });
+    learner.rolloutAndUpdate();
+    const singleSteps = singleStore.counters[Counter.globalSteps];
+
+    const recorders = [0, 1, 2, 3].map(() => gradientRecorder());
+    const store = freshStore(config);
+    const actors = new BatchedActors({
+      config, store, slot: 0, net: buildActorCritic(spec, batchRows(config.tMax, 4), undefined, kernels),
+      learners: recorders.map((faults, i) => ({ rank: i, seed: 100 + 7 * i, env: makeEnv(100 + 7 * i), faults })),
+    });
+    while (recorders[0].gradients.length === 0) actors.step();
+    // Its first update came first (learners whose rollouts end on one step update in rank order), at the weights both started from.
+    assert.equal(recorders[0].updatesBefore[0], 0, 'no update before learner 0\'s');
+    const batched = recorders[0].gradients[0];
+    const expected = single.gradients[0];
+    const scale = maxAbs(expected);
+    assert.ok(scale > 1e-3, `a gradient to compare (${scale})`);
+    assert.ok(maxDifference(batched, expected) <= 1e-5 * scale, `batched vs unbatched gradient: ${maxDifference(batched, expected)} (entries up to ${scale})`);
+    assert.equal(singleSteps, config.tMax);
+    assert.equal(actors.timings.steps, 4 * config.tMax, 'every learner\'s first rollout ended on this step');
+    // Another learner, another rollout: another gradient (the comparison above can fail).
+    while (recorders[1].gradients.length === 0) actors.step();
+    assert.ok(maxDifference(recorders[1].gradients[0], expected) > 1e-3 * scale, 'learner 1 learns from its own rollout');
+  });
+}
+
+test('every batched learner updates the global network at the end of its own rollout, counted with its steps', () => {
+  const config = cartpoleConfig({ seed: 2, kernels: 'js', tMax: 5, workers: 3, envsPerThread: 3 });
+  const store = freshStore(config);
+  const start = Float32Array.from(store.params);
+  const recorders = [0, 1, 2].map(() => gradientRecorder());
+  const actors = new BatchedActors({
+    config, store, slot: 0, net: buildActorCritic(spec, batchRows(config.tMax, 3), undefined, 'js'),
+    learners: recorders.map((faults, i) => ({ rank: i, seed: 30 + i, env: getPreset('cartpole').makeEnv(30 + i, config, 'train'), faults })),
+  });
+  for (let i = 0; i < 5; i++) actors.step(); // tMax steps: every learner's rollout ends on this step (unless an episode ended first)
+  assert.ok(recorders.every((r) => r.gradients.length >= 1), 'each learner updated');
+  assert.equal(store.counters[Counter.updates], recorders.reduce((n, r) => n + r.gradients.length, 0));
+  assert.equal(store.counters[Counter.globalSteps], 15, 'three learners, five steps each');
+  assert.ok(maxDifference(store.params, start) > 1e-5, 'the global weights moved');
+});
+
+test('a batched learner refuses a recurrent network', () => {
+  const config = cartpoleConfig({ seed: 1, kernels: 'js', tMax: 5, net: 'lstm', envsPerThread: 2 });
+  const lstm = getPreset('cartpole').networks.lstm(2);
+  const net = buildActorCritic(lstm, 6, undefined, 'js');
+  const store = GlobalStore.create(net.paramCount, 1, false);
+  assert.throws(() => new BatchedActors({ config, store, slot: 0, net, learners: [{ rank: 0, seed: 1, env: getPreset('cartpole').makeEnv(1, config, 'train') }] }), /feed-forward/);
+});
+
+test('train cartpole --workers 4 --envs-per-thread 2 solves CartPole; every actor-learner plays under its own rank', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'a3c-batched-'));
+  const config = buildTrainConfig('cartpole', trainFlagsSchema.parse({ workers: 4, envsPerThread: 2, seed: 1, time: 45 }));
+  const summary = await train(config, dir);
+  assert.equal(summary.stopReason, 'target', `not solved in 45 s: best ${JSON.stringify(summary.best)}`);
+  assert.ok(summary.solved!.meanReturn >= 475, `confirmed ${summary.solved!.meanReturn}`);
+  const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as TrainConfig;
+  assert.equal(saved.envsPerThread, 2);
+  assert.equal(saved.workers, 4);
+  const workers = new Set<number>();
+  forEachMetricsRecord(join(dir, 'metrics.jsonl'), (r) => { if (r.kind === 'episode') workers.add(r.worker!); });
+  assert.deepEqual([...workers].sort(), [0, 1, 2, 3]);
+  assert.ok(summary.timings.steps > 0 && summary.timings.forwardMs > 0 && summary.timings.updateMs > 0, JSON.stringify(summary.timings));
+  console.log(`batched CartPole (4 learners, 2 per thread, seed 1): solved in ${summary.solved!.seconds.toFixed(1)} s at step ${summary.solved!.weightsStep}`);
+});
