@@ -5,14 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TrainConfig } from '../../src/config.js';
 import { buildActorCritic, mlpNet, referenceAtariNet, type NetworkSpec } from '../../src/agents/networks.js';
-import { getPreset } from '../../src/presets.js';
+import { getPreset, networkSpec } from '../../src/presets.js';
 import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
 import { forEachMetricsRecord } from '../../src/metrics/records.js';
 import { train } from '../../src/presetEngine.js';
 import { ActorLearner } from '../../src/train/actorLearner.js';
 import { BatchedActors, batchRows, threadRanks } from '../../src/train/batchedActors.js';
 import { NO_FAULTS, type WorkerFaults } from '../../src/train/faults.js';
-import { Counter, GlobalStore } from '../../src/train/globalStore.js';
+import { allFinite, Counter, GlobalStore } from '../../src/train/globalStore.js';
+import { chaos } from '../../src/train/chaos.js';
+import { readCheckpoint } from '../../src/train/checkpoint.js';
+import type { WorkerFault } from '../../src/train/coordinator.js';
 import type { KernelName } from '../../src/nn/kernels/backend.js';
 import { Rng } from '../../src/util/rng.js';
 import { cartpoleConfig } from '../helpers.js';
@@ -151,4 +154,22 @@ test('train cartpole --workers 4 --envs-per-thread 2 solves CartPole; every acto
   assert.deepEqual([...workers].sort(), [0, 1, 2, 3]);
   assert.ok(summary.timings.steps > 0 && summary.timings.forwardMs > 0 && summary.timings.updateMs > 0, JSON.stringify(summary.timings));
   console.log(`batched CartPole (4 learners, 2 per thread, seed 1): solved in ${summary.solved!.seconds.toFixed(1)} s at step ${summary.solved!.weightsStep}`);
+});
+
+test('batched threads survive the chaos faults: a crash restarts the thread, an update cut off is completed, NaN gradients are skipped', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'a3c-batched-chaos-'));
+  const faults: WorkerFault[] = [];
+  const config = buildTrainConfig('cartpole', trainFlagsSchema.parse({ workers: 4, envsPerThread: 2, seed: 3, steps: 60_000, targetReturn: 'none' }));
+  const summary = await train(config, dir, {
+    faults: chaos({ crash: 0.004, exitInUpdate: 0.004, nanGradient: 0.02, seed: 5 }), maxRestarts: 1000,
+    onWorkerFault: (f) => faults.push(f),
+  });
+  assert.equal(summary.stopReason, 'steps');
+  assert.ok(faults.length >= 2, `faults: ${faults.length}`);
+  assert.ok(faults.every((f) => / \(the thread of actor-learners (0-1|2-3)\)$/.test(f.cause) && (f.rank === 0 || f.rank === 2)), faults.map((f) => `${f.rank}: ${f.cause}`).join('; '));
+  assert.ok(faults.some((f) => f.recovery === 'completed-update'), 'some thread died inside an update');
+  assert.ok(faults.some((f) => /injected fault: actor-learner \d crashed/.test(f.cause)), 'the learner that crashed is named');
+  assert.ok(summary.skippedUpdates > 0, 'NaN gradients were skipped');
+  const ckpt = readCheckpoint(summary.checkpointPath, (c) => buildActorCritic(networkSpec(c, 2), 1, undefined, 'js').tensors());
+  assert.ok(allFinite(ckpt.params) && allFinite(ckpt.moment1) && allFinite(ckpt.moment2));
 });
