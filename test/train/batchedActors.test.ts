@@ -4,6 +4,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TrainConfig } from '../../src/config.js';
+import type { Env } from '../../src/envs/env.js';
+import { a3cLoss } from '../../src/train/a3cLoss.js';
+import { rolloutTargets } from '../../src/train/returns.js';
 import { buildActorCritic, mlpNet, referenceAtariNet, type NetworkSpec } from '../../src/agents/networks.js';
 import { getPreset, networkSpec } from '../../src/presets.js';
 import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
@@ -115,6 +118,70 @@ for (const kernels of ['js', 'wasm'] as const) {
     assert.ok(maxDifference(recorders[1].gradients[0], expected) > 1e-3 * scale, 'learner 1 learns from its own rollout');
   });
 }
+
+/** An environment that keeps what a learner saw and did: states (each copied), actions, rewards. */
+class RecordingEnv implements Env {
+  readonly states: Float32Array[] = [];
+  readonly actions: number[] = [];
+  readonly rewards: number[] = [];
+  constructor(private readonly inner: Env) {}
+  get observationSpace() { return this.inner.observationSpace; }
+  get actionSpace() { return this.inner.actionSpace; }
+  reset(options?: { seed?: number }) {
+    const result = this.inner.reset(options);
+    this.states.push(Float32Array.from(result.observation));
+    return result;
+  }
+  step(action: number) {
+    const result = this.inner.step(action);
+    this.actions.push(action);
+    this.rewards.push(result.reward);
+    this.states.push(Float32Array.from(result.observation));
+    return result;
+  }
+  close(): void { this.inner.close(); }
+}
+
+/** The A3C gradient of one bootstrapped rollout at `params`, computed from scratch with the library's pure functions. */
+function rolloutGradient(config: TrainConfig, params: Float32Array, states: Float32Array[], actions: number[], rewards: number[]): Float32Array {
+  const steps = actions.length;
+  const net = buildActorCritic(spec, steps + 1, Float32Array.from(params), 'js');
+  states.slice(0, steps + 1).forEach((state, t) => net.input.set(state, t * net.inputSize));
+  net.forward(0, steps + 1);
+  const stride = net.outputSize;
+  const values = Array.from({ length: steps }, (_, t) => net.output[t * stride + stride - 1]);
+  const returns = new Float64Array(steps), advantages = new Float64Array(steps);
+  rolloutTargets({ rewards, values, count: steps, bootstrapValue: net.output[steps * stride + stride - 1], gamma: config.gamma, gaeLambda: config.gaeLambda }, returns, advantages);
+  const headGrad = new Float32Array((steps + 1) * stride);
+  a3cLoss(net.output, stride - 1, actions, returns, steps, config.entropyCoef, headGrad, new Float64Array(stride - 1), advantages);
+  net.backward(headGrad, 0, steps);
+  return Float32Array.from(net.grads);
+}
+
+test('a batched learner that updates after another one takes the gradient of its own rollout at the weights that update made', () => {
+  const config = cartpoleConfig({ seed: 6, kernels: 'js', tMax: 8, workers: 3, envsPerThread: 3 });
+  const store = freshStore(config);
+  const initial = Float32Array.from(store.params);
+  const envs = [0, 1, 2].map((i) => new RecordingEnv(getPreset('cartpole').makeEnv(50 + i, config, 'train')));
+  const recorders = [0, 1, 2].map(() => gradientRecorder());
+  let weightsAtSecond: Float32Array | null = null;
+  const second: WorkerFaults = { ...recorders[1], afterBackward: (update, grads, s) => { weightsAtSecond ??= Float32Array.from(s.params); recorders[1].afterBackward(update, grads, s); } };
+  const actors = new BatchedActors({
+    config, store, slot: 0, net: buildActorCritic(spec, batchRows(config.tMax, 3), undefined, 'js'),
+    learners: envs.map((env, i) => ({ rank: i, seed: 50 + i, env, faults: i === 1 ? second : recorders[i] })),
+  });
+  for (let t = 0; t < config.tMax; t++) actors.step();
+  assert.deepEqual(recorders.map((r) => r.updatesBefore), [[0], [1], [2]], 'the three rollouts ended together and updated in rank order');
+  const env = envs[1];
+  assert.equal(env.actions.length, config.tMax);
+  const atTheirWeights = rolloutGradient(config, weightsAtSecond!, env.states, env.actions, env.rewards);
+  const atTheStart = rolloutGradient(config, initial, env.states, env.actions, env.rewards);
+  const applied = recorders[1].gradients[0];
+  const scale = maxAbs(atTheirWeights);
+  assert.ok(maxDifference(weightsAtSecond!, initial) > 1e-4, 'learner 0\'s update moved the weights');
+  assert.ok(maxDifference(applied, atTheirWeights) <= 1e-5 * scale, `applied vs the rollout's gradient at the current weights: ${maxDifference(applied, atTheirWeights)} (entries up to ${scale})`);
+  assert.ok(maxDifference(applied, atTheStart) > 1e-4 * scale, `not the gradient at the weights the rollout began with (${maxDifference(applied, atTheStart)})`);
+});
 
 test('every batched learner updates the global network at the end of its own rollout, counted with its steps', () => {
   const config = cartpoleConfig({ seed: 2, kernels: 'js', tMax: 5, workers: 3, envsPerThread: 3 });
