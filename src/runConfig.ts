@@ -86,9 +86,6 @@ export function buildTrainConfig(envId: string, settings: Settings = {}): TrainC
   if (raw.game && !raw.rom) throw new UsageError('--game: only applies with --rom');
   if (!preset.networks[raw.net as string]) throw new UsageError(`--net: unknown network '${raw.net}' for ${preset.id}: choose one of ${Object.keys(preset.networks).join(', ')}`);
   checkSchedule(raw);
-  if ((raw.envsPerThread as number) > 1 && preset.networks[raw.net as string](1).kind === 'lstm') {
-    throw new UsageError(`--envs-per-thread ${raw.envsPerThread}: batched acting needs a feed-forward network, not --net ${raw.net} (one recurrent state per thread): use --envs-per-thread 1`);
-  }
   raw.envOptions = checkEnvOptions(preset.id, preset.envOptions({ rom: raw.rom as string | null }), (raw.envOptions ?? {}) as Record<string, string>);
   return parseConfig(raw);
 }

@@ -4,6 +4,7 @@ import { clipScale } from '../nn/optimizers.js';
 import { Rng } from '../util/rng.js';
 import { softmax } from '../nn/activations.js';
 import type { Sequential } from '../nn/sequential.js';
+import { isRecurrent } from '../nn/lstm.js';
 import { a3cLoss } from './a3cLoss.js';
 import { rolloutTargets } from './returns.js';
 import { optimizerSettings } from './learningRate.js';
@@ -40,8 +41,9 @@ export interface BatchedActorsOptions {
   store: GlobalStore;
   learners: BatchedLearnerOptions[];
   /**
-   * The thread's one local network, feed-forward, with maxBatch >= max(learners, tMax + 1):
-   * rows 0..K-1 act, rows 0..n hold a replayed rollout and its bootstrap state.
+   * The thread's one local network, with maxBatch >= max(learners, tMax + 1): rows 0..K-1 act,
+   * rows 0..n hold a replayed rollout and its bootstrap state. A recurrent network's state is
+   * kept per learner and swapped in for that learner's row.
    */
   net: Sequential;
   /** Gradient slot for Hogwild updates of a network outside the shared memory (the thread's index). */
@@ -60,6 +62,9 @@ class LearnerState {
   readonly rewards: Float64Array;
   /** Steps in the rollout so far. */
   steps = 0;
+  /** A recurrent network's state for this learner while it acts, and as its rollout began (empty for feed-forward nets). */
+  readonly recurrentState: Float32Array;
+  readonly rolloutStartState: Float32Array;
   observation: Float32Array | null = null;
   forcedAction = -1;
   seeded = false;
@@ -69,7 +74,9 @@ class LearnerState {
   episodeMaxProbSum = 0;
   episodeLoss = { policyGradient: 0, value: 0, entropy: 0, updates: 0 };
 
-  constructor(readonly o: BatchedLearnerOptions, tMax: number, inputSize: number) {
+  constructor(readonly o: BatchedLearnerOptions, tMax: number, inputSize: number, stateSize: number) {
+    this.recurrentState = new Float32Array(stateSize);
+    this.rolloutStartState = new Float32Array(stateSize);
     this.rng = new Rng(o.seed ^ 0x5bd1e995); // the unbatched learner's stream for the same seed
     this.faults = o.faults ?? NO_FAULTS;
     this.states = new Float32Array(tMax * inputSize);
@@ -91,7 +98,10 @@ type RolloutEnd = 'running' | 'bootstrap' | 'terminal';
  * backpropagates rows 0..n-1 and applies that gradient to the global network at once, while the
  * thread's other learners wait. The new global weights are the thread's local weights from then
  * on, for every learner: see docs/batched-acting.md for what that changes against one thread
- * per actor-learner. Feed-forward networks only (a recurrent one would need K states).
+ * per actor-learner. A recurrent network (the LSTM) keeps one state per learner: its layers
+ * before and after the recurrent one still run over the K rows at once, the recurrent layer row
+ * by row with each learner's state swapped in; the replay starts from the state the learner's
+ * rollout began with.
  */
 export class BatchedActors {
   private readonly o: BatchedActorsOptions;
@@ -114,12 +124,11 @@ export class BatchedActors {
     const { config, net, learners } = options;
     const k = learners.length;
     if (k < 1) throw new Error('a batch needs at least one actor-learner');
-    if (net.stateSize > 0) throw new Error('batched acting needs a feed-forward network: a recurrent one carries one state, not one per learner');
     if (net.maxBatch < Math.max(k, config.tMax + 1)) throw new Error(`network batch ${net.maxBatch} < max(${k} learners, tMax + 1 = ${config.tMax + 1})`);
     this.numActions = net.outputSize - 1;
     this.stride = net.outputSize;
     this.inputSize = net.inputSize;
-    this.learners = learners.map((l) => new LearnerState(l, config.tMax, this.inputSize));
+    this.learners = learners.map((l) => new LearnerState(l, config.tMax, this.inputSize, net.stateSize));
     this.returns = new Float64Array(config.tMax);
     this.values = new Float64Array(config.tMax);
     this.advantages = new Float64Array(config.tMax);
@@ -152,10 +161,12 @@ export class BatchedActors {
     for (let i = 0; i < k; i++) {
       const learner = learners[i];
       if (learner.observation === null) this.startEpisode(learner);
+      if (learner.steps === 0) learner.rolloutStartState.set(learner.recurrentState);
       net.input.set(learner.observation!, i * inputSize);
       learner.states.set(learner.observation!, learner.steps * inputSize);
     }
-    net.forward(0, k);
+    if (net.stateSize === 0) net.forward(0, k);
+    else this.forwardWithLearnerStates(k);
     // Every action is drawn before any update overwrites the network's rows.
     for (let i = 0; i < k; i++) {
       const learner = learners[i];
@@ -185,6 +196,7 @@ export class BatchedActors {
       } else if (result.info.lifeLost) {
         // "Dead": the rollout ends here, bootstrapped across lives unless lives are terminal (as ActorLearner).
         end = this.o.config.lifeLossTerminal ? 'terminal' : 'bootstrap';
+        if (this.o.config.lifeLossTerminal) learner.recurrentState.fill(0); // the next rollout starts afresh, as ActorLearner's
         if (this.o.actionAfterLifeLoss !== undefined) learner.forcedAction = this.o.actionAfterLifeLoss;
       } else if (learner.steps === this.o.config.tMax || store.stopRequested) {
         end = 'bootstrap';
@@ -207,6 +219,7 @@ export class BatchedActors {
     const steps = learner.steps;
     const inputSize = this.inputSize;
     net.input.set(learner.states.subarray(0, steps * inputSize), 0);
+    if (net.stateSize > 0) net.writeState(learner.rolloutStartState); // rows are time steps from the rollout's first state
     if (bootstrap) net.input.set(learner.observation!, steps * inputSize); // V(s_n) in row n, never part of the backward pass
     net.forward(0, bootstrap ? steps + 1 : steps);
     const bootstrapValue = bootstrap ? net.output[steps * this.stride + this.numActions] : 0;
@@ -232,6 +245,30 @@ export class BatchedActors {
     learner.episodeLoss.entropy += stats.entropy;
     learner.episodeLoss.updates++;
     if (episodeEnded) this.finishEpisode(learner);
+  }
+
+  /**
+   * The acting forward of a recurrent network: the layers around the recurrent ones over the K
+   * rows at once, each recurrent layer one row (one learner) at a time from that learner's state.
+   */
+  private forwardWithLearnerStates(k: number): void {
+    const net = this.o.net;
+    let input = net.input;
+    let stateOffset = 0;
+    for (const layer of net.layers) {
+      if (isRecurrent(layer)) {
+        for (let i = 0; i < k; i++) {
+          const state = this.learners[i].recurrentState;
+          layer.writeState(state, stateOffset);
+          layer.forward(input, i, 1);
+          layer.readState(state, stateOffset);
+        }
+        stateOffset += layer.stateSize;
+      } else {
+        layer.forward(input, 0, k);
+      }
+      input = layer.output;
+    }
   }
 
   /** As ActorLearner's: clipping folded into the optimizer pass, non-finite gradients skipped, the new global weights copied back. */
@@ -271,6 +308,7 @@ export class BatchedActors {
     learner.seeded = true;
     learner.observation = reset.observation;
     learner.forcedAction = -1;
+    learner.recurrentState.fill(0);
   }
 
   private finishEpisode(learner: LearnerState): void {

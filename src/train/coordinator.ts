@@ -17,7 +17,6 @@ import { RunMonitor, type Progress, type Solved, type StopReason } from './runMo
 import { WorkerPool, type WorkerFault } from './workerPool.js';
 import type { WorkerInput, WorkerMessage } from './workerThread.js';
 import { batchRows, threadRanks } from './batchedActors.js';
-import { UsageError } from '../settings/errors.js';
 
 export { CONFIG_FILE, WEIGHTS_FILE, BEST_WEIGHTS_FILE, METRICS_FILE, describeError } from './runDirectory.js';
 export { MAX_RESTARTS, type WorkerFault } from './workerPool.js';
@@ -75,9 +74,6 @@ const LIVE_FRAME_EVERY_MS = 250;
  */
 export async function trainAgents(agents: AgentFactory, config: TrainConfig, runDir: string, hooks: TrainHooks = {}): Promise<TrainSummary> {
   const spec = probeNetworkSpec(agents, config);
-  if (config.envsPerThread > 1 && spec.kind === 'lstm') {
-    throw new UsageError(`--envs-per-thread ${config.envsPerThread}: batched acting needs a feed-forward network, not --net ${config.net} (one recurrent state per thread): use --envs-per-thread 1`);
-  }
   // With the WebAssembly kernels every thread builds its network in its own region of the shared
   // memory, so its gradient is read in place by the locked update instead of copied there.
   const wasm = config.kernels === 'wasm';

@@ -39,14 +39,13 @@ test('--envs-per-thread is fixed on resume; --workers may still change', () => {
   assert.equal(more.workers, 12);
 });
 
-test('bad --envs-per-thread values and --net lstm with several per thread: one line, exit 2', () => {
+test('bad --envs-per-thread values: one line, exit 2', () => {
   refused(['train', 'cartpole', '--envs-per-thread', '0'], /^a3c: --envs-per-thread: .*\(got 0\)$/);
   refused(['train', 'cartpole', '--envs-per-thread', 'abc'], /^a3c: --envs-per-thread: /);
   refused(['train', 'cartpole', '--envs-per-thread', '1.5'], /^a3c: --envs-per-thread: /);
   refused(['train', 'cartpole', '--envs-per-thread', '257'], /^a3c: --envs-per-thread: /);
-  refused(['train', 'cartpole', '--net', 'lstm', '--envs-per-thread', '2', '--run-dir', join(root, 'lstm')],
-    /^a3c: --envs-per-thread 2: batched acting needs a feed-forward network, not --net lstm .*: use --envs-per-thread 1$/);
-  assert.equal(existsSync(join(root, 'lstm')), false, 'refused before anything is written');
+  refused(['train', 'cartpole', '--envs-per-thread', '-2', '--run-dir', join(root, 'negative')], /^a3c: --envs-per-thread: /);
+  assert.equal(existsSync(join(root, 'negative')), false, 'refused before anything is written');
 });
 
 test('a batched run resumes batched: config.json keeps --envs-per-thread, a new value is refused, episodes go on under every rank', () => {

@@ -7,7 +7,7 @@ import type { TrainConfig } from '../../src/config.js';
 import type { Env } from '../../src/envs/env.js';
 import { a3cLoss } from '../../src/train/a3cLoss.js';
 import { rolloutTargets } from '../../src/train/returns.js';
-import { buildActorCritic, mlpNet, referenceAtariNet, type NetworkSpec } from '../../src/agents/networks.js';
+import { buildActorCritic, lstmNet, mlpNet, referenceAtariNet, type NetworkSpec } from '../../src/agents/networks.js';
 import { getPreset, networkSpec } from '../../src/presets.js';
 import { buildTrainConfig, trainFlagsSchema } from '../../src/cli/trainCommand.js';
 import { forEachMetricsRecord } from '../../src/metrics/records.js';
@@ -199,12 +199,57 @@ test('every batched learner updates the global network at the end of its own rol
   assert.ok(maxDifference(store.params, start) > 1e-5, 'the global weights moved');
 });
 
-test('a batched learner refuses a recurrent network', () => {
-  const config = cartpoleConfig({ seed: 1, kernels: 'js', tMax: 5, net: 'lstm', envsPerThread: 2 });
-  const lstm = getPreset('cartpole').networks.lstm(2);
-  const net = buildActorCritic(lstm, 6, undefined, 'js');
-  const store = GlobalStore.create(net.paramCount, 1, false);
-  assert.throws(() => new BatchedActors({ config, store, slot: 0, net, learners: [{ rank: 0, seed: 1, env: getPreset('cartpole').makeEnv(1, config, 'train') }] }), /feed-forward/);
+const lstmSpec = lstmNet(mlpNet(4, 2, [16]), 8);
+
+/** Every gradient of `rollouts` updates: an ActorLearner alone, and the same learner hosted alone by BatchedActors. */
+function gradientsAloneAndBatched(netSpec: NetworkSpec, config: TrainConfig, rollouts: number): { single: Float32Array[]; batched: Float32Array[] } {
+  const makeStore = () => {
+    const store = GlobalStore.create(buildActorCritic(netSpec, 1, undefined, 'js').paramCount, 1, false);
+    buildActorCritic(netSpec, 1, store.params, 'js').initialize(config.seed);
+    return store;
+  };
+  const single = gradientRecorder();
+  const learner = new ActorLearner({ rank: 0, seed: 9, config, store: makeStore(), env: getPreset('cartpole').makeEnv(9, config, 'train'), net: buildActorCritic(netSpec, config.tMax + 1, undefined, 'js'), faults: single });
+  for (let i = 0; i < rollouts; i++) learner.rolloutAndUpdate();
+  const batched = gradientRecorder();
+  const actors = new BatchedActors({
+    config, store: makeStore(), slot: 0, net: buildActorCritic(netSpec, batchRows(config.tMax, 1), undefined, 'js'),
+    learners: [{ rank: 0, seed: 9, env: getPreset('cartpole').makeEnv(9, config, 'train'), faults: batched }],
+  });
+  while (batched.gradients.length < rollouts) actors.step();
+  return { single: single.gradients, batched: batched.gradients };
+}
+
+for (const [name, netSpec] of [['MLP', spec], ['LSTM', lstmSpec]] as const) {
+  test(`one learner hosted by BatchedActors learns as ActorLearner: the same gradient at every update, across episodes (${name})`, () => {
+    const config = cartpoleConfig({ seed: 8, kernels: 'js', tMax: 5, workers: 1, envsPerThread: 1 });
+    const { single, batched } = gradientsAloneAndBatched(netSpec, config, 12); // 60 steps: several episodes of the first policy
+    for (let u = 0; u < single.length; u++) {
+      const scale = maxAbs(single[u]);
+      assert.ok(maxDifference(batched[u], single[u]) <= 1e-5 * Math.max(scale, 1e-3), `update ${u + 1}: ${maxDifference(batched[u], single[u])} (entries up to ${scale})`);
+    }
+    assert.ok(maxDifference(single[0], single[11]) > 1e-3 * maxAbs(single[0]), 'the updates differ from one another');
+  });
+}
+
+test('batched LSTM learners each carry their own recurrent state: learner 0\'s first gradient is the unbatched learner\'s', () => {
+  const config = cartpoleConfig({ seed: 4, kernels: 'js', tMax: 8, workers: 3, envsPerThread: 3, net: 'lstm' });
+  const makeStore = () => {
+    const store = GlobalStore.create(buildActorCritic(lstmSpec, 1, undefined, 'js').paramCount, 1, false);
+    buildActorCritic(lstmSpec, 1, store.params, 'js').initialize(config.seed);
+    return store;
+  };
+  const single = gradientRecorder();
+  new ActorLearner({ rank: 0, seed: 100, config, store: makeStore(), env: getPreset('cartpole').makeEnv(100, config, 'train'), net: buildActorCritic(lstmSpec, config.tMax + 1, undefined, 'js'), faults: single }).rolloutAndUpdate();
+  const recorders = [0, 1, 2].map(() => gradientRecorder());
+  const actors = new BatchedActors({
+    config, store: makeStore(), slot: 0, net: buildActorCritic(lstmSpec, batchRows(config.tMax, 3), undefined, 'js'),
+    learners: recorders.map((faults, i) => ({ rank: i, seed: 100 + 7 * i, env: getPreset('cartpole').makeEnv(100 + 7 * i, config, 'train'), faults })),
+  });
+  while (recorders[0].gradients.length === 0) actors.step();
+  assert.equal(recorders[0].updatesBefore[0], 0);
+  const scale = maxAbs(single.gradients[0]);
+  assert.ok(maxDifference(recorders[0].gradients[0], single.gradients[0]) <= 1e-5 * scale, `batched vs unbatched: ${maxDifference(recorders[0].gradients[0], single.gradients[0])} (entries up to ${scale})`);
 });
 
 test('train cartpole --workers 4 --envs-per-thread 2 solves CartPole; every actor-learner plays under its own rank', async () => {
@@ -221,6 +266,16 @@ test('train cartpole --workers 4 --envs-per-thread 2 solves CartPole; every acto
   assert.deepEqual([...workers].sort(), [0, 1, 2, 3]);
   assert.ok(summary.timings.steps > 0 && summary.timings.forwardMs > 0 && summary.timings.updateMs > 0, JSON.stringify(summary.timings));
   console.log(`batched CartPole (4 learners, 2 per thread, seed 1): solved in ${summary.solved!.seconds.toFixed(1)} s at step ${summary.solved!.weightsStep}`);
+});
+
+test('train cartpole-masked --net lstm --workers 3 --envs-per-thread 2 runs its budget with every learner\'s episodes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'a3c-batched-lstm-'));
+  const config = buildTrainConfig('cartpole-masked', trainFlagsSchema.parse({ net: 'lstm', workers: 3, envsPerThread: 2, seed: 1, steps: 4000, targetReturn: 'none', evalEvery: 0 }));
+  const summary = await train(config, dir);
+  assert.equal(summary.stopReason, 'steps');
+  const workers = new Set<number>();
+  forEachMetricsRecord(join(dir, 'metrics.jsonl'), (r) => { if (r.kind === 'episode') workers.add(r.worker!); });
+  assert.deepEqual([...workers].sort(), [0, 1, 2]);
 });
 
 test('batched threads survive the chaos faults: a crash restarts the thread, an update cut off is completed, NaN gradients are skipped', async () => {
