@@ -34,7 +34,7 @@ export interface Preset {
   description: string;
   makeEnv(seed: number, settings: EnvSettings, mode: EnvMode): Env;
   networks: Record<string, (numActions: number) => NetworkSpec>;
-  defaults: Omit<TrainConfig, 'workers' | 'seed' | 'kernels' | 'checkpointEverySeconds' | 'keepCheckpoints' | 'lifeLossTerminal' | 'rom' | 'game' | 'emulator' | 'evalEverySeconds' | 'evalEpisodes' | 'gaeLambda' | 'lrSchedule' | 'recipe'>;
+  defaults: Omit<TrainConfig, 'workers' | 'envsPerThread' | 'seed' | 'kernels' | 'checkpointEverySeconds' | 'keepCheckpoints' | 'lifeLossTerminal' | 'rom' | 'game' | 'emulator' | 'evalEverySeconds' | 'evalEpisodes' | 'gaeLambda' | 'lrSchedule' | 'recipe'>;
   /** The `--env-option` names this environment takes, with their types and ranges. */
   envOptions(settings: { rom?: string | null }): EnvOptionSpecs;
   /** Whether the environment needs a user's ROM (--rom), may use one, or takes none. */

@@ -17,6 +17,7 @@ const nnFlags = z.object({
 const envFlags = z.object({ seconds: fromDecimalText(z.number().positive().max(600)).default(2), json: z.boolean().default(false), rom: z.string().min(1).optional(), game: z.string().min(1).optional(), emulator: z.enum(EMULATORS).optional() });
 const trainFlags = z.object({
   workers: fromDecimalText(integerIn(1, 256)).optional(),
+  envsPerThread: fromDecimalText(integerIn(1, 256)).default(1),
   seconds: fromDecimalText(z.number().positive().max(3600)).default(10),
   net: z.string().optional(),
   kernels: z.enum(['wasm', 'js']).optional(),
@@ -64,9 +65,11 @@ async function runEnv(envId: string, raw: Record<string, unknown>): Promise<void
 
 async function runTrainBench(envId: string, raw: Record<string, unknown>): Promise<void> {
   const o = parseFlags(trainFlags, raw);
-  const r = await benchTrain(envId, o.workers ?? availableParallelism(), o.seconds, o.net, o.kernels);
+  const r = await benchTrain(envId, o.workers ?? availableParallelism(), o.seconds, o.net, o.kernels, o.envsPerThread);
   if (o.json) return out(JSON.stringify(r));
-  out(`train: ${r.env} (${r.net} net, ${r.kernels} kernels), ${r.workers} worker${r.workers > 1 ? 's' : ''}, ${f(r.seconds, 1)} s`);
+  const threads = Math.ceil(r.workers / r.envs_per_thread);
+  const batching = r.envs_per_thread > 1 ? ` in ${threads} thread${threads > 1 ? 's' : ''} (${r.envs_per_thread} per thread, batched acting)` : '';
+  out(`train: ${r.env} (${r.net} net, ${r.kernels} kernels), ${r.workers} worker${r.workers > 1 ? 's' : ''}${batching}, ${f(r.seconds, 1)} s`);
   out(table([
     ['agent steps/s', f(r.agent_steps_per_s, 0)],
     ['per worker', f(r.agent_steps_per_s / r.workers, 0)],
@@ -108,7 +111,8 @@ export function addBenchCommand(program: Command): void {
   bench.command('train')
     .description('the whole A3C loop: agent steps/s, updates/s and where the time goes')
     .argument('<env>', 'environment id')
-    .option('--workers <n>', 'actor-learner threads (default: number of cores)')
+    .option('--workers <n>', 'actor-learners (default: number of cores)')
+    .option('--envs-per-thread <k>', 'actor-learners per thread, acting with one batched forward pass', '1')
     .option('--seconds <s>', 'how long to train', '10')
     .option('--net <name>', 'network from the preset')
     .option('--kernels <kind>', 'wasm (SIMD) or js (the TypeScript reference kernels)')

@@ -68,9 +68,13 @@ export const SETTINGS = {
     default: { preset: true }, flag: { value: 'name' }, onResume: 'fixed', stored: 'config',
   }),
   workers: setting({
-    schema: integerIn(1, 256), help: 'actor-learner threads',
+    schema: integerIn(1, 256), help: 'actor-learners (one thread each, unless --envs-per-thread hosts several in one)',
     default: { machine: () => Math.min(256, availableParallelism()), text: 'number of cores' },
     flag: { value: 'n', fromText: numberFromText }, onResume: 'free', stored: 'config',
+  }),
+  envsPerThread: setting({
+    schema: integerIn(1, 256), help: 'actor-learners per thread, acting together with one batched forward pass (threads: workers / k, rounded up); each keeps its own rollout and update (docs/batched-acting.md)',
+    default: { value: 1 }, flag: { value: 'k', fromText: numberFromText }, onResume: 'fixed', stored: 'config',
   }),
   seed: setting({
     schema: seedSchema, help: 'run seed (an integer in [0, 2^32)); worker k is seeded seed+k',

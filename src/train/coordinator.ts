@@ -16,7 +16,8 @@ import { RunMetrics } from './runMetrics.js';
 import { finiteCheckTask, RunEvaluator, SCALARS_EVERY_MS, startRunTicker, type PeriodicTask } from './runTicker.js';
 import { RunMonitor, type Progress, type Solved, type StopReason } from './runMonitor.js';
 import { WorkerPool, type WorkerFault } from './workerPool.js';
-import type { WorkerMessage } from './workerThread.js';
+import type { WorkerInput, WorkerMessage } from './workerThread.js';
+import { batchRows, threadRanks } from './batchedActors.js';
 
 export { CONFIG_FILE, WEIGHTS_FILE, BEST_WEIGHTS_FILE, METRICS_FILE, describeError } from './runDirectory.js';
 export { MAX_RESTARTS, type WorkerFault } from './workerPool.js';
@@ -67,16 +68,19 @@ const LIVE_FRAME_EVERY_MS = 250;
 
 /**
  * Runs one A3C training job: creates the global network in shared memory (or restores it from
- * a checkpoint), starts `config.workers` actor-learner threads, fans their episodes out to the
+ * a checkpoint), starts `config.workers` actor-learners (one thread each, or `config.envsPerThread`
+ * per thread acting together), fans their episodes out to the
  * metrics sinks, checkpoints periodically, and stops on the step/time/target budget or on abort
  * with a final checkpoint.
  */
 export async function trainAgents(agents: AgentFactory, config: TrainConfig, runDir: string, hooks: TrainHooks = {}): Promise<TrainSummary> {
   const spec = probeNetworkSpec(agents, config);
-  // With the WebAssembly kernels every worker builds its network in its own region of the shared
+  // With the WebAssembly kernels every thread builds its network in its own region of the shared
   // memory, so its gradient is read in place by the locked update instead of copied there.
   const wasm = config.kernels === 'wasm';
-  const arenas = wasm ? { count: config.workers, bytes: arenaBytes(spec, config.tMax + 1) } : undefined;
+  const threads = threadRanks(config.workers, config.envsPerThread).length;
+  const rows = config.envsPerThread > 1 ? batchRows(config.tMax, config.envsPerThread) : config.tMax + 1;
+  const arenas = wasm ? { count: threads, bytes: arenaBytes(spec, rows) } : undefined;
   const store = GlobalStore.create(parameterCount(spec), gradientSlots(config, GlobalStore.arenasAvailable(wasm)), wasm, arenas);
   return withGlobalRun(config, runDir, hooks, store, spec, (dir, layout) => runTraining(agents, config, dir, store, layout, hooks));
 }
@@ -102,15 +106,28 @@ async function runTraining(agents: AgentFactory, config: TrainConfig, dir: RunDi
     }
   };
   const faults = hooks.faults ?? installedFaultInjection();
+  // A resumed run or a restarted worker does not replay earlier random streams.
+  const seedOf = (rank: number, generation: number) => config.seed + rank + (monitor.segment - 1) * 10_007 + generation * 104_729;
+  // With K actor-learners per thread the pool's unit is a thread: `index` is its lock id, arena and slot.
+  const batches = config.envsPerThread > 1 ? threadRanks(config.workers, config.envsPerThread) : null;
+  const inputFor = (index: number, generation: number): WorkerInput => {
+    const input: WorkerInput = {
+      rank: index, config, agentsModule: agents.moduleUrl, buffers: store.buffers, faults,
+      seed: seedOf(index, generation), liveFrameEveryMs: index === 0 ? LIVE_FRAME_EVERY_MS : 0,
+    };
+    if (batches) input.batch = batches[index].map((rank) => ({ rank, seed: seedOf(rank, generation) }));
+    return input;
+  };
+  /** A batched thread's fault names its first actor-learner and the ones it hosted. */
+  const learnerFault = (fault: WorkerFault): WorkerFault => {
+    if (!batches) return fault;
+    const ranks = batches[fault.rank];
+    return { ...fault, rank: ranks[0], cause: `${fault.cause} (the thread of actor-learners ${ranks[0]}-${ranks[ranks.length - 1]})` };
+  };
   const pool = new WorkerPool({
-    count: config.workers, store, optimizer: optimizerSettings(config), maxRestarts: hooks.maxRestarts ?? faults?.maxRestarts, onMessage,
-    inputFor: (rank, generation) => ({
-      rank, config, agentsModule: agents.moduleUrl, buffers: store.buffers, faults,
-      // A resumed run or a restarted worker does not replay earlier random streams.
-      seed: config.seed + rank + (monitor.segment - 1) * 10_007 + generation * 104_729,
-      liveFrameEveryMs: rank === 0 ? LIVE_FRAME_EVERY_MS : 0,
-    }),
-    onFault: (fault) => { monitor.countWorkerFault(); hooks.onWorkerFault?.(fault); },
+    count: batches ? batches.length : config.workers, store, optimizer: optimizerSettings(config), maxRestarts: hooks.maxRestarts ?? faults?.maxRestarts, onMessage,
+    inputFor,
+    onFault: (fault) => { monitor.countWorkerFault(); hooks.onWorkerFault?.(learnerFault(fault)); },
     onGiveUp: (error) => monitor.fail(error),
   });
   pool.start();
