@@ -285,7 +285,7 @@ export class BatchedActors {
         this.count(steps, finite); // under the lock, so a checkpoint counts exactly the updates in its weights
       });
     }
-    if (config.maxSteps !== null && store.counters[Counter.globalSteps] >= config.maxSteps) store.requestStop();
+    if (config.maxSteps !== null && store.runSteps >= config.maxSteps) store.requestStop();
   }
 
   private count(steps: number, finite: boolean): void {
