@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { benchEnv } from '../bench/envBench.js';
 import { benchNn } from '../bench/nnBench.js';
 import { benchTrain } from '../bench/trainBench.js';
+import { benchNodes } from '../distributed/nodesBench.js';
+import { benchService } from '../distributed/serviceBench.js';
 import { fromDecimalText, integerIn } from '../settings/values.js';
 import { parseFlags, UsageError } from './flags.js';
 
@@ -21,6 +23,24 @@ const trainFlags = z.object({
   seconds: fromDecimalText(z.number().positive().max(3600)).default(10),
   net: z.string().optional(),
   kernels: z.enum(['wasm', 'js']).optional(),
+  json: z.boolean().default(false),
+});
+
+const serviceFlags = z.object({
+  nodes: fromDecimalText(integerIn(1, 256)).default(4),
+  seconds: fromDecimalText(z.number().positive().max(3600)).default(10),
+  precision: z.enum(['f32', 'f16']).default('f32'),
+  json: z.boolean().default(false),
+});
+const nodeCounts = z.string().regex(/^\d+(,\d+)*$/, 'a comma-separated list of node counts, e.g. 1,2,3')
+  .transform((text) => text.split(',').map(Number))
+  .refine((counts) => counts.every((n) => n >= 1 && n <= 64), 'node counts from 1 to 64');
+const nodesFlags = z.object({
+  nodes: nodeCounts.default([1, 2, 3]),
+  workers: fromDecimalText(integerIn(1, 256)).default(1),
+  seconds: fromDecimalText(z.number().min(10).max(3600)).default(30),
+  precision: z.enum(['f32', 'f16']).default('f32'),
+  syncEvery: fromDecimalText(integerIn(1, 100_000)).optional(),
   json: z.boolean().default(false),
 });
 
@@ -80,7 +100,38 @@ async function runTrainBench(envId: string, raw: Record<string, unknown>): Promi
   ]));
 }
 
-/** Adds `a3c bench [nn|env|train]` to the program. */
+async function runServiceBench(envId: string, raw: Record<string, unknown>): Promise<void> {
+  const o = parseFlags(serviceFlags, raw);
+  let r;
+  try {
+    r = await benchService(envId, o.nodes, o.seconds, o.precision);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (o.json) return out(JSON.stringify(r));
+  out(`service: ${r.env} (${r.net} net), ${r.nodes} synthetic node${r.nodes > 1 ? 's' : ''} answering at once, ${r.precision}, ${f(r.seconds, 1)} s`);
+  out(table([
+    ['exchanges/s', f(r.exchanges_per_s, 1)],
+    ['bytes per exchange', `${f(r.bytes_per_exchange_in / 1e6, 2)} MB in, ${f(r.bytes_per_exchange_out / 1e6, 2)} MB out`],
+    ['service CPU per exchange', `${f(r.service_cpu_ms_per_exchange, 2)} ms (handling on its thread: ${f(r.service_handling_ms_per_exchange, 2)} ms)`],
+  ]));
+}
+
+async function runNodesBench(envId: string, raw: Record<string, unknown>): Promise<void> {
+  const o = parseFlags(nodesFlags, raw);
+  let rows;
+  try {
+    rows = await benchNodes({ env: envId, counts: o.nodes, workersPerNode: o.workers, seconds: o.seconds, precision: o.precision, syncEvery: o.syncEvery });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (o.json) return rows.forEach((r) => out(JSON.stringify({ env: envId, precision: o.precision, seconds: o.seconds, ...r })));
+  out(`nodes: ${envId}, a service and N node processes of ${o.workers} worker${o.workers > 1 ? 's' : ''} (${o.precision}) against a3c train with the same workers, ${o.seconds} s each`);
+  out(table(rows.map((r): [string, string] => [`${r.nodes} node${r.nodes > 1 ? 's' : ''}`,
+    `${f(r.service_steps_per_s, 0)} agent steps/s, train ${f(r.train_steps_per_s, 0)} (${f(r.service_steps_per_s / r.train_steps_per_s, 2)}x); ${f(r.exchanges_per_s, 1)} exchanges/s, ${f(r.megabytes_per_s, 1)} MB/s`])));
+}
+
+/** Adds `a3c bench [nn|env|train|service|nodes]` to the program. */
 export function addBenchCommand(program: Command): void {
   const bench = program.command('bench')
     .enablePositionalOptions()
@@ -118,4 +169,22 @@ export function addBenchCommand(program: Command): void {
     .option('--kernels <kind>', 'wasm (SIMD) or js (the TypeScript reference kernels)')
     .option('--json', 'print one JSON object', false)
     .action((envId: string, options: Record<string, unknown>) => runTrainBench(envId, options));
+  bench.command('service')
+    .description('the learner service\'s capacity: exchanges/s it absorbs from synthetic nodes, bytes and CPU per exchange')
+    .argument('[env]', 'environment id (its network sets the bytes)', 'breakout')
+    .option('--nodes <n>', 'synthetic nodes, each sending its next change as soon as it is answered', '4')
+    .option('--seconds <s>', 'how long to serve', '10')
+    .addOption(new Option('--precision <bits>', 'how changes and weights travel').choices(['f32', 'f16']).default('f32'))
+    .option('--json', 'print one JSON object', false)
+    .action((envId: string, options: Record<string, unknown>) => runServiceBench(envId, options));
+  bench.command('nodes')
+    .description('agent steps/s of a service with 1, 2, ... node processes on this machine against a3c train with as many workers')
+    .argument('<env>', 'environment id')
+    .option('--nodes <list>', 'node counts to measure, comma-separated', '1,2,3')
+    .option('--workers <n>', 'workers per node', '1')
+    .option('--seconds <s>', 'how long each run trains (at least 10: rates are taken between the 5-second records)', '30')
+    .addOption(new Option('--precision <bits>', 'how changes and weights travel').choices(['f32', 'f16']).default('f32'))
+    .option('--sync-every <n>', 'the nodes\' --sync-every')
+    .option('--json', 'one JSON object per node count', false)
+    .action((envId: string, options: Record<string, unknown>) => runNodesBench(envId, options));
 }
