@@ -13,12 +13,14 @@ import { forEachMetricsRecord } from '../../src/metrics/records.js';
 import { a3c, checkEpisodeStream, episodesOf, sleep, startService } from './loopback.js';
 
 const layoutFor = (config: Parameters<typeof networkSpec>[0]) => buildActorCritic(networkSpec(config, 2), 1, undefined, 'js').tensors();
+/** A hung service or node fails its test instead of holding the suite. */
+const LOOPBACK_TIMEOUT_MS = 240_000;
 const runDir = (name: string) => mkdtempSync(join(tmpdir(), `a3c-${name}-`));
 
 // CartPole is solved in 35-45 s with the machine loaded 10x (a 16-thread training beside it);
 // the 100-second budget is headroom for a slow CI machine, not the expected time.
 
-test('a service and two node processes solve CartPole; the weights it names evaluate >= 400', async () => {
+test('a service and two node processes solve CartPole; the weights it names evaluate >= 400', { timeout: LOOPBACK_TIMEOUT_MS }, async () => {
   const dir = runDir('serve-solve');
   const service = await startService(['cartpole', '--seed', '1', '--time', '100', '--listen', '127.0.0.1:0', '--run-dir', dir, '--quiet']);
   // Exchanging every 2 updates keeps each replica within ~4 updates of the global weights (see docs/distributed.md).
@@ -39,7 +41,7 @@ test('a service and two node processes solve CartPole; the weights it names eval
   console.log(`solved by a service and 2 nodes: ${/solved[^\n]*/.exec(service.stderr())?.[0] ?? ''} ${/\d+ exchanges[^\n]*/.exec(service.stderr())?.[0]}`);
 });
 
-test('a node killed with SIGKILL costs only its in-flight work: the other goes on, no episode lost or counted twice', async () => {
+test('a node killed with SIGKILL costs only its in-flight work: the other goes on, no episode lost or counted twice', { timeout: LOOPBACK_TIMEOUT_MS }, async () => {
   const dir = runDir('serve-nodekill');
   const service = await startService(['cartpole', '--seed', '2', '--target-return', 'none', '--max-steps', '400000', '--listen', '127.0.0.1:0', '--run-dir', dir, '--quiet']);
   const victim = a3c(['node', '--connect', service.address, '--workers', '1']);
@@ -61,7 +63,7 @@ test('a node killed with SIGKILL costs only its in-flight work: the other goes o
   assert.equal(episodes.length, final.state.episodes, 'metrics.jsonl holds exactly the episodes the counters count');
 });
 
-test('the service killed with SIGKILL resumes from its newest checkpoint and the node reconnects by itself', async () => {
+test('the service killed with SIGKILL resumes from its newest checkpoint and the node reconnects by itself', { timeout: LOOPBACK_TIMEOUT_MS }, async () => {
   const dir = runDir('serve-kill');
   const port = 20_000 + (process.pid % 20_000);
   const address = `127.0.0.1:${port}`;
@@ -92,7 +94,7 @@ test('the service killed with SIGKILL resumes from its newest checkpoint and the
   assert.ok(episodes.filter((e) => e.episode > checkpoint.state.episodes).every((e) => e.step > checkpoint.state.globalSteps), 'the resumed run continues from the checkpoint');
 });
 
-test('a node anneals the learning rate over the whole run\'s steps, and the service logs the scheduled rate', async () => {
+test('a node anneals the learning rate over the whole run\'s steps, and the service logs the scheduled rate', { timeout: LOOPBACK_TIMEOUT_MS }, async () => {
   const dir = runDir('serve-schedule');
   const maxSteps = 2_000_000;
   const service = await startService(['cartpole', '--seed', '4', '--target-return', 'none', '--lr-schedule', 'linear', '--max-steps', String(maxSteps), '--max-seconds', '8', '--listen', '127.0.0.1:0', '--run-dir', dir, '--quiet']);
@@ -109,7 +111,7 @@ test('a node anneals the learning rate over the whole run\'s steps, and the serv
   }
 });
 
-test('a wrong token, another version and another environment are refused with one line on both sides', async () => {
+test('a wrong token, another version and another environment are refused with one line on both sides', { timeout: LOOPBACK_TIMEOUT_MS }, async () => {
   const dir = runDir('serve-token');
   const service = await startService(['cartpole', '--target-return', 'none', '--listen', '127.0.0.1:0', '--token', 'right', '--run-dir', dir, '--quiet']);
   try {
@@ -140,7 +142,7 @@ test('a wrong token, another version and another environment are refused with on
   }
 });
 
-test('listening beyond loopback without a token is refused before anything starts', async () => {
+test('listening beyond loopback without a token is refused before anything starts', { timeout: LOOPBACK_TIMEOUT_MS }, async () => {
   const dir = join(runDir('serve-open'), 'run');
   const service = a3c(['serve', 'cartpole', '--listen', '0.0.0.0:0', '--run-dir', dir]);
   assert.equal(await service.exited, 2);
