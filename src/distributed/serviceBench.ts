@@ -31,18 +31,26 @@ export interface ServiceBenchResult {
 const CLIENTS = fileURLToPath(new URL('./syntheticClients.js', import.meta.url));
 
 export async function benchService(env: string, nodes: number, seconds: number, precision: 'f32' | 'f16'): Promise<ServiceBenchResult> {
-  const config = buildTrainConfig(env, { workers: 1, seed: 0, maxSeconds: seconds, targetReturn: null });
+  const config = buildTrainConfig(env, { workers: 1, seed: 0, targetReturn: null });
+  const stop = new AbortController();
   const dir = mkdtempSync(join(tmpdir(), 'a3c-bench-service-'));
   let clients: ChildProcess | null = null;
   let cpuAtStart = process.cpuUsage(), startedAt = performance.now();
   try {
-    // Measured from the moment the service listens to its end: the welcomes are included (one per node).
-    const summary = await serve(config, dir, {}, {
+    // Measured from the moment every client is welcomed (they wait for 'go') to the stop.
+    const summary = await serve(config, dir, { signal: stop.signal }, {
       address: { host: '127.0.0.1', port: 0 }, token: '', stopGraceMs: 1000,
       onListening: (address) => {
-        cpuAtStart = process.cpuUsage();
-        startedAt = performance.now();
-        clients = fork(CLIENTS, [address, String(nodes), precision], { stdio: 'inherit' });
+        const child = fork(CLIENTS, [address, String(nodes), precision], { stdio: 'inherit' });
+        clients = child;
+        child.on('message', (message) => {
+          if (message !== 'ready') return;
+          cpuAtStart = process.cpuUsage();
+          startedAt = performance.now();
+          child.send('go');
+          setTimeout(() => stop.abort(), seconds * 1000);
+        });
+        child.on('exit', () => stop.abort());
       },
     });
     const cpu = process.cpuUsage(cpuAtStart);

@@ -1,8 +1,10 @@
 /**
  * Synthetic actor nodes for `a3c bench service`: N clients that speak the protocol but do no
  * learning. Each sends a small random change as soon as its previous exchange is answered, so
- * the service, not the nodes, sets the pace. Run as a child process:
+ * the service, not the nodes, sets the pace. Run as a forked child process:
  *   node syntheticClients.js ADDRESS NODES f32|f16
+ * It tells its parent 'ready' once every client is welcomed, and the clients start exchanging
+ * when the parent answers 'go', so the measurement holds exchanges only.
  */
 import * as grpc from '@grpc/grpc-js';
 import { encodeTensor } from './codec.js';
@@ -14,6 +16,8 @@ process.exit(0);
 
 async function runClients(address: string, nodes: number, precision: Precision): Promise<void> {
   const { Client } = learnerDefinition();
+  let welcomed = 0;
+  const go = new Promise<void>((resolve) => process.on('message', (message) => { if (message === 'go') resolve(); }));
   await Promise.all(Array.from({ length: nodes }, async (_, k) => {
     const client = new Client(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
     const call = (client as unknown as { Session: () => grpc.ClientDuplexStream<NodeMessage, ServiceMessage> }).Session();
@@ -28,7 +32,8 @@ async function runClients(address: string, nodes: number, precision: Precision):
           const values = new Float32Array(message.welcome.param_count);
           for (let i = 0; i < values.length; i++) values[i] = (Math.random() - 0.5) * 1e-6;
           delta = encodeTensor(values, precision);
-          send();
+          if (++welcomed === nodes) process.send?.('ready');
+          void go.then(send);
         } else if (message.kind === 'weights') {
           if (message.weights.stop) { call.end(); resolve(); } else send();
         } else resolve();
