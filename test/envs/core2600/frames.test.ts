@@ -50,8 +50,6 @@ test('unobserved frames (no pixels drawn) leave RAM and collisions as observed o
   assert.deepEqual(blind.tia.screen, observed.tia.screen, 'the last frame was observed by both');
 });
 
-// Known gap (docs/emulator-core.md, "Not done yet"): objects reset in or near HBLANK and HMOVE
-// written mid-line. This reports the first difference until the TIA's motion logic is modelled.
-test('the motion probe ROM (resets across the line, mid-line HMOVE): 20 frames identical to 6502.ts', { todo: 'HMOVE and HBLANK resets are modelled simply' }, () => {
-  assert.equal(compareFrames(probeRom(), 20, inputs), null);
+test('the motion probe ROM (resets across the line, mid-line HMOVE reaching the next HBLANK): 200 frames identical to 6502.ts', () => {
+  assert.equal(compareFrames(probeRom(), 200, inputs), null);
 });
