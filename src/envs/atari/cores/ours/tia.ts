@@ -18,12 +18,12 @@ export const CLOCKS_PER_LINE = 228;
 
 /**
  * Colour clocks from the start of the CPU's write cycle until a register's new value shows:
- * 3 (the end of the cycle) for most, one more for VBLANK, GRP0/1 and ENAM0/1/ENABL, two more for
+ * 3 (the end of the cycle) for most, one more for VBLANK, REFP0/1, GRP0/1 and ENAM0/1/ENABL, two more for
  * the playfield (which then waits for its next 4-pixel cell). Measured against 6502.ts with
  * test/envs/core2600/fixtures/kernelRom.ts.
  */
 const WRITE_DELAY = new Int32Array(64).fill(3);
-for (const register of [0x01, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f]) WRITE_DELAY[register] = 4;
+for (const register of [0x01, 0x0b, 0x0c, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f]) WRITE_DELAY[register] = 4;
 for (const register of [0x0d, 0x0e, 0x0f]) WRITE_DELAY[register] = 5;
 // HMxx and HMCLR reach the motion registers 2 clocks after the write, HMOVE starts the movement 6 after.
 for (const register of [0x20, 0x21, 0x22, 0x23, 0x24, 0x2b]) WRITE_DELAY[register] = 5;
@@ -104,6 +104,12 @@ export class Tia {
   private playfieldAtLineStart = 0;
   collisions = 0;
   private reflectLatched = false;
+  /** Lines since the last change (6502.ts's line cache); a line that starts at 2 or more is `cachedLine`. */
+  private linesSinceChange = 0;
+  /** Object pulses given in closed form (visible clocks drawn from positions), and their count when the exact counters last handed over. */
+  private pulses = 0;
+  private pulsesWhenLeft = 0;
+  private cachedLine = false;
   /** Per object, what a pulse shows: players' patterns (leftmost pixel in bit 7), missiles' and ball's enable (0/1). */
   private readonly patterns = new Int32Array(5);
   private readonly layers = new Uint8Array(160);
@@ -130,13 +136,17 @@ export class Tia {
   /** Draws everything up to colour clock `clock` (lines in between drawn whole). */
   catchUp(clock: number): void {
     while (clock - this.lineStart >= CLOCKS_PER_LINE) {
-      this.drawSpan(CLOCKS_PER_LINE);
+      if (this.cachedLine) this.repeatRow();
+      else this.drawSpan(CLOCKS_PER_LINE);
       this.lineStart += CLOCKS_PER_LINE;
       this.drawnTo = 0;
       this.hblankEnd = HBLANK;
       this.hmoveThisLine = false;
       this.playfieldAtLineStart = this.playfield;
       if (this.line >= 0) this.line++;
+      if (!this.objects.movementInProgress) this.linesSinceChange++;
+      if (this.line === this.firstRowLine && this.pictureOpen) this.linesSinceChange = 0;
+      this.cachedLine = this.linesSinceChange >= 2;
     }
     const h = clock - this.lineStart;
     if (h > this.drawnTo) this.drawSpan(h);
@@ -148,8 +158,65 @@ export class Tia {
     return this.lineStart + CLOCKS_PER_LINE;
   }
 
+  /**
+   * 6502.ts's line cache, which its pictures (and so ours) follow: once two lines have passed
+   * with no register change that could alter the picture, a line is not run at all: it repeats
+   * the row above, collisions are not checked, and the objects' counters stand still (which
+   * shows when a copy straddles the line's start). A change during such a line runs it from
+   * its start after all (`flushLineCache`).
+   */
+  private repeatRow(): void {
+    const row = this.line - this.firstRowLine;
+    if (this.observe && row > 0 && row < this.rows) this.screen.copyWithin(row * 160, (row - 1) * 160, row * 160);
+  }
+
+  /** A write 6502.ts counts as a change, at line clock h: a cached line is run up to h after all. */
+  private flushLineCache(h: number): void {
+    this.linesSinceChange = 0;
+    if (!this.cachedLine) return;
+    this.cachedLine = false;
+    this.drawSpan(h);
+  }
+
+  /** Whether writing `value` to TIA register `a` is a change for 6502.ts's line cache (before the write applies). */
+  private changes(a: number, value: number): boolean {
+    switch (a) {
+      case 0x01: case 0x03: case 0x04: case 0x05: case 0x08: case 0x09: case 0x2a: case 0x2c: return true;
+      case 0x10: case 0x11: case 0x12: case 0x13: case 0x14: return true;
+      case 0x06: case 0x07: {
+        if (value >> 1 === (a === 0x06 ? this.colup0 : this.colup1) >> 1) return false;
+        const player = a === 0x06 ? (this.vdelp0 ? this.grp0Old : this.grp0) : (this.vdelp1 ? this.grp1Old : this.grp1);
+        const missile = a === 0x06 ? this.enam0 && !this.resmp0 : this.enam1 && !this.resmp1;
+        return player !== 0 || missile || (this.ctrlpf & 6) === 2;
+      }
+      case 0x0a: {
+        const priority = (v: number) => (v & 4 ? 1 : v & 2 ? 2 : 0);
+        const colourMode = (v: number) => ((v & 6) === 2 ? 1 : 0);
+        return priority(value) !== priority(this.ctrlpf) || ((value ^ this.ctrlpf) & 1) !== 0
+          || colourMode(value) !== colourMode(this.ctrlpf) || ((value ^ this.ctrlpf) & 0x30) !== 0;
+      }
+      case 0x0b: return ((value & 8) !== 0) !== this.refp0;
+      case 0x0c: return ((value & 8) !== 0) !== this.refp1;
+      case 0x0d: return value >> 4 !== this.pf0 >> 4;
+      case 0x0e: return value !== this.pf1;
+      case 0x0f: return value !== this.pf2;
+      case 0x1b: return (value !== this.grp0 && !this.vdelp0) || (this.vdelp1 && this.grp1Old !== this.grp1);
+      case 0x1c: return (value !== this.grp1 && !this.vdelp1) || (this.vdelp0 && this.grp0Old !== this.grp0) || (this.vdelbl && this.enablOld !== this.enabl);
+      case 0x1d: return ((value & 2) !== 0) !== this.enam0;
+      case 0x1e: return ((value & 2) !== 0) !== this.enam1;
+      case 0x1f: return ((value & 2) !== 0) !== this.enabl && !this.vdelbl;
+      case 0x25: return ((value & 1) !== 0) !== this.vdelp0;
+      case 0x26: return ((value & 1) !== 0) !== this.vdelp1;
+      case 0x27: return ((value & 1) !== 0) !== this.vdelbl;
+      case 0x28: return ((value & 2) !== 0) !== this.resmp0;
+      case 0x29: return ((value & 2) !== 0) !== this.resmp1;
+      default: return false;
+    }
+  }
+
   /** Draws this line from `drawnTo` to line clock `until`. */
   private drawSpan(until: number): void {
+    if (this.cachedLine) return; // drawn, if at all, when a change comes (or repeated at the line's end)
     const start = this.drawnTo;
     this.drawnTo = until;
     if (until <= start) return;
@@ -191,6 +258,7 @@ export class Tia {
       fastFrom = this.pulseVisible(hFrom, hTo, !blank);
       if (fastFrom > xFrom) { painted[0] = xFrom; painted[1] = fastFrom; }
     }
+    this.pulses += xTo - fastFrom;
     if (blank) {
       // VBLANK: black, and (as in Stella's and 6502.ts's TIA) no collisions.
       if (visible) this.screen.fill(0, row * 160 + xFrom, row * 160 + xTo);
@@ -281,8 +349,10 @@ export class Tia {
     const o = this.objects;
     const x = Math.max(h, this.hblankEnd) - HBLANK;
     let last = 0;
+    const pulses = this.pulses - this.pulsesWhenLeft;
     for (let i = 0; i < 5; i++) {
       const c = (x - this.position[i] + COUNTER_AT_POSITION[i] + 320) % 160;
+      o.passPulses(i, pulses); // the counters still hold their values from when the closed form took over
       o.setRegular(i, (c + 159) % 160); // the state of the last pulse, for HBLANK collisions
       if (o.output(i, this.patterns[i])) last |= LAYER_BIT[i];
       o.setRegular(i, c);
@@ -298,6 +368,7 @@ export class Tia {
     const x = Math.max(h, this.hblankEnd) - HBLANK;
     for (let i = 0; i < 5; i++) this.position[i] = (x - o.counter[i] + COUNTER_AT_POSITION[i] + 320) % 160;
     this.exact = false;
+    this.pulsesWhenLeft = this.pulses;
     return true;
   }
 
@@ -345,6 +416,7 @@ export class Tia {
     }
     this.catchUp(clock);
     const h = clock - this.lineStart;
+    if (this.changes(address & 0x3f, value)) this.flushLineCache(h);
     switch (address & 0x3f) {
       case 0x00: {
         const on = (value & 2) !== 0;

@@ -65,6 +65,22 @@ export class MotionObjects {
     this.moving[i] = 0;
   }
 
+  /**
+   * Object i's counter ran `n` pulses in closed form since it was last exact: a decode among
+   * them set the starfield width (all decode counters are multiples of 4, so any would set the same).
+   */
+  passPulses(i: number, n: number): void {
+    if (i < 2 || this.resmp[i]) return;
+    const decodes = i === BL ? BALL_DECODES : DECODES[this.mode[i]];
+    const c = this.counter[i];
+    for (let k = 0; k < n && k < 160; k++) {
+      if (!decodes[(c + k) % 160]) continue;
+      const delta = (160 - this.lastMovementTick[i]) % 4, w = this.width[i];
+      this.effectiveWidth[i] = delta === 3 ? (w === 1 ? 2 : w) : delta === 2 ? 0 : w;
+      return;
+    }
+  }
+
   /** True when object i's render state is the one its counter implies (the closed form then paints it exactly). */
   isRegular(i: number): boolean {
     if (this.moving[i]) return false;
