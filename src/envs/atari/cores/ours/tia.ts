@@ -170,48 +170,13 @@ export class Tia {
     if (this.observe && row > 0 && row < this.rows) this.screen.copyWithin(row * 160, (row - 1) * 160, row * 160);
   }
 
-  /** A write 6502.ts counts as a change, at line clock h: a cached line is run up to h after all. */
-  private flushLineCache(h: number): void {
+  /**
+   * A write 6502.ts counts as a change (one that can alter the picture; `write` says which, as
+   * 6502.ts's TIA does), at line clock h, before it applies: a cached line is run up to h after all.
+   */
+  private change(h: number): void {
     this.linesSinceChange = 0;
-    if (!this.cachedLine) return;
-    this.cachedLine = false;
-    this.drawSpan(h);
-  }
-
-  /** Whether writing `value` to TIA register `a` is a change for 6502.ts's line cache (before the write applies). */
-  private changes(a: number, value: number): boolean {
-    switch (a) {
-      case 0x01: case 0x03: case 0x04: case 0x05: case 0x08: case 0x09: case 0x2a: case 0x2c: return true;
-      case 0x10: case 0x11: case 0x12: case 0x13: case 0x14: return true;
-      case 0x06: case 0x07: {
-        if (value >> 1 === (a === 0x06 ? this.colup0 : this.colup1) >> 1) return false;
-        const player = a === 0x06 ? (this.vdelp0 ? this.grp0Old : this.grp0) : (this.vdelp1 ? this.grp1Old : this.grp1);
-        const missile = a === 0x06 ? this.enam0 && !this.resmp0 : this.enam1 && !this.resmp1;
-        return player !== 0 || missile || (this.ctrlpf & 6) === 2;
-      }
-      case 0x0a: {
-        const priority = (v: number) => (v & 4 ? 1 : v & 2 ? 2 : 0);
-        const colourMode = (v: number) => ((v & 6) === 2 ? 1 : 0);
-        return priority(value) !== priority(this.ctrlpf) || ((value ^ this.ctrlpf) & 1) !== 0
-          || colourMode(value) !== colourMode(this.ctrlpf) || ((value ^ this.ctrlpf) & 0x30) !== 0;
-      }
-      case 0x0b: return ((value & 8) !== 0) !== this.refp0;
-      case 0x0c: return ((value & 8) !== 0) !== this.refp1;
-      case 0x0d: return value >> 4 !== this.pf0 >> 4;
-      case 0x0e: return value !== this.pf1;
-      case 0x0f: return value !== this.pf2;
-      case 0x1b: return (value !== this.grp0 && !this.vdelp0) || (this.vdelp1 && this.grp1Old !== this.grp1);
-      case 0x1c: return (value !== this.grp1 && !this.vdelp1) || (this.vdelp0 && this.grp0Old !== this.grp0) || (this.vdelbl && this.enablOld !== this.enabl);
-      case 0x1d: return ((value & 2) !== 0) !== this.enam0;
-      case 0x1e: return ((value & 2) !== 0) !== this.enam1;
-      case 0x1f: return ((value & 2) !== 0) !== this.enabl && !this.vdelbl;
-      case 0x25: return ((value & 1) !== 0) !== this.vdelp0;
-      case 0x26: return ((value & 1) !== 0) !== this.vdelp1;
-      case 0x27: return ((value & 1) !== 0) !== this.vdelbl;
-      case 0x28: return ((value & 2) !== 0) !== this.resmp0;
-      case 0x29: return ((value & 2) !== 0) !== this.resmp1;
-      default: return false;
-    }
+    if (this.cachedLine) { this.cachedLine = false; this.drawSpan(h); }
   }
 
   /** Draws this line from `drawnTo` to line clock `until`. */
@@ -222,12 +187,31 @@ export class Tia {
     if (until <= start) return;
     // The playfield's reflect bit is latched where each half starts (line clocks 68 and 148).
     if ((start <= HBLANK && until > HBLANK) || (start <= HBLANK + 80 && until > HBLANK + 80)) this.reflectLatched = (this.ctrlpf & 1) !== 0;
-    if (this.exact) {
-      this.updatePatterns();
-      if (start < this.hblankEnd && this.objects.movementInProgress) this.moveInHblank(start, Math.min(until, this.hblankEnd));
+    if (this.exact) { this.drawSpanExact(start, until); return; }
+    const from = start > this.hblankEnd ? start : this.hblankEnd;
+    if (until <= from) return;
+    if (!this.observe || this.line < this.firstRowLine || this.line >= this.firstRowLine + this.rows) {
+      // Nobody looks: only collisions matter, and none are new when VBLANK is on or every one
+      // these objects could make is already latched.
+      if ((this.vblank & 2) !== 0 || (this.possibleCollisions() & ~this.collisions) === 0) { this.pulses += until - from; return; }
     }
+    painted[0] = 160; painted[1] = 0;
+    this.drawVisible(from, until, from - HBLANK);
+  }
+
+  /** drawSpan while the exact counters are in charge (they may hand over to positions within the span). */
+  private drawSpanExact(start: number, until: number): void {
+    this.updatePatterns();
+    if (start < this.hblankEnd && this.objects.movementInProgress) this.moveInHblank(start, Math.min(until, this.hblankEnd));
     const from = Math.max(start, this.hblankEnd);
-    if (until > from) this.drawVisible(from, until);
+    if (until > from) {
+      // Pixels [xFrom, fastFrom) come from the exact counters, the rest in closed form.
+      const xFrom = from - HBLANK;
+      const fastFrom = this.pulseVisible(from, until, (this.vblank & 2) === 0);
+      painted[0] = 160; painted[1] = 0;
+      if (fastFrom > xFrom) { painted[0] = xFrom; painted[1] = fastFrom; }
+      this.drawVisible(from, until, fastFrom);
+    }
     if (this.exact) this.leaveExact(until);
   }
 
@@ -244,28 +228,19 @@ export class Tia {
     }
   }
 
-  /** Draws the visible line clocks [hFrom, hTo). */
-  private drawVisible(hFrom: number, hTo: number): void {
+  /** Draws the visible line clocks [hFrom, hTo), objects from pixel `fastFrom` on in closed form (those before it are in `layers` already). */
+  private drawVisible(hFrom: number, hTo: number, fastFrom: number): void {
     const row = this.line - this.firstRowLine;
     const visible = this.observe && row >= 0 && row < this.rows;
     const xFrom = hFrom - HBLANK, xTo = hTo - HBLANK;
     const layers = this.layers;
-    const blank = (this.vblank & 2) !== 0;
-    // Pixels [xFrom, fastFrom) come from the exact counters, the rest in closed form.
-    let fastFrom = xFrom;
-    painted[0] = 160; painted[1] = 0;
-    if (this.exact) {
-      fastFrom = this.pulseVisible(hFrom, hTo, !blank);
-      if (fastFrom > xFrom) { painted[0] = xFrom; painted[1] = fastFrom; }
-    }
     this.pulses += xTo - fastFrom;
-    if (blank) {
+    if (this.vblank & 2) {
       // VBLANK: black, and (as in Stella's and 6502.ts's TIA) no collisions.
       if (visible) this.screen.fill(0, row * 160 + xFrom, row * 160 + xTo);
       return;
     }
     // `layers` (a bit per object per pixel) is all zero between spans: each span clears what it set.
-    const playfield = this.playfield;
     if (fastFrom < xTo && (visible || (this.possibleCollisions() & ~this.collisions) !== 0)) {
       const position = this.position;
       const p0 = this.vdelp0 ? this.grp0Old : this.grp0, p1 = this.vdelp1 ? this.grp1Old : this.grp1;
@@ -275,15 +250,25 @@ export class Tia {
       if (this.enam1 && !this.resmp1) paintCopies(layers, L_M1, position[M1], this.nusiz1, 1 << ((this.nusiz1 >> 4) & 3), fastFrom, xTo);
       if (this.vdelbl ? this.enablOld : this.enabl) paint(layers, L_BL, position[BL], 1 << ((this.ctrlpf >> 4) & 3), fastFrom, xTo);
     }
+    if (visible) this.resolveVisible(row, xFrom, xTo);
+    else this.resolveCollisions();
+  }
+
+  /** Collisions over the pixels the objects of the span cover (every collision involves one); clears them. */
+  private resolveCollisions(): void {
+    const layers = this.layers, playfield = this.playfield;
     const shifts = this.reflectLatched ? PF_SHIFT_REFLECTED : PF_SHIFT_NORMAL;
     let collisions = this.collisions;
-    if (!visible) {
-      // Every collision involves a moving object: only the pixels they cover can set one.
-      if (playfield) for (let x = painted[0]; x < painted[1]; x++) layers[x] |= ((playfield >> shifts[x]) & 1) << PF_LAYER_SHIFT;
-      for (let x = painted[0]; x < painted[1]; x++) { collisions |= COLLISIONS[layers[x]]; layers[x] = 0; }
-      this.collisions = collisions;
-      return;
-    }
+    if (playfield) for (let x = painted[0]; x < painted[1]; x++) layers[x] |= ((playfield >> shifts[x]) & 1) << PF_LAYER_SHIFT;
+    for (let x = painted[0]; x < painted[1]; x++) { collisions |= COLLISIONS[layers[x]]; layers[x] = 0; }
+    this.collisions = collisions;
+  }
+
+  /** Row `row`'s pixels [xFrom, xTo): playfield, priorities, colours and collisions; clears the layers. */
+  private resolveVisible(row: number, xFrom: number, xTo: number): void {
+    const layers = this.layers, playfield = this.playfield;
+    const shifts = this.reflectLatched ? PF_SHIFT_REFLECTED : PF_SHIFT_NORMAL;
+    let collisions = this.collisions;
     if (playfield) for (let x = xFrom; x < xTo; x++) layers[x] |= ((playfield >> shifts[x]) & 1) << PF_LAYER_SHIFT;
     // Score colours only without PF priority (the TIA ignores score mode then).
     const score = (this.ctrlpf & 6) === 2;
@@ -416,9 +401,8 @@ export class Tia {
     }
     this.catchUp(clock);
     const h = clock - this.lineStart;
-    if (this.changes(address & 0x3f, value)) this.flushLineCache(h);
     switch (address & 0x3f) {
-      case 0x00: {
+      case 0x00: { // VSYNC is no change for the line cache
         const on = (value & 2) !== 0;
         if (on && !this.vsync) {
           if (this.line >= this.firstRowLine && this.pictureOpen) this.frameEnded = true;
@@ -434,6 +418,7 @@ export class Tia {
         break;
       }
       case 0x01:
+        this.change(h);
         if (value & 0x80) this.dumped = true;
         else if (this.dumped) { this.dumped = false; this.dumpReleasedCycle = cycle; }
         if (value & 0x40) this.latched = true;
@@ -441,49 +426,65 @@ export class Tia {
         this.vblank = value;
         break;
       case 0x03:
+        this.change(h);
         // RSYNC: the horizontal counter restarts; this line ends 3 clocks from now.
         this.lineStart = clock + 3 - CLOCKS_PER_LINE;
         this.drawnTo = CLOCKS_PER_LINE - 3;
         if (this.frameEndClock !== Infinity) this.frameEndClock = this.lineStart + (this.frameEndLines() + 1) * CLOCKS_PER_LINE;
         break;
-      case 0x04: this.nusiz(0, value, h); break;
-      case 0x05: this.nusiz(1, value, h); break;
-      case 0x06: this.colup0 = value; break;
-      case 0x07: this.colup1 = value; break;
-      case 0x08: this.colupf = value; break;
-      case 0x09: this.colubk = value; break;
+      case 0x04: this.change(h); this.nusiz(0, value, h); break;
+      case 0x05: this.change(h); this.nusiz(1, value, h); break;
+      case 0x06:
+        // A colour change shows only where the colour is used: its player or missile shown, or score mode.
+        if (value >> 1 !== this.colup0 >> 1 && ((this.vdelp0 ? this.grp0Old : this.grp0) !== 0 || (this.enam0 && !this.resmp0) || (this.ctrlpf & 6) === 2)) this.change(h);
+        this.colup0 = value;
+        break;
+      case 0x07:
+        if (value >> 1 !== this.colup1 >> 1 && ((this.vdelp1 ? this.grp1Old : this.grp1) !== 0 || (this.enam1 && !this.resmp1) || (this.ctrlpf & 6) === 2)) this.change(h);
+        this.colup1 = value;
+        break;
+      case 0x08: this.change(h); this.colupf = value; break;
+      case 0x09: this.change(h); this.colubk = value; break;
       case 0x0a: {
+        // Priority, reflection, score mode or ball width.
+        if (((value ^ this.ctrlpf) & 0x37) !== 0 && (priorityMode(value) !== priorityMode(this.ctrlpf) || ((value ^ this.ctrlpf) & 0x31) !== 0)) this.change(h);
         const width = 1 << ((value >> 4) & 3);
         if (width !== this.objects.width[BL]) { this.enterExact(h); this.objects.ballWidth(width); }
         this.ctrlpf = value;
         break;
       }
-      case 0x0b: this.refp0 = (value & 8) !== 0; break;
-      case 0x0c: this.refp1 = (value & 8) !== 0; break;
-      case 0x0d: this.pf0 = value; this.updatePlayfield(); break;
-      case 0x0e: this.pf1 = value; this.updatePlayfield(); break;
-      case 0x0f: this.pf2 = value; this.updatePlayfield(); break;
-      case 0x10: case 0x11: this.enterExact(h); this.objects.resetPlayer((address & 0x3f) - 0x10, this.resetCounter(h)); break;
-      case 0x12: case 0x13: this.enterExact(h); this.objects.resetMissile((address & 0x3f) - 0x10, this.resetCounter(h), h < this.hblankEnd); break;
-      case 0x14: this.enterExact(h); this.objects.resetBall(this.resetCounter(h)); this.leaveExact(h); break;
-      case 0x1b: this.grp0 = value; this.grp1Old = this.grp1; break;
-      case 0x1c: this.grp1 = value; this.grp0Old = this.grp0; this.enablOld = this.enabl; break;
-      case 0x1d: this.enam0 = (value & 2) !== 0; break;
-      case 0x1e: this.enam1 = (value & 2) !== 0; break;
-      case 0x1f: this.enabl = (value & 2) !== 0; break;
+      case 0x0b: if (((value & 8) !== 0) !== this.refp0) this.change(h); this.refp0 = (value & 8) !== 0; break;
+      case 0x0c: if (((value & 8) !== 0) !== this.refp1) this.change(h); this.refp1 = (value & 8) !== 0; break;
+      case 0x0d: if (value >> 4 !== this.pf0 >> 4) { this.change(h); this.pf0 = value; this.updatePlayfield(); } break;
+      case 0x0e: if (value !== this.pf1) { this.change(h); this.pf1 = value; this.updatePlayfield(); } break;
+      case 0x0f: if (value !== this.pf2) { this.change(h); this.pf2 = value; this.updatePlayfield(); } break;
+      case 0x10: case 0x11: this.change(h); this.enterExact(h); this.objects.resetPlayer((address & 0x3f) - 0x10, this.resetCounter(h)); break;
+      case 0x12: case 0x13: this.change(h); this.enterExact(h); this.objects.resetMissile((address & 0x3f) - 0x10, this.resetCounter(h), h < this.hblankEnd); break;
+      case 0x14: this.change(h); this.enterExact(h); this.objects.resetBall(this.resetCounter(h)); this.leaveExact(h); break;
+      case 0x1b:
+        if ((value !== this.grp0 && !this.vdelp0) || (this.vdelp1 && this.grp1Old !== this.grp1)) this.change(h);
+        this.grp0 = value; this.grp1Old = this.grp1;
+        break;
+      case 0x1c:
+        if ((value !== this.grp1 && !this.vdelp1) || (this.vdelp0 && this.grp0Old !== this.grp0) || (this.vdelbl && this.enablOld !== this.enabl)) this.change(h);
+        this.grp1 = value; this.grp0Old = this.grp0; this.enablOld = this.enabl;
+        break;
+      case 0x1d: if (((value & 2) !== 0) !== this.enam0) this.change(h); this.enam0 = (value & 2) !== 0; break;
+      case 0x1e: if (((value & 2) !== 0) !== this.enam1) this.change(h); this.enam1 = (value & 2) !== 0; break;
+      case 0x1f: if (((value & 2) !== 0) !== this.enabl && !this.vdelbl) this.change(h); this.enabl = (value & 2) !== 0; break;
       case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: this.objects.stopAt[(address & 0x3f) - 0x20] = ((value >> 4) & 15) ^ 8; break;
-      case 0x25: this.vdelp0 = (value & 1) !== 0; break;
-      case 0x26: this.vdelp1 = (value & 1) !== 0; break;
-      case 0x27: this.vdelbl = (value & 1) !== 0; break;
+      case 0x25: if (((value & 1) !== 0) !== this.vdelp0) this.change(h); this.vdelp0 = (value & 1) !== 0; break;
+      case 0x26: if (((value & 1) !== 0) !== this.vdelp1) this.change(h); this.vdelp1 = (value & 1) !== 0; break;
+      case 0x27: if (((value & 1) !== 0) !== this.vdelbl) this.change(h); this.vdelbl = (value & 1) !== 0; break;
       case 0x28: case 0x29: {
         const on = (value & 2) !== 0, missile = (address & 0x3f) - 0x26;
-        if (on !== (missile === M0 ? this.resmp0 : this.resmp1)) { this.enterExact(h); this.objects.setResmp(missile, on); }
+        if (on !== (missile === M0 ? this.resmp0 : this.resmp1)) { this.change(h); this.enterExact(h); this.objects.setResmp(missile, on); }
         if (missile === M0) this.resmp0 = on; else this.resmp1 = on;
         break;
       }
-      case 0x2a: this.startHmove(h); break;
+      case 0x2a: this.change(h); this.startHmove(h); break;
       case 0x2b: this.objects.stopAt.fill(8); break;
-      case 0x2c: this.collisions = 0; break;
+      case 0x2c: this.change(h); this.collisions = 0; break;
     }
   }
 
@@ -573,6 +574,11 @@ export class Tia {
       else (this as unknown as Record<string, unknown>)[key] = value;
     }
   }
+}
+
+/** CTRLPF's priority as 6502.ts tells them apart: PF priority, score mode, normal. */
+function priorityMode(ctrlpf: number): number {
+  return ctrlpf & 4 ? 1 : ctrlpf & 2 ? 2 : 0;
 }
 
 // One bit per object in a pixel's layer byte.
