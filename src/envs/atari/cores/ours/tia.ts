@@ -190,13 +190,24 @@ export class Tia {
     if (this.exact) { this.drawSpanExact(start, until); return; }
     const from = start > this.hblankEnd ? start : this.hblankEnd;
     if (until <= from) return;
-    if (!this.observe || this.line < this.firstRowLine || this.line >= this.firstRowLine + this.rows) {
-      // Nobody looks: only collisions matter, and none are new when VBLANK is on or every one
-      // these objects could make is already latched.
-      if ((this.vblank & 2) !== 0 || (this.possibleCollisions() & ~this.collisions) === 0) { this.pulses += until - from; return; }
+    const xFrom = from - HBLANK, xTo = until - HBLANK;
+    this.pulses += xTo - xFrom;
+    const row = this.line - this.firstRowLine;
+    const visible = this.observe && row >= 0 && row < this.rows;
+    if (this.vblank & 2) {
+      // VBLANK: black, and (as in Stella's and 6502.ts's TIA) no collisions.
+      if (visible) this.screen.fill(0, row * 160 + xFrom, row * 160 + xTo);
+      return;
     }
     painted[0] = 160; painted[1] = 0;
-    this.drawVisible(from, until, from - HBLANK);
+    if (visible) {
+      this.paintObjects(xFrom, xTo);
+      this.resolveVisible(row, xFrom, xTo);
+    } else if ((this.possibleCollisions() & ~this.collisions) !== 0) {
+      // Nobody looks: only collisions matter, and only when these objects could make a new one.
+      this.paintObjects(xFrom, xTo);
+      this.resolveCollisions();
+    }
   }
 
   /** drawSpan while the exact counters are in charge (they may hand over to positions within the span). */
@@ -233,25 +244,25 @@ export class Tia {
     const row = this.line - this.firstRowLine;
     const visible = this.observe && row >= 0 && row < this.rows;
     const xFrom = hFrom - HBLANK, xTo = hTo - HBLANK;
-    const layers = this.layers;
     this.pulses += xTo - fastFrom;
     if (this.vblank & 2) {
-      // VBLANK: black, and (as in Stella's and 6502.ts's TIA) no collisions.
       if (visible) this.screen.fill(0, row * 160 + xFrom, row * 160 + xTo);
       return;
     }
-    // `layers` (a bit per object per pixel) is all zero between spans: each span clears what it set.
-    if (fastFrom < xTo && (visible || (this.possibleCollisions() & ~this.collisions) !== 0)) {
-      const position = this.position;
-      const p0 = this.vdelp0 ? this.grp0Old : this.grp0, p1 = this.vdelp1 ? this.grp1Old : this.grp1;
-      if (p0) paintPlayer(layers, L_P0, p0, position[P0], this.nusiz0, this.refp0, fastFrom, xTo);
-      if (p1) paintPlayer(layers, L_P1, p1, position[P1], this.nusiz1, this.refp1, fastFrom, xTo);
-      if (this.enam0 && !this.resmp0) paintCopies(layers, L_M0, position[M0], this.nusiz0, 1 << ((this.nusiz0 >> 4) & 3), fastFrom, xTo);
-      if (this.enam1 && !this.resmp1) paintCopies(layers, L_M1, position[M1], this.nusiz1, 1 << ((this.nusiz1 >> 4) & 3), fastFrom, xTo);
-      if (this.vdelbl ? this.enablOld : this.enabl) paint(layers, L_BL, position[BL], 1 << ((this.ctrlpf >> 4) & 3), fastFrom, xTo);
-    }
+    if (fastFrom < xTo) this.paintObjects(fastFrom, xTo);
     if (visible) this.resolveVisible(row, xFrom, xTo);
     else this.resolveCollisions();
+  }
+
+  /** Paints the objects' pixels in [xFrom, xTo) from their positions into `layers` (all zero between spans: each span clears what it set). */
+  private paintObjects(xFrom: number, xTo: number): void {
+    const layers = this.layers, position = this.position;
+    const p0 = this.vdelp0 ? this.grp0Old : this.grp0, p1 = this.vdelp1 ? this.grp1Old : this.grp1;
+    if (p0) paintPlayer(layers, L_P0, p0, position[P0], this.nusiz0, this.refp0, xFrom, xTo);
+    if (p1) paintPlayer(layers, L_P1, p1, position[P1], this.nusiz1, this.refp1, xFrom, xTo);
+    if (this.enam0 && !this.resmp0) paintCopies(layers, L_M0, position[M0], this.nusiz0, 1 << ((this.nusiz0 >> 4) & 3), xFrom, xTo);
+    if (this.enam1 && !this.resmp1) paintCopies(layers, L_M1, position[M1], this.nusiz1, 1 << ((this.nusiz1 >> 4) & 3), xFrom, xTo);
+    if (this.vdelbl ? this.enablOld : this.enabl) paint(layers, L_BL, position[BL], 1 << ((this.ctrlpf >> 4) & 3), xFrom, xTo);
   }
 
   /** Collisions over the pixels the objects of the span cover (every collision involves one); clears them. */
