@@ -311,19 +311,30 @@ export class Tia {
    * movement ended and every object is regular), or hTo's pixel.
    */
   private pulseVisible(hFrom: number, hTo: number, record: boolean): number {
-    const o = this.objects, p = this.patterns, layers = this.layers;
-    let bits = o.lastOutput;
-    for (let h = hFrom; h < hTo; h++) {
-      if (o.movementInProgress && (h & 3) === 0) {
-        o.movementTick(false, p);
-        if (!o.movementInProgress && this.leaveExact(h)) { o.lastOutput = bits; return h - HBLANK; }
+    const o = this.objects;
+    let h = hFrom;
+    while (h < hTo) {
+      let end = hTo;
+      if (o.movementInProgress) {
+        if ((h & 3) === 0) {
+          o.movementTick(false, this.patterns);
+          if (!o.movementInProgress && this.leaveExact(h)) return h - HBLANK;
+        }
+        // Objects are independent between movement ticks: pulse each over the stretch up to the next.
+        if (o.movementInProgress) end = Math.min(hTo, (h | 3) + 1);
       }
-      bits = o.tickPlayer(P0, p[P0]) | (o.tickPlayer(P1, p[P1]) << 2) | (o.tickMissile(M0, p[M0], true) << 1)
-        | (o.tickMissile(M1, p[M1], true) << 3) | (o.tickMissile(BL, p[BL], true) << 4);
-      if (record) layers[h - HBLANK] = bits;
+      this.pulseStretch(h - HBLANK, end - h, record);
+      h = end;
     }
-    o.lastOutput = bits;
     return hTo - HBLANK;
+  }
+
+  /** `n` pulses of every object from pixel x, their pixels into `layers` when `record`. */
+  private pulseStretch(x: number, n: number, record: boolean): void {
+    const o = this.objects, p = this.patterns, layers = record ? this.layers : null;
+    let last = 0;
+    for (let i = 0; i < 5; i++) if (o.pulseRun(i, p[i], layers, x, n, LAYER_BIT[i])) last |= LAYER_BIT[i];
+    o.lastOutput = last;
   }
 
   /** What a pulse of each object shows now (from GRPx/VDELPx/REFPx, ENAMx/RESMPx, ENABL/VDELBL). */

@@ -22,6 +22,18 @@ const DECODES: Uint8Array[] = [[], [12], [28], [12, 28], [60], [], [28, 60], []]
   return table;
 });
 const BALL_DECODES = DECODES[0];
+/** Per NUSIZ mode and counter value c, pulses since the last decode before c (1: the pulse at c - 1 decoded). */
+const SINCE_DECODE: Uint8Array[] = DECODES.map((decodes) => {
+  const table = new Uint8Array(160);
+  for (let c = 0; c < 160; c++) { let k = 1; while (!decodes[(c - k + 160) % 160]) k++; table[c] = k; }
+  return table;
+});
+/** Pulses from each counter value to the next decode (0: one is here), per NUSIZ mode. */
+const TO_NEXT_DECODE: Uint8Array[] = DECODES.map((decodes) => {
+  const table = new Uint8Array(160);
+  for (let c = 0; c < 160; c++) { let d = 0; while (!decodes[(c + d) % 160]) d++; table[c] = d; }
+  return table;
+});
 const DIVIDERS = [1, 1, 1, 1, 1, 2, 1, 4];
 /** Render counter a copy starts at: players show 5 pulses after the decode (6 when stretched), missiles and the ball 4. */
 const PLAYER_START = -5, MISSILE_START = -4;
@@ -94,21 +106,18 @@ export class MotionObjects {
   private regularInto(i: number, c: number): void {
     scratch[0] = 0; scratch[1] = 0; scratch[2] = 0;
     if (i >= 2 && this.resmp[i]) return;
-    const decodes = i === BL ? BALL_DECODES : DECODES[this.mode[i]];
-    for (let k = 1; k <= LOOKBACK; k++) {
-      if (!decodes[(c - k + 160) % 160]) continue;
-      if (i < 2) {
-        const d = DIVIDERS[this.mode[i]];
-        const rc = PLAYER_START + k - 1;
-        if (rc > (d === 1 ? 7 : 8 * d)) return;
-        scratch[0] = 1; scratch[1] = rc;
-        scratch[2] = d === 1 ? Math.max(0, rc) : rc > 1 ? Math.floor((rc - 1) / d) : 0;
-      } else {
-        const rc = MISSILE_START + k - 1;
-        if (rc >= this.width[i]) return;
-        scratch[0] = 1; scratch[1] = rc;
-      }
-      return;
+    const k = SINCE_DECODE[i === BL ? 0 : this.mode[i]][c];
+    if (k > LOOKBACK) return;
+    if (i < 2) {
+      const d = DIVIDERS[this.mode[i]];
+      const rc = PLAYER_START + k - 1;
+      if (rc > (d === 1 ? 7 : 8 * d)) return;
+      scratch[0] = 1; scratch[1] = rc;
+      scratch[2] = d === 1 ? Math.max(0, rc) : rc > 1 ? Math.floor((rc - 1) / d) : 0;
+    } else {
+      const rc = MISSILE_START + k - 1;
+      if (rc >= this.width[i]) return;
+      scratch[0] = 1; scratch[1] = rc;
     }
   }
 
@@ -159,6 +168,28 @@ export class MotionObjects {
       this.rendering[i] = 0;
     }
     this.counter[i] = c === 159 ? 0 : c + 1;
+    return out;
+  }
+
+  /**
+   * `n` pulses of the visible line for object i (no movement tick among them), its pixels set
+   * as `bit` in layers[x..x+n) when `layers` is given. While no copy is being drawn a pulse only
+   * advances the counter, so runs up to the next decode go in one step. Returns the last pulse's output.
+   */
+  pulseRun(i: number, pattern: number, layers: Uint8Array | null, x: number, n: number, bit: number): number {
+    const toNext = TO_NEXT_DECODE[i === BL ? 0 : this.mode[i]];
+    const locked = i >= 2 && i !== BL && this.resmp[i] === 1;
+    let out = 0;
+    while (n > 0) {
+      if (!this.rendering[i]) {
+        const d = locked ? n : toNext[this.counter[i]];
+        if (d >= n) { this.counter[i] = (this.counter[i] + n) % 160; return 0; }
+        if (d > 0) { this.counter[i] = (this.counter[i] + d) % 160; x += d; n -= d; }
+      }
+      out = i < 2 ? this.tickPlayer(i, pattern) : this.tickMissile(i, pattern, true);
+      if (out && layers) layers[x] |= bit;
+      x++; n--;
+    }
     return out;
   }
 
