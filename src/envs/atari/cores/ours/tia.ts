@@ -201,12 +201,16 @@ export class Tia {
     }
     painted[0] = 160; painted[1] = 0;
     if (visible) {
-      this.paintObjects(xFrom, xTo);
+      this.paintObjects(xFrom, xTo, ALL_OBJECTS);
       this.resolveVisible(row, xFrom, xTo);
-    } else if ((this.possibleCollisions() & ~this.collisions) !== 0) {
-      // Nobody looks: only collisions matter, and only when these objects could make a new one.
-      this.paintObjects(xFrom, xTo);
-      this.resolveCollisions();
+    } else {
+      // Nobody looks: only collisions matter, only those these objects could make and that are
+      // not latched yet, and only the objects taking part in one.
+      const pending = this.possibleCollisions() & ~this.collisions;
+      if (pending === 0) return;
+      const needed = OBJECTS_IN[pending];
+      this.paintObjects(xFrom, xTo, needed);
+      this.resolveCollisions((needed & L_PF) !== 0);
     }
   }
 
@@ -249,25 +253,25 @@ export class Tia {
       if (visible) this.screen.fill(0, row * 160 + xFrom, row * 160 + xTo);
       return;
     }
-    if (fastFrom < xTo) this.paintObjects(fastFrom, xTo);
+    if (fastFrom < xTo) this.paintObjects(fastFrom, xTo, ALL_OBJECTS);
     if (visible) this.resolveVisible(row, xFrom, xTo);
-    else this.resolveCollisions();
+    else this.resolveCollisions(true);
   }
 
   /** Paints the objects' pixels in [xFrom, xTo) from their positions into `layers` (all zero between spans: each span clears what it set). */
-  private paintObjects(xFrom: number, xTo: number): void {
+  private paintObjects(xFrom: number, xTo: number, objects: number): void {
     const layers = this.layers, position = this.position;
-    const p0 = this.vdelp0 ? this.grp0Old : this.grp0, p1 = this.vdelp1 ? this.grp1Old : this.grp1;
+    const p0 = objects & L_P0 ? (this.vdelp0 ? this.grp0Old : this.grp0) : 0, p1 = objects & L_P1 ? (this.vdelp1 ? this.grp1Old : this.grp1) : 0;
     if (p0) paintPlayer(layers, L_P0, p0, position[P0], this.nusiz0, this.refp0, xFrom, xTo);
     if (p1) paintPlayer(layers, L_P1, p1, position[P1], this.nusiz1, this.refp1, xFrom, xTo);
-    if (this.enam0 && !this.resmp0) paintCopies(layers, L_M0, position[M0], this.nusiz0, 1 << ((this.nusiz0 >> 4) & 3), xFrom, xTo);
-    if (this.enam1 && !this.resmp1) paintCopies(layers, L_M1, position[M1], this.nusiz1, 1 << ((this.nusiz1 >> 4) & 3), xFrom, xTo);
-    if (this.vdelbl ? this.enablOld : this.enabl) paint(layers, L_BL, position[BL], 1 << ((this.ctrlpf >> 4) & 3), xFrom, xTo);
+    if (objects & L_M0 && this.enam0 && !this.resmp0) paintCopies(layers, L_M0, position[M0], this.nusiz0, 1 << ((this.nusiz0 >> 4) & 3), xFrom, xTo);
+    if (objects & L_M1 && this.enam1 && !this.resmp1) paintCopies(layers, L_M1, position[M1], this.nusiz1, 1 << ((this.nusiz1 >> 4) & 3), xFrom, xTo);
+    if (objects & L_BL && (this.vdelbl ? this.enablOld : this.enabl)) paint(layers, L_BL, position[BL], 1 << ((this.ctrlpf >> 4) & 3), xFrom, xTo);
   }
 
-  /** Collisions over the pixels the objects of the span cover (every collision involves one); clears them. */
-  private resolveCollisions(): void {
-    const layers = this.layers, playfield = this.playfield;
+  /** Collisions over the pixels the objects of the span cover (every collision involves one), with the playfield when `withPlayfield`; clears them. */
+  private resolveCollisions(withPlayfield: boolean): void {
+    const layers = this.layers, playfield = withPlayfield ? this.playfield : 0;
     const shifts = this.reflectLatched ? PF_SHIFT_REFLECTED : PF_SHIFT_NORMAL;
     let collisions = this.collisions;
     if (playfield) for (let x = painted[0]; x < painted[1]; x++) layers[x] |= ((playfield >> shifts[x]) & 1) << PF_LAYER_SHIFT;
@@ -634,6 +638,15 @@ for (let layer = 0; layer < 64; layer++) {
   SOURCE_NORMAL[layer] = p0 ? 1 : p1 ? 2 : bl || pf ? 3 : 0;
   SOURCE_SCORE[layer] = p0 ? 1 : pf ? 4 : p1 ? 2 : bl ? 3 : 0;
   SOURCE_PRIORITY[layer] = bl ? 3 : pf ? 3 : p0 ? 1 : p1 ? 2 : 0;
+}
+
+const ALL_OBJECTS = 63;
+/** For each set of collision bits, the objects (layer bits) taking part in them. */
+const OBJECTS_IN = new Uint8Array(1 << 15);
+{
+  const pairObjects = new Uint8Array(15); // collision bit -> its two objects
+  for (let a = 1; a < 64; a <<= 1) for (let b = a << 1; b < 64; b <<= 1) pairObjects[31 - Math.clz32(COLLISIONS[a | b])] = a | b;
+  for (let set = 1; set < 1 << 15; set++) { const low = set & -set; OBJECTS_IN[set] = OBJECTS_IN[set ^ low] | pairObjects[31 - Math.clz32(low)]; }
 }
 
 /** Sets `bit` on the pixels [start, start + width) (modulo 160) that fall in [xFrom, xTo). */
