@@ -425,7 +425,9 @@ export class Tia {
       const x = clock - this.lineStart - HBLANK;
       if (x > 0) clock += (4 - (x & 3)) & 3;
     }
-    this.catchUp(clock);
+    // Colours only change pixels: in a frame nobody looks at, the span before such a write
+    // need not be drawn first (within the line, so that h stays a clock of it).
+    if (this.observe || address < 0x06 || address > 0x09 || clock - this.lineStart >= CLOCKS_PER_LINE) this.catchUp(clock);
     const h = clock - this.lineStart;
     switch (address & 0x3f) {
       case 0x00: { // VSYNC is no change for the line cache
