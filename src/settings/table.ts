@@ -164,7 +164,7 @@ export const SETTINGS = {
     default: { value: null }, flag: { value: 'id' }, onResume: 'fixed', stored: 'config',
   }),
   emulator: setting({
-    schema: z.enum(EMULATORS), help: `Atari 2600 core that runs --rom: 6502ts (the reference) or ours (src/envs/atari/cores/ours, faster)`,
+    schema: z.enum(EMULATORS), help: `Atari 2600 core that runs --rom: ours (src/envs/atari/cores/ours, faster, frame-exact against the reference on the test programs) or 6502ts (the reference)`,
     default: { value: DEFAULT_EMULATOR }, flag: { value: 'kind', choices: EMULATORS }, onResume: 'fixed', stored: 'config', absentMeans: '6502ts',
   }),
   checkpointEverySeconds: setting({

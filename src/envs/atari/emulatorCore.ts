@@ -36,8 +36,8 @@ export interface EmulatorCore {
 /** The 2600 cores a ROM can run on: ours (cores/ours) and 6502.ts, the reference. */
 export const EMULATORS = ['ours', '6502ts'] as const;
 export type EmulatorKind = (typeof EMULATORS)[number];
-/** 6502.ts until ours is frame-exact on everything the tests cover (docs/emulator-core.md). */
-export const DEFAULT_EMULATOR: EmulatorKind = '6502ts';
+/** Ours: frame-exact against 6502.ts on everything the tests cover (docs/emulator-core.md). */
+export const DEFAULT_EMULATOR: EmulatorKind = 'ours';
 
 export function createEmulator(kind: EmulatorKind, rom: Uint8Array, seed: number, paddles: boolean): EmulatorCore {
   return kind === 'ours' ? new OurAtari2600(rom, paddles) : new Atari2600(rom, seed, paddles);

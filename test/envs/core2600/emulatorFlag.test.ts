@@ -30,11 +30,11 @@ function firstObservationSum(emulator?: 'ours' | '6502ts'): number {
   return observation.reduce((sum, x) => sum + x, 0);
 }
 
-test('--emulator: stored in the config (6502ts by default and for configs written before it), fixed on resume, bad values refused', () => {
+test('--emulator: stored in the config (ours by default, 6502ts for configs written before it), fixed on resume, bad values refused', () => {
   const ours = buildTrainConfig('seaquest', { rom: romPath, game: 'seaquest', emulator: 'ours' });
   assert.equal(ours.emulator, 'ours');
   const defaults = buildTrainConfig('seaquest', { rom: romPath, game: 'seaquest' });
-  assert.equal(defaults.emulator, '6502ts');
+  assert.equal(defaults.emulator, 'ours');
   const { emulator: _e, ...older } = ours;
   assert.equal(trainConfigSchema.parse(older).emulator, '6502ts');
   assert.equal(trainConfigSchema.parse(JSON.parse(JSON.stringify(ours))).emulator, 'ours', 'config.json keeps it');
@@ -47,7 +47,7 @@ test('--emulator reaches the core: the preset environment runs the SAX program o
   const ours = firstObservationSum('ours'), theirs = firstObservationSum('6502ts');
   assert.equal(theirs, 0, '6502.ts: black');
   assert.ok(ours > 0, 'ours: the $0E background');
-  assert.equal(firstObservationSum(), theirs, 'the default is 6502.ts');
+  assert.equal(firstObservationSum(), ours, 'the default is ours');
 });
 
 test('a3c bench env --emulator ours --json: the core named, frames/s of each core', () => {

@@ -64,8 +64,8 @@ export class Machine implements CpuBus {
     else if ((address & 0x80) === 0) {
       const a = address & 0x3f;
       if (a === 0x02) {
-        // WSYNC: the CPU halts until the start of the next line.
-        const next = this.tia.nextLineClock(3 * cycle + 3);
+        // WSYNC: the CPU halts until the next line starts (at once when the write's cycle ends its line).
+        const next = this.tia.nextLineClock(3 * cycle + 2);
         this.cycle = Math.max(this.cycle, Math.ceil(next / 3));
         this.tia.catchUp(3 * this.cycle);
       } else this.tia.write(a, value, 3 * cycle, cycle);

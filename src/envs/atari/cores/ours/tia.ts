@@ -5,27 +5,36 @@
  * When nobody will look at a frame (`observe = false`), spans only compute collisions, and
  * only where two objects or an object and the playfield can meet.
  *
- * Model (first version; see docs/emulator-core.md for what is exact and what is not yet):
- * a register write takes effect at the colour clock ending its CPU cycle; objects have a
- * pixel position 0-159; RESPx puts a player at the write's pixel + 5 (missiles and ball + 4;
- * during HBLANK at 3 and 2); HMOVE moves all objects at once and blanks the first 8 pixels
- * of its line (the HMOVE bar) when written during HBLANK.
+ * Objects have two representations. Normally a pixel position 0-159 each, painted in closed
+ * form per span. While something irregular goes on (HMOVE's movement, which ticks every 4 colour
+ * clocks and reaches into the next line; a reset, NUSIZ or RESMP change while a copy is drawn)
+ * the TIA switches to `MotionObjects`, the chip's counters pulsed one colour clock at a time,
+ * and back to positions as soon as the two agree (see docs/emulator-core.md).
  */
+
+import { MotionObjects, OBJECT_LAYER_BIT, P0, P1, M0, M1, BL } from './tiaObjects.js';
 
 export const CLOCKS_PER_LINE = 228;
 
 /**
  * Colour clocks from the start of the CPU's write cycle until a register's new value shows:
- * 3 (the end of the cycle) for most, one more for VBLANK, GRP0/1 and ENAM0/1/ENABL, two more for
+ * 3 (the end of the cycle) for most, one more for VBLANK, REFP0/1, GRP0/1 and ENAM0/1/ENABL, two more for
  * the playfield (which then waits for its next 4-pixel cell). Measured against 6502.ts with
  * test/envs/core2600/fixtures/kernelRom.ts.
  */
 const WRITE_DELAY = new Int32Array(64).fill(3);
-for (const register of [0x01, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f]) WRITE_DELAY[register] = 4;
+for (const register of [0x01, 0x0b, 0x0c, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f]) WRITE_DELAY[register] = 4;
 for (const register of [0x0d, 0x0e, 0x0f]) WRITE_DELAY[register] = 5;
+// HMxx and HMCLR reach the motion registers 2 clocks after the write, HMOVE starts the movement 6 after.
+for (const register of [0x20, 0x21, 0x22, 0x23, 0x24, 0x2b]) WRITE_DELAY[register] = 5;
+WRITE_DELAY[0x2a] = 9;
 const DELAYS = (globalThis as { TIA_DELAYS?: Record<number, number> }).TIA_DELAYS ?? {}; // calibration aid
 for (const [register, delay] of Object.entries(DELAYS)) WRITE_DELAY[Number(register)] = delay;
 const HBLANK = 68;
+/** The end of HBLANK on a line whose HBLANK an HMOVE extended (the 8-pixel bar). */
+const HBLANK_EXTENDED = 76;
+/** Counter value at pixel `position` (players: the first pixel of the main copy shows at counter 2, the others at 1). */
+const COUNTER_AT_POSITION = [2, 2, 1, 1, 1];
 
 /** Copy offsets (in pixels) of NUSIZ modes 0-7, and the player's pixel width. */
 const COPIES = [[0], [0, 16], [0, 32], [0, 16, 32], [0, 64], [0], [0, 32, 64], [0]];
@@ -82,22 +91,27 @@ export class Tia {
   private vdelp0 = false; private vdelp1 = false; private vdelbl = false;
   private enam0 = false; private enam1 = false; private enabl = false; private enablOld = false;
   private resmp0 = false; private resmp1 = false;
-  private hmp0 = 0; private hmp1 = 0; private hmm0 = 0; private hmm1 = 0; private hmbl = 0;
-  // Power-on positions: all object counters at 0 when the line starts (as 6502.ts resets them).
-  private posP0 = 2; private posP1 = 2; private posM0 = 1; private posM1 = 1; private posBL = 1;
-  /** Pixels at the left of this line blanked by an HMOVE. */
-  private hmoveBlank = 0;
+  /** Pixel of each object's first pixel (P0 P1 M0 M1 BL) while not `exact`. */
+  private readonly position = new Int32Array([2, 2, 1, 1, 1]);
+  /** The chip's counters, in charge while `exact` (from power-on, when no copy is being drawn yet). */
+  private readonly objects = new MotionObjects();
+  private exact = true;
+  /** Line clock where this line's HBLANK ends: 68, or 76 after an HMOVE in HBLANK. */
+  private hblankEnd = HBLANK;
+  /** An HMOVE reached the motion logic on this line (a second one does not extend HBLANK again). */
+  private hmoveThisLine = false;
+  /** The playfield as the line began (its leftmost bit takes part in collisions during HBLANK's movement). */
+  private playfieldAtLineStart = 0;
   collisions = 0;
   private reflectLatched = false;
-  /**
-   * Objects reset during this line's visible part (bits P0 1, P1 2, M0 4, M1 8): their main
-   * copy starts from a decode 156 counts after the reset, so it first shows on the next line;
-   * only the NUSIZ copies appear on this one.
-   */
-  private noMainCopy = 0;
-  /** HMOVE pulses (P0 P1 M0 M1 BL) due in the next line's HBLANK. */
-  private pendingMoves = [0, 0, 0, 0, 0];
-  private movesPending = false;
+  /** Lines since the last change (6502.ts's line cache); a line that starts at 2 or more is `cachedLine`. */
+  private linesSinceChange = 0;
+  /** Object pulses given in closed form (visible clocks drawn from positions), and their count when the exact counters last handed over. */
+  private pulses = 0;
+  private pulsesWhenLeft = 0;
+  private cachedLine = false;
+  /** Per object, what a pulse shows: players' patterns (leftmost pixel in bit 7), missiles' and ball's enable (0/1). */
+  private readonly patterns = new Int32Array(5);
   private readonly layers = new Uint8Array(160);
   /** Background, COLUP0, COLUP1, COLUPF and the playfield's colour (score mode: the players'), as palette indices. */
   private readonly colours = new Uint8Array(5);
@@ -122,13 +136,17 @@ export class Tia {
   /** Draws everything up to colour clock `clock` (lines in between drawn whole). */
   catchUp(clock: number): void {
     while (clock - this.lineStart >= CLOCKS_PER_LINE) {
-      this.drawSpan(CLOCKS_PER_LINE);
+      if (this.cachedLine) this.repeatRow();
+      else this.drawSpan(CLOCKS_PER_LINE);
       this.lineStart += CLOCKS_PER_LINE;
       this.drawnTo = 0;
-      this.hmoveBlank = 0;
-      this.noMainCopy = 0;
+      this.hblankEnd = HBLANK;
+      this.hmoveThisLine = false;
+      this.playfieldAtLineStart = this.playfield;
       if (this.line >= 0) this.line++;
-      if (this.pendingMoves[0] | this.pendingMoves[1] | this.pendingMoves[2] | this.pendingMoves[3] | this.pendingMoves[4]) this.applyPendingMoves();
+      if (!this.objects.movementInProgress) this.linesSinceChange++;
+      if (this.line === this.firstRowLine && this.pictureOpen) this.linesSinceChange = 0;
+      this.cachedLine = this.linesSinceChange >= 2;
     }
     const h = clock - this.lineStart;
     if (h > this.drawnTo) this.drawSpan(h);
@@ -140,51 +158,133 @@ export class Tia {
     return this.lineStart + CLOCKS_PER_LINE;
   }
 
-  /** Draws this line from `drawnTo` to horizontal clock `until`. */
+  /**
+   * 6502.ts's line cache, which its pictures (and so ours) follow: once two lines have passed
+   * with no register change that could alter the picture, a line is not run at all: it repeats
+   * the row above, collisions are not checked, and the objects' counters stand still (which
+   * shows when a copy straddles the line's start). A change during such a line runs it from
+   * its start after all (`flushLineCache`).
+   */
+  private repeatRow(): void {
+    const row = this.line - this.firstRowLine;
+    if (this.observe && row > 0 && row < this.rows) this.screen.copyWithin(row * 160, (row - 1) * 160, row * 160);
+  }
+
+  /**
+   * A write 6502.ts counts as a change (one that can alter the picture; `write` says which, as
+   * 6502.ts's TIA does), at line clock h, before it applies: a cached line is run up to h after all.
+   */
+  private change(h: number): void {
+    this.linesSinceChange = 0;
+    if (this.cachedLine) { this.cachedLine = false; this.drawSpan(h); }
+  }
+
+  /** Draws this line from `drawnTo` to line clock `until`. */
   private drawSpan(until: number): void {
-    const from = Math.max(this.drawnTo, HBLANK);
+    if (this.cachedLine) return; // drawn, if at all, when a change comes (or repeated at the line's end)
+    const start = this.drawnTo;
     this.drawnTo = until;
+    if (until <= start) return;
+    // The playfield's reflect bit is latched where each half starts (line clocks 68 and 148).
+    if ((start <= HBLANK && until > HBLANK) || (start <= HBLANK + 80 && until > HBLANK + 80)) this.reflectLatched = (this.ctrlpf & 1) !== 0;
+    if (this.exact) { this.drawSpanExact(start, until); return; }
+    const from = start > this.hblankEnd ? start : this.hblankEnd;
     if (until <= from) return;
+    const xFrom = from - HBLANK, xTo = until - HBLANK;
+    this.pulses += xTo - xFrom;
     const row = this.line - this.firstRowLine;
     const visible = this.observe && row >= 0 && row < this.rows;
-    const xFrom = from - HBLANK, xTo = until - HBLANK;
     if (this.vblank & 2) {
       // VBLANK: black, and (as in Stella's and 6502.ts's TIA) no collisions.
-      if (xFrom === 0 || (xFrom <= 80 && xTo > 80)) this.reflectLatched = (this.ctrlpf & 1) !== 0;
       if (visible) this.screen.fill(0, row * 160 + xFrom, row * 160 + xTo);
       return;
     }
-    if (!visible && (this.possibleCollisions() & ~this.collisions) === 0) {
-      // Nobody looks, and every collision these objects could make is already latched.
-      if (xFrom === 0 || (xFrom <= 80 && xTo > 80)) this.reflectLatched = (this.ctrlpf & 1) !== 0;
-      return;
-    }
-    // Paint the objects' pixels of this span into one byte per pixel (a bit per object), then
-    // resolve collisions and colours by table.
-    const layers = this.layers;
-    // The playfield comes from its 160-pixel row (rebuilt when PFx change); its reflect bit is
-    // latched where each half starts.
-    if (xFrom === 0 || (xFrom <= 80 && xTo > 80)) this.reflectLatched = (this.ctrlpf & 1) !== 0;
-    const shifts = this.reflectLatched ? PF_SHIFT_REFLECTED : PF_SHIFT_NORMAL;
-    const playfield = this.playfield;
-    // `layers` is all zero between spans (each span clears what it set).
-    if (visible && playfield) for (let x = xFrom; x < xTo; x++) layers[x] = ((playfield >> shifts[x]) & 1) << PF_LAYER_SHIFT;
     painted[0] = 160; painted[1] = 0;
-    const p0 = this.vdelp0 ? this.grp0Old : this.grp0, p1 = this.vdelp1 ? this.grp1Old : this.grp1;
-    const skip = this.noMainCopy;
-    if (p0) paintPlayer(layers, L_P0, p0, this.posP0, this.nusiz0, this.refp0, xFrom, xTo, skip & 1);
-    if (p1) paintPlayer(layers, L_P1, p1, this.posP1, this.nusiz1, this.refp1, xFrom, xTo, (skip >> 1) & 1);
-    if (this.enam0 && !this.resmp0) paintCopies(layers, L_M0, this.posM0, this.nusiz0, 1 << ((this.nusiz0 >> 4) & 3), xFrom, xTo, (skip >> 2) & 1);
-    if (this.enam1 && !this.resmp1) paintCopies(layers, L_M1, this.posM1, this.nusiz1, 1 << ((this.nusiz1 >> 4) & 3), xFrom, xTo, (skip >> 3) & 1);
-    if (this.vdelbl ? this.enablOld : this.enabl) paint(layers, L_BL, this.posBL, 1 << ((this.ctrlpf >> 4) & 3), xFrom, xTo);
-    let collisions = this.collisions;
-    if (!visible) {
-      // Every collision involves a moving object: only the pixels they cover can set one.
-      if (playfield) for (let x = painted[0]; x < painted[1]; x++) layers[x] |= ((playfield >> shifts[x]) & 1) << PF_LAYER_SHIFT;
-      for (let x = painted[0]; x < painted[1]; x++) { collisions |= COLLISIONS[layers[x]]; layers[x] = 0; }
-      this.collisions = collisions;
+    if (visible) {
+      this.paintObjects(xFrom, xTo, ALL_OBJECTS);
+      this.resolveVisible(row, xFrom, xTo);
+    } else {
+      // Nobody looks: only collisions matter, only those these objects could make and that are
+      // not latched yet, and only the objects taking part in one.
+      const pending = this.possibleCollisions() & ~this.collisions;
+      if (pending === 0) return;
+      const needed = OBJECTS_IN[pending];
+      this.paintObjects(xFrom, xTo, needed);
+      this.resolveCollisions((needed & L_PF) !== 0);
+    }
+  }
+
+  /** drawSpan while the exact counters are in charge (they may hand over to positions within the span). */
+  private drawSpanExact(start: number, until: number): void {
+    this.updatePatterns();
+    if (start < this.hblankEnd && this.objects.movementInProgress) this.moveInHblank(start, Math.min(until, this.hblankEnd));
+    const from = Math.max(start, this.hblankEnd);
+    if (until > from) {
+      // Pixels [xFrom, fastFrom) come from the exact counters, the rest in closed form.
+      const xFrom = from - HBLANK;
+      const fastFrom = this.pulseVisible(from, until, (this.vblank & 2) === 0);
+      painted[0] = 160; painted[1] = 0;
+      if (fastFrom > xFrom) { painted[0] = xFrom; painted[1] = fastFrom; }
+      this.drawVisible(from, until, fastFrom);
+    }
+    if (this.exact) this.leaveExact(until);
+  }
+
+  /** HBLANK while HMOVE's movement runs: a tick every 4 clocks gives each moving object a pulse. */
+  private moveInHblank(start: number, end: number): void {
+    const o = this.objects;
+    for (let h = (start + 3) & ~3; h < end && o.movementInProgress; h += 4) {
+      o.movementTick(true, this.patterns);
+      // As 6502.ts does: objects pulsed now meet the others' (and the playfield's) last output.
+      if (o.movementInProgress && !(this.vblank & 2)) {
+        const pf = ((h <= HBLANK ? this.playfieldAtLineStart : this.playfield) >> 19) & 1;
+        this.collisions |= COLLISIONS[o.lastOutput | (pf << PF_LAYER_SHIFT)];
+      }
+    }
+  }
+
+  /** Draws the visible line clocks [hFrom, hTo), objects from pixel `fastFrom` on in closed form (those before it are in `layers` already). */
+  private drawVisible(hFrom: number, hTo: number, fastFrom: number): void {
+    const row = this.line - this.firstRowLine;
+    const visible = this.observe && row >= 0 && row < this.rows;
+    const xFrom = hFrom - HBLANK, xTo = hTo - HBLANK;
+    this.pulses += xTo - fastFrom;
+    if (this.vblank & 2) {
+      if (visible) this.screen.fill(0, row * 160 + xFrom, row * 160 + xTo);
       return;
     }
+    if (fastFrom < xTo) this.paintObjects(fastFrom, xTo, ALL_OBJECTS);
+    if (visible) this.resolveVisible(row, xFrom, xTo);
+    else this.resolveCollisions(true);
+  }
+
+  /** Paints the objects' pixels in [xFrom, xTo) from their positions into `layers` (all zero between spans: each span clears what it set). */
+  private paintObjects(xFrom: number, xTo: number, objects: number): void {
+    const layers = this.layers, position = this.position;
+    const p0 = objects & L_P0 ? (this.vdelp0 ? this.grp0Old : this.grp0) : 0, p1 = objects & L_P1 ? (this.vdelp1 ? this.grp1Old : this.grp1) : 0;
+    if (p0) paintPlayer(layers, L_P0, p0, position[P0], this.nusiz0, this.refp0, xFrom, xTo);
+    if (p1) paintPlayer(layers, L_P1, p1, position[P1], this.nusiz1, this.refp1, xFrom, xTo);
+    if (objects & L_M0 && this.enam0 && !this.resmp0) paintCopies(layers, L_M0, position[M0], this.nusiz0, 1 << ((this.nusiz0 >> 4) & 3), xFrom, xTo);
+    if (objects & L_M1 && this.enam1 && !this.resmp1) paintCopies(layers, L_M1, position[M1], this.nusiz1, 1 << ((this.nusiz1 >> 4) & 3), xFrom, xTo);
+    if (objects & L_BL && (this.vdelbl ? this.enablOld : this.enabl)) paint(layers, L_BL, position[BL], 1 << ((this.ctrlpf >> 4) & 3), xFrom, xTo);
+  }
+
+  /** Collisions over the pixels the objects of the span cover (every collision involves one), with the playfield when `withPlayfield`; clears them. */
+  private resolveCollisions(withPlayfield: boolean): void {
+    const layers = this.layers, playfield = withPlayfield ? this.playfield : 0;
+    const shifts = this.reflectLatched ? PF_SHIFT_REFLECTED : PF_SHIFT_NORMAL;
+    let collisions = this.collisions;
+    if (playfield) for (let x = painted[0]; x < painted[1]; x++) layers[x] |= ((playfield >> shifts[x]) & 1) << PF_LAYER_SHIFT;
+    for (let x = painted[0]; x < painted[1]; x++) { collisions |= COLLISIONS[layers[x]]; layers[x] = 0; }
+    this.collisions = collisions;
+  }
+
+  /** Row `row`'s pixels [xFrom, xTo): playfield, priorities, colours and collisions; clears the layers. */
+  private resolveVisible(row: number, xFrom: number, xTo: number): void {
+    const layers = this.layers, playfield = this.playfield;
+    const shifts = this.reflectLatched ? PF_SHIFT_REFLECTED : PF_SHIFT_NORMAL;
+    let collisions = this.collisions;
+    if (playfield) for (let x = xFrom; x < xTo; x++) layers[x] |= ((playfield >> shifts[x]) & 1) << PF_LAYER_SHIFT;
     // Score colours only without PF priority (the TIA ignores score mode then).
     const score = (this.ctrlpf & 6) === 2;
     const source = this.ctrlpf & 4 ? SOURCE_PRIORITY : score ? SOURCE_SCORE : SOURCE_NORMAL;
@@ -197,16 +297,111 @@ export class Tia {
       const layer = layers[x];
       collisions |= COLLISIONS[layer];
       screen[base + x] = colours[source[layer]];
+      layers[x] = 0;
     }
     colours[4] = (score ? this.colup1 : this.colupf) >> 1;
     for (let x = middle; x < xTo; x++) {
       const layer = layers[x];
       collisions |= COLLISIONS[layer];
       screen[base + x] = colours[source[layer]];
+      layers[x] = 0;
     }
-    if (xFrom < this.hmoveBlank) screen.fill(0, base + xFrom, base + Math.min(this.hmoveBlank, xTo));
-    for (let x = xFrom; x < xTo; x++) layers[x] = 0;
     this.collisions = collisions;
+  }
+
+  /**
+   * Pulses the exact counters over the visible clocks [hFrom, hTo), the objects' pixels into
+   * `layers` when `record`. Returns the pixel from which positions are in charge again (the
+   * movement ended and every object is regular), or hTo's pixel.
+   */
+  private pulseVisible(hFrom: number, hTo: number, record: boolean): number {
+    const o = this.objects;
+    let h = hFrom;
+    while (h < hTo) {
+      let end = hTo;
+      if (o.movementInProgress) {
+        if ((h & 3) === 0) {
+          o.movementTick(false, this.patterns);
+          if (!o.movementInProgress && this.leaveExact(h)) return h - HBLANK;
+        }
+        // Objects are independent between movement ticks: pulse each over the stretch up to the next.
+        if (o.movementInProgress) end = Math.min(hTo, (h | 3) + 1);
+      }
+      this.pulseStretch(h - HBLANK, end - h, record);
+      h = end;
+    }
+    return hTo - HBLANK;
+  }
+
+  /** `n` pulses of every object from pixel x, their pixels into `layers` when `record`. */
+  private pulseStretch(x: number, n: number, record: boolean): void {
+    const o = this.objects, p = this.patterns, layers = record ? this.layers : null;
+    let last = 0;
+    for (let i = 0; i < 5; i++) if (o.pulseRun(i, p[i], layers, x, n, LAYER_BIT[i])) last |= LAYER_BIT[i];
+    o.lastOutput = last;
+  }
+
+  /** What a pulse of each object shows now (from GRPx/VDELPx/REFPx, ENAMx/RESMPx, ENABL/VDELBL). */
+  private updatePatterns(): void {
+    const p = this.patterns;
+    const g0 = this.vdelp0 ? this.grp0Old : this.grp0, g1 = this.vdelp1 ? this.grp1Old : this.grp1;
+    p[P0] = this.refp0 ? REVERSED[g0] : g0;
+    p[P1] = this.refp1 ? REVERSED[g1] : g1;
+    p[M0] = this.enam0 && !this.resmp0 ? 1 : 0;
+    p[M1] = this.enam1 && !this.resmp1 ? 1 : 0;
+    p[BL] = (this.vdelbl ? this.enablOld : this.enabl) ? 1 : 0;
+  }
+
+  /** Hands the objects to the exact counters at line clock h, in the state their positions imply. */
+  private enterExact(h: number): void {
+    if (this.exact) return;
+    this.exact = true;
+    this.updatePatterns();
+    const o = this.objects;
+    const x = Math.max(h, this.hblankEnd) - HBLANK;
+    let last = 0;
+    const pulses = this.pulses - this.pulsesWhenLeft;
+    for (let i = 0; i < 5; i++) {
+      const c = (x - this.position[i] + COUNTER_AT_POSITION[i] + 320) % 160;
+      o.passPulses(i, pulses); // the counters still hold their values from when the closed form took over
+      o.setRegular(i, (c + 159) % 160); // the state of the last pulse, for HBLANK collisions
+      if (o.output(i, this.patterns[i])) last |= LAYER_BIT[i];
+      o.setRegular(i, c);
+    }
+    o.lastOutput = last;
+  }
+
+  /** Back to positions at line clock h when the movement is over and every object is regular. */
+  private leaveExact(h: number): boolean {
+    const o = this.objects;
+    if (o.movementInProgress) return false;
+    for (let i = 0; i < 5; i++) if (!o.isRegular(i)) return false;
+    const x = Math.max(h, this.hblankEnd) - HBLANK;
+    for (let i = 0; i < 5; i++) this.position[i] = (x - o.counter[i] + COUNTER_AT_POSITION[i] + 320) % 160;
+    this.exact = false;
+    this.pulsesWhenLeft = this.pulses;
+    return true;
+  }
+
+  /** HMOVE reaches the motion logic at line clock h. */
+  private startHmove(h: number): void {
+    this.enterExact(h);
+    // In HBLANK (not at its very first clock, which restarts the line's HBLANK) it extends
+    // HBLANK by 8 clocks: the black bar, and 8 pulses every object misses.
+    if (!this.hmoveThisLine && h > 0) {
+      this.hmoveThisLine = true;
+      if (h < HBLANK) {
+        this.hblankEnd = HBLANK_EXTENDED;
+        const row = this.line - this.firstRowLine;
+        if (this.observe && row >= 0 && row < this.rows) this.screen.fill(0, row * 160, row * 160 + 8);
+      }
+    }
+    this.objects.startMovement();
+  }
+
+  /** The counter a reset loads at line clock h: 157 on the visible line, 159 in HBLANK (158 late in an extended one). */
+  private resetCounter(h: number): number {
+    return h < this.hblankEnd ? (h >= 73 ? 158 : 159) : 157;
   }
 
   /** The collision bits the objects now shown could set (all pairs of them). */
@@ -221,11 +416,6 @@ export class Tia {
     return COLLISIONS[layer];
   }
 
-  /** The pixel an object reset at colour clock `h` (within its line) starts on. */
-  private resetPosition(h: number, offset: number, hblankPosition: number): number {
-    return h < HBLANK ? hblankPosition : (h - HBLANK + offset) % 160;
-  }
-
   /** A register write at colour clock `clock` (the end of the CPU's write cycle) and CPU cycle `cycle`. */
   write(address: number, value: number, cycleClock: number, cycle: number): void {
     let clock = cycleClock + WRITE_DELAY[address];
@@ -235,10 +425,12 @@ export class Tia {
       const x = clock - this.lineStart - HBLANK;
       if (x > 0) clock += (4 - (x & 3)) & 3;
     }
-    this.catchUp(clock);
+    // Colours only change pixels: in a frame nobody looks at, the span before such a write
+    // need not be drawn first (within the line, so that h stays a clock of it).
+    if (this.observe || address < 0x06 || address > 0x09 || clock - this.lineStart >= CLOCKS_PER_LINE) this.catchUp(clock);
     const h = clock - this.lineStart;
     switch (address & 0x3f) {
-      case 0x00: {
+      case 0x00: { // VSYNC is no change for the line cache
         const on = (value & 2) !== 0;
         if (on && !this.vsync) {
           if (this.line >= this.firstRowLine && this.pictureOpen) this.frameEnded = true;
@@ -254,6 +446,7 @@ export class Tia {
         break;
       }
       case 0x01:
+        this.change(h);
         if (value & 0x80) this.dumped = true;
         else if (this.dumped) { this.dumped = false; this.dumpReleasedCycle = cycle; }
         if (value & 0x40) this.latched = true;
@@ -261,85 +454,75 @@ export class Tia {
         this.vblank = value;
         break;
       case 0x03:
+        this.change(h);
         // RSYNC: the horizontal counter restarts; this line ends 3 clocks from now.
         this.lineStart = clock + 3 - CLOCKS_PER_LINE;
         this.drawnTo = CLOCKS_PER_LINE - 3;
         if (this.frameEndClock !== Infinity) this.frameEndClock = this.lineStart + (this.frameEndLines() + 1) * CLOCKS_PER_LINE;
         break;
-      case 0x04: this.nusiz0 = value; break;
-      case 0x05: this.nusiz1 = value; break;
-      case 0x06: this.colup0 = value; break;
-      case 0x07: this.colup1 = value; break;
-      case 0x08: this.colupf = value; break;
-      case 0x09: this.colubk = value; break;
-      case 0x0a: this.ctrlpf = value; break;
-      case 0x0b: this.refp0 = (value & 8) !== 0; break;
-      case 0x0c: this.refp1 = (value & 8) !== 0; break;
-      case 0x0d: this.pf0 = value; this.updatePlayfield(); break;
-      case 0x0e: this.pf1 = value; this.updatePlayfield(); break;
-      case 0x0f: this.pf2 = value; this.updatePlayfield(); break;
-      case 0x10: this.posP0 = this.resetPosition(h, 5, 3); if (h >= HBLANK) this.noMainCopy |= 1; break;
-      case 0x11: this.posP1 = this.resetPosition(h, 5, 3); if (h >= HBLANK) this.noMainCopy |= 2; break;
-      case 0x12: this.posM0 = this.resetPosition(h, 4, 2); if (h >= HBLANK) this.noMainCopy |= 4; break;
-      case 0x13: this.posM1 = this.resetPosition(h, 4, 2); if (h >= HBLANK) this.noMainCopy |= 8; break;
-      case 0x14: this.posBL = this.resetPosition(h, 4, 2); break;
-      case 0x1b: this.grp0 = value; this.grp1Old = this.grp1; break;
-      case 0x1c: this.grp1 = value; this.grp0Old = this.grp0; this.enablOld = this.enabl; break;
-      case 0x1d: this.enam0 = (value & 2) !== 0; break;
-      case 0x1e: this.enam1 = (value & 2) !== 0; break;
-      case 0x1f: this.enabl = (value & 2) !== 0; break;
-      case 0x20: this.hmp0 = value >> 4; break;
-      case 0x21: this.hmp1 = value >> 4; break;
-      case 0x22: this.hmm0 = value >> 4; break;
-      case 0x23: this.hmm1 = value >> 4; break;
-      case 0x24: this.hmbl = value >> 4; break;
-      case 0x25: this.vdelp0 = (value & 1) !== 0; break;
-      case 0x26: this.vdelp1 = (value & 1) !== 0; break;
-      case 0x27: this.vdelbl = (value & 1) !== 0; break;
-      case 0x28: this.resmp0 = (value & 2) !== 0; if (this.resmp0) this.posM0 = (this.posP0 + missileCentre(this.nusiz0)) % 160; break;
-      case 0x29: this.resmp1 = (value & 2) !== 0; if (this.resmp1) this.posM1 = (this.posP1 + missileCentre(this.nusiz1)) % 160; break;
-      case 0x2a: this.hmove(h); break;
-      case 0x2b: this.hmp0 = this.hmp1 = this.hmm0 = this.hmm1 = this.hmbl = 0; break;
-      case 0x2c: this.collisions = 0; break;
-    }
-  }
-
-  /**
-   * HMOVE at line clock `h`: the motion logic sends object j up to (HMj ^ 8) extra clock pulses,
-   * one every 4 colour clocks from the first multiple of 4 at or after h + HMOVE_PULSE_OFFSET.
-   * A pulse moves its object one pixel left, but only in HBLANK (elsewhere the object is being
-   * clocked anyway). Written during HBLANK, HMOVE also extends this line's HBLANK by 8 clocks
-   * (the black bar), which moves every object 8 pixels right. Pulses that reach the next line's
-   * HBLANK move the objects there.
-   */
-  private hmove(h: number): void {
-    const extended = h < HMOVE_EXTEND_BEFORE;
-    if (extended) this.hmoveBlank = 8;
-    const hblankEnd = extended ? HBLANK + 8 : HBLANK;
-    const first = (h + HMOVE_PULSE_OFFSET + 3) & ~3;
-    const hm = [this.hmp0, this.hmp1, this.hmm0, this.hmm1, this.hmbl];
-    const now = [0, 0, 0, 0, 0];
-    for (let j = 0; j < 5; j++) {
-      const count = hm[j] ^ 8;
-      for (let k = 0; k < count; k++) {
-        const p = first + 4 * k;
-        if (p < CLOCKS_PER_LINE) { if (p < hblankEnd) now[j]++; } else if (p - CLOCKS_PER_LINE < HBLANK) this.pendingMoves[j]++;
+      case 0x04: this.change(h); this.nusiz(0, value, h); break;
+      case 0x05: this.change(h); this.nusiz(1, value, h); break;
+      case 0x06:
+        // A colour change shows only where the colour is used: its player or missile shown, or score mode.
+        if (value >> 1 !== this.colup0 >> 1 && ((this.vdelp0 ? this.grp0Old : this.grp0) !== 0 || (this.enam0 && !this.resmp0) || (this.ctrlpf & 6) === 2)) this.change(h);
+        this.colup0 = value;
+        break;
+      case 0x07:
+        if (value >> 1 !== this.colup1 >> 1 && ((this.vdelp1 ? this.grp1Old : this.grp1) !== 0 || (this.enam1 && !this.resmp1) || (this.ctrlpf & 6) === 2)) this.change(h);
+        this.colup1 = value;
+        break;
+      case 0x08: this.change(h); this.colupf = value; break;
+      case 0x09: this.change(h); this.colubk = value; break;
+      case 0x0a: {
+        // Priority, reflection, score mode or ball width.
+        if (((value ^ this.ctrlpf) & 0x37) !== 0 && (priorityMode(value) !== priorityMode(this.ctrlpf) || ((value ^ this.ctrlpf) & 0x31) !== 0)) this.change(h);
+        const width = 1 << ((value >> 4) & 3);
+        if (width !== this.objects.width[BL]) { this.enterExact(h); this.objects.ballWidth(width); }
+        this.ctrlpf = value;
+        break;
       }
-      if (extended) now[j] -= 8;
+      case 0x0b: if (((value & 8) !== 0) !== this.refp0) this.change(h); this.refp0 = (value & 8) !== 0; break;
+      case 0x0c: if (((value & 8) !== 0) !== this.refp1) this.change(h); this.refp1 = (value & 8) !== 0; break;
+      case 0x0d: if (value >> 4 !== this.pf0 >> 4) { this.change(h); this.pf0 = value; this.updatePlayfield(); } break;
+      case 0x0e: if (value !== this.pf1) { this.change(h); this.pf1 = value; this.updatePlayfield(); } break;
+      case 0x0f: if (value !== this.pf2) { this.change(h); this.pf2 = value; this.updatePlayfield(); } break;
+      case 0x10: case 0x11: this.change(h); this.enterExact(h); this.objects.resetPlayer((address & 0x3f) - 0x10, this.resetCounter(h)); break;
+      case 0x12: case 0x13: this.change(h); this.enterExact(h); this.objects.resetMissile((address & 0x3f) - 0x10, this.resetCounter(h), h < this.hblankEnd); break;
+      case 0x14: this.change(h); this.enterExact(h); this.objects.resetBall(this.resetCounter(h)); this.leaveExact(h); break;
+      case 0x1b:
+        if ((value !== this.grp0 && !this.vdelp0) || (this.vdelp1 && this.grp1Old !== this.grp1)) this.change(h);
+        this.grp0 = value; this.grp1Old = this.grp1;
+        break;
+      case 0x1c:
+        if ((value !== this.grp1 && !this.vdelp1) || (this.vdelp0 && this.grp0Old !== this.grp0) || (this.vdelbl && this.enablOld !== this.enabl)) this.change(h);
+        this.grp1 = value; this.grp0Old = this.grp0; this.enablOld = this.enabl;
+        break;
+      case 0x1d: if (((value & 2) !== 0) !== this.enam0) this.change(h); this.enam0 = (value & 2) !== 0; break;
+      case 0x1e: if (((value & 2) !== 0) !== this.enam1) this.change(h); this.enam1 = (value & 2) !== 0; break;
+      case 0x1f: if (((value & 2) !== 0) !== this.enabl && !this.vdelbl) this.change(h); this.enabl = (value & 2) !== 0; break;
+      case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: this.objects.stopAt[(address & 0x3f) - 0x20] = ((value >> 4) & 15) ^ 8; break;
+      case 0x25: if (((value & 1) !== 0) !== this.vdelp0) this.change(h); this.vdelp0 = (value & 1) !== 0; break;
+      case 0x26: if (((value & 1) !== 0) !== this.vdelp1) this.change(h); this.vdelp1 = (value & 1) !== 0; break;
+      case 0x27: if (((value & 1) !== 0) !== this.vdelbl) this.change(h); this.vdelbl = (value & 1) !== 0; break;
+      case 0x28: case 0x29: {
+        const on = (value & 2) !== 0, missile = (address & 0x3f) - 0x26;
+        if (on !== (missile === M0 ? this.resmp0 : this.resmp1)) { this.change(h); this.enterExact(h); this.objects.setResmp(missile, on); }
+        if (missile === M0) this.resmp0 = on; else this.resmp1 = on;
+        break;
+      }
+      case 0x2a: this.change(h); this.startHmove(h); break;
+      case 0x2b: this.objects.stopAt.fill(8); break;
+      case 0x2c: this.change(h); this.collisions = 0; break;
     }
-    this.posP0 = wrap160(this.posP0 - now[0]); this.posP1 = wrap160(this.posP1 - now[1]);
-    this.posM0 = wrap160(this.posM0 - now[2]); this.posM1 = wrap160(this.posM1 - now[3]);
-    this.posBL = wrap160(this.posBL - now[4]);
   }
 
-  /** Applies the HMOVE pulses that fell into this line's HBLANK. */
-  private applyPendingMoves(): void {
-    const m = this.pendingMoves;
-    this.posP0 = wrap160(this.posP0 - m[0]); this.posP1 = wrap160(this.posP1 - m[1]);
-    this.posM0 = wrap160(this.posM0 - m[2]); this.posM1 = wrap160(this.posM1 - m[3]);
-    this.posBL = wrap160(this.posBL - m[4]);
-    m.fill(0);
-    this.movesPending = false;
+  /** NUSIZx for player (and missile) `which` at line clock h: copies, widths, a stretch change mid-copy. */
+  private nusiz(which: number, value: number, h: number): void {
+    if (!this.exact && value === (which === 0 ? this.nusiz0 : this.nusiz1)) return;
+    this.enterExact(h);
+    this.objects.nusizPlayer(which, value, h < this.hblankEnd);
+    this.objects.nusizMissile(which + 2, value);
+    if (which === 0) this.nusiz0 = value; else this.nusiz1 = value;
   }
 
   /** Lines between the current line and the one at which the frame ends. */
@@ -405,32 +588,31 @@ export class Tia {
   saveState(): Record<string, unknown> {
     const state: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(this)) {
-      if (key === 'screen' || key === 'inputs' || key === 'layers') continue; // scratch
-      state[key] = Array.isArray(value) ? [...value] : value;
+      if (key === 'screen' || key === 'inputs' || key === 'layers' || key === 'patterns') continue; // scratch
+      state[key] = key === 'objects' ? this.objects.saveState() : ArrayBuffer.isView(value) ? (value as Uint8Array).slice() : value;
     }
     return state;
   }
 
   loadState(state: Record<string, unknown>): void {
-    Object.assign(this, state);
+    for (const [key, value] of Object.entries(state)) {
+      const own = (this as unknown as Record<string, unknown>)[key];
+      if (key === 'objects') this.objects.loadState(value as Record<string, unknown>);
+      else if (ArrayBuffer.isView(own)) (own as Uint8Array).set(value as Uint8Array);
+      else (this as unknown as Record<string, unknown>)[key] = value;
+    }
   }
 }
 
-function wrap160(position: number): number {
-  return ((position % 160) + 160) % 160;
-}
-
-const TUNING = (globalThis as { TIA_HMOVE?: { offset: number; extendBefore: number } }).TIA_HMOVE; // calibration aid
-const HMOVE_PULSE_OFFSET = TUNING?.offset ?? 0;
-const HMOVE_EXTEND_BEFORE = TUNING?.extendBefore ?? HBLANK;
-
-function missileCentre(nusiz: number): number {
-  const scale = PLAYER_SCALE[nusiz & 7];
-  return scale === 1 ? 3 : scale === 2 ? 6 : 10;
+/** CTRLPF's priority as 6502.ts tells them apart: PF priority, score mode, normal. */
+function priorityMode(ctrlpf: number): number {
+  return ctrlpf & 4 ? 1 : ctrlpf & 2 ? 2 : 0;
 }
 
 // One bit per object in a pixel's layer byte.
 const L_P0 = 1, L_M0 = 2, L_P1 = 4, L_M1 = 8, L_BL = 16, L_PF = 32;
+/** The layer bit of each object index (P0 P1 M0 M1 BL). */
+const LAYER_BIT = OBJECT_LAYER_BIT;
 const PF_LAYER_SHIFT = 5;
 
 /** Per pixel, the shift that brings its playfield bit (19 = leftmost cell) to bit 0: right half copied, or reflected. */
@@ -460,6 +642,15 @@ for (let layer = 0; layer < 64; layer++) {
   SOURCE_PRIORITY[layer] = bl ? 3 : pf ? 3 : p0 ? 1 : p1 ? 2 : 0;
 }
 
+const ALL_OBJECTS = 63;
+/** For each set of collision bits, the objects (layer bits) taking part in them. */
+const OBJECTS_IN = new Uint8Array(1 << 15);
+{
+  const pairObjects = new Uint8Array(15); // collision bit -> its two objects
+  for (let a = 1; a < 64; a <<= 1) for (let b = a << 1; b < 64; b <<= 1) pairObjects[31 - Math.clz32(COLLISIONS[a | b])] = a | b;
+  for (let set = 1; set < 1 << 15; set++) { const low = set & -set; OBJECTS_IN[set] = OBJECTS_IN[set ^ low] | pairObjects[31 - Math.clz32(low)]; }
+}
+
 /** Sets `bit` on the pixels [start, start + width) (modulo 160) that fall in [xFrom, xTo). */
 function paint(layers: Uint8Array, bit: number, start: number, width: number, xFrom: number, xTo: number): void {
   // Only the part inside the span is visited: the object's own run, and its wrapped tail.
@@ -477,23 +668,23 @@ function paintRun(layers: Uint8Array, bit: number, lo: number, hi: number): void
   if (hi > painted[1]) painted[1] = hi;
 }
 
-function paintCopies(layers: Uint8Array, bit: number, position: number, nusiz: number, width: number, xFrom: number, xTo: number, firstCopy: number): void {
+function paintCopies(layers: Uint8Array, bit: number, position: number, nusiz: number, width: number, xFrom: number, xTo: number): void {
   const copies = COPIES[nusiz & 7];
-  for (let c = firstCopy; c < copies.length; c++) paint(layers, bit, (position + copies[c]) % 160, width, xFrom, xTo);
+  for (let c = 0; c < copies.length; c++) paint(layers, bit, (position + copies[c]) % 160, width, xFrom, xTo);
 }
 
 /** GRPx with its bits in reverse order (REFPx). */
 const REVERSED = new Uint8Array(256);
 for (let g = 0; g < 256; g++) for (let b = 0; b < 8; b++) if ((g >> b) & 1) REVERSED[g] |= 0x80 >> b;
 
-function paintPlayer(layers: Uint8Array, bit: number, graphics: number, position: number, nusiz: number, reflected: boolean, xFrom: number, xTo: number, firstCopy: number): void {
+function paintPlayer(layers: Uint8Array, bit: number, graphics: number, position: number, nusiz: number, reflected: boolean, xFrom: number, xTo: number): void {
   const mode = nusiz & 7;
   const scale = PLAYER_SCALE[mode];
   const copies = COPIES[mode];
   const delay = scale > 1 ? 1 : 0; // stretched players start one pixel later
   const pattern = reflected ? REVERSED[graphics] : graphics; // leftmost pixel in bit 7
   const width = 8 * scale;
-  for (let c = firstCopy; c < copies.length; c++) {
+  for (let c = 0; c < copies.length; c++) {
     const start = (position + copies[c] + delay) % 160;
     paintPattern(layers, bit, pattern, scale, start, width, xFrom, xTo);
     if (start + width > 160) paintPattern(layers, bit, pattern, scale, start - 160, width, xFrom, xTo);
