@@ -241,22 +241,7 @@ export class ActorLearner {
 
   private finishEpisode(): void {
     const { store, rank } = this.o;
-    const updates = Math.max(1, this.episodeLoss.updates);
-    // The episode lock (not the update lock: Hogwild never waits for an update) keeps episode
-    // numbers and steps in the same order, as the metrics and a resume's truncation expect.
-    const score = this.episodeReturn;
-    const record = store.episodeLocked((): EpisodeRecord => {
-      const episode = store.addToCounter(Counter.episodes, 1);
-      const scoreAverage = store.updateCounter(Counter.scoreAverage, (average) => episode === 1 ? score : 0.9 * average + 0.1 * score);
-      const scoreMax = store.updateCounter(Counter.scoreMax, (max) => episode === 1 ? score : Math.max(max, score));
-      return {
-        worker: rank, episode, step: store.counters[Counter.globalSteps], return: score, length: this.episodeLength,
-        meanMaxProb: this.episodeMaxProbSum / Math.max(1, this.episodeLength),
-        policyGradientLoss: this.episodeLoss.policyGradient / updates, valueLoss: this.episodeLoss.value / updates,
-        entropy: this.episodeLoss.entropy / updates,
-        scoreAverage, scoreMax,
-      };
-    });
+    const record = countEpisode(store, rank, { score: this.episodeReturn, length: this.episodeLength, maxProbSum: this.episodeMaxProbSum, loss: this.episodeLoss });
     this.o.onEpisode?.(record);
     this.episodeReturn = 0;
     this.episodeLength = 0;
@@ -265,4 +250,33 @@ export class ActorLearner {
     this.observation = null;
     this.startEpisode();
   }
+}
+
+/** What an actor-learner summed over an episode. */
+export interface EpisodeTally {
+  score: number;
+  length: number;
+  maxProbSum: number;
+  loss: { policyGradient: number; value: number; entropy: number; updates: number };
+}
+
+/**
+ * Numbers a finished episode and updates the run's score counters, under the episode lock (not
+ * the update lock: Hogwild never waits for an update), so episode numbers and steps keep the
+ * same order, as the metrics and a resume's truncation expect.
+ */
+export function countEpisode(store: GlobalStore, rank: number, t: EpisodeTally): EpisodeRecord {
+  const updates = Math.max(1, t.loss.updates);
+  const score = t.score;
+  return store.episodeLocked((): EpisodeRecord => {
+    const episode = store.addToCounter(Counter.episodes, 1);
+    const scoreAverage = store.updateCounter(Counter.scoreAverage, (average) => episode === 1 ? score : 0.9 * average + 0.1 * score);
+    const scoreMax = store.updateCounter(Counter.scoreMax, (max) => episode === 1 ? score : Math.max(max, score));
+    return {
+      worker: rank, episode, step: store.counters[Counter.globalSteps], return: score, length: t.length,
+      meanMaxProb: t.maxProbSum / Math.max(1, t.length),
+      policyGradientLoss: t.loss.policyGradient / updates, valueLoss: t.loss.value / updates, entropy: t.loss.entropy / updates,
+      scoreAverage, scoreMax,
+    };
+  });
 }

@@ -11,7 +11,7 @@ import { optimizerSettings } from './learningRate.js';
 import type { OptimizerSettings } from '../nn/kernels/sharedOptimizer.js';
 import { NO_FAULTS, type WorkerFaults } from './faults.js';
 import { Counter, type GlobalStore } from './globalStore.js';
-import type { EpisodeRecord, LoopTimings } from './actorLearner.js';
+import { countEpisode, type EpisodeRecord, type LoopTimings } from './actorLearner.js';
 
 /** Rows a batched thread's network needs: K to act together, tMax + 1 to replay a rollout and its bootstrap state. */
 export function batchRows(tMax: number, learners: number): number {
@@ -313,21 +313,7 @@ export class BatchedActors {
 
   private finishEpisode(learner: LearnerState): void {
     const { store } = this.o;
-    const updates = Math.max(1, learner.episodeLoss.updates);
-    const score = learner.episodeReturn;
-    // The episode lock keeps episode numbers and steps in the same order (as ActorLearner).
-    const record = store.episodeLocked((): EpisodeRecord => {
-      const episode = store.addToCounter(Counter.episodes, 1);
-      const scoreAverage = store.updateCounter(Counter.scoreAverage, (average) => episode === 1 ? score : 0.9 * average + 0.1 * score);
-      const scoreMax = store.updateCounter(Counter.scoreMax, (max) => episode === 1 ? score : Math.max(max, score));
-      return {
-        worker: learner.o.rank, episode, step: store.counters[Counter.globalSteps], return: score, length: learner.episodeLength,
-        meanMaxProb: learner.episodeMaxProbSum / Math.max(1, learner.episodeLength),
-        policyGradientLoss: learner.episodeLoss.policyGradient / updates, valueLoss: learner.episodeLoss.value / updates,
-        entropy: learner.episodeLoss.entropy / updates,
-        scoreAverage, scoreMax,
-      };
-    });
+    const record = countEpisode(store, learner.o.rank, { score: learner.episodeReturn, length: learner.episodeLength, maxProbSum: learner.episodeMaxProbSum, loss: learner.episodeLoss });
     this.o.onEpisode?.(record);
     learner.episodeReturn = 0;
     learner.episodeLength = 0;
