@@ -7,7 +7,7 @@ import { startIsolatedDashboard, type IsolatedDashboard } from '../dashboard/iso
 import { prepareDirectory } from '../io/directory.js';
 import { getPreset, networkSpec, presetIds } from '../presets.js';
 import { buildTrainConfig, checkSettings, resumedConfig, type Settings } from '../runConfig.js';
-import { SETTINGS, settingKeys } from '../settings/table.js';
+import { SETTINGS, settingKeys, type SettingKey } from '../settings/table.js';
 import { listCheckpoints, readLatestCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { train } from '../presetEngine.js';
 import { type TrainHooks, type TrainSummary } from '../train/coordinator.js';
@@ -30,7 +30,7 @@ function layoutFor(config: TrainConfig) {
 }
 
 /** A setting of this invocation only (not stored in the run): given, or its table default. */
-function invocationValue<K extends 'runDir' | 'resume' | 'dashboard' | 'host' | 'port' | 'jsonLogs' | 'quiet'>(settings: Settings, key: K): Settings[K] {
+function invocationValue<K extends 'runDir' | 'resume' | 'resumeExisting' | 'dashboard' | 'host' | 'port' | 'jsonLogs' | 'quiet'>(settings: Settings, key: K): Settings[K] {
   const d = SETTINGS[key].default;
   return settings[key] ?? ('value' in d ? (d.value as Settings[K]) : undefined);
 }
@@ -58,9 +58,18 @@ export async function runTrain(envId: string | undefined, options: Record<string
     dashboard: invocationValue(all, 'dashboard') === true, host: invocationValue(all, 'host')!, port: invocationValue(all, 'port')!,
     jsonLogs: invocationValue(all, 'jsonLogs') === true, quiet: invocationValue(all, 'quiet') === true,
   };
-  const resume = invocationValue(all, 'resume'), requestedRunDir = invocationValue(all, 'runDir');
-  const settings: Settings = { ...all };
+  const requestedRunDir = invocationValue(all, 'runDir'), resumeExisting = invocationValue(all, 'resumeExisting') === true;
+  let resume = invocationValue(all, 'resume');
+  let settings: Settings = { ...all };
   for (const key of settingKeys()) if (SETTINGS[key].stored === 'invocation') delete settings[key];
+  if (resumeExisting && resume === undefined) {
+    if (requestedRunDir === undefined) throw new UsageError('--resume-existing: name the run directory with --run-dir');
+    if (listCheckpoints(requestedRunDir).length > 0) {
+      resume = requestedRunDir;
+      // The same command starts the run and restarts it: its run-defining flags are the run's own.
+      settings = withoutSavedValues(settings, envId, savedConfig(requestedRunDir));
+    }
+  }
   let config: TrainConfig;
   let runDir: string;
   let resumeFrom: Checkpoint | undefined;
@@ -100,6 +109,33 @@ export async function runTrain(envId: string | undefined, options: Record<string
   } finally {
     runDirectory?.release();
   }
+}
+
+/**
+ * The settings that would change the saved run: flags that repeat its saved values are dropped,
+ * so a fixed setting given again is no change; one that differs stays and is refused as usual.
+ */
+function savedConfig(runDir: string): TrainConfig {
+  try {
+    return loadRunConfig(runDir);
+  } catch {
+    return readLatestCheckpoint(runDir, layoutFor).config; // a damaged config.json: the checkpoint's is authoritative
+  }
+}
+
+function withoutSavedValues(settings: Settings, envId: string | undefined, saved: TrainConfig): Settings {
+  let asStarted: TrainConfig;
+  try {
+    asStarted = buildTrainConfig(envId ?? saved.env, settings);
+  } catch {
+    return settings; // resumedConfig names the problem
+  }
+  const kept: Settings = { ...settings };
+  const started = asStarted as unknown as Record<string, unknown>, was = saved as unknown as Record<string, unknown>;
+  for (const key of Object.keys(settings) as SettingKey[]) {
+    if (JSON.stringify(started[key]) === JSON.stringify(was[key])) delete kept[key];
+  }
+  return kept;
 }
 
 /** Builds the run's environment once: its errors come from the user's settings (ROM, options), so they are usage errors. */

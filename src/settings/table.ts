@@ -184,6 +184,10 @@ export const SETTINGS = {
     schema: text, help: 'continue a run from its newest checkpoint: weights, optimizer, counters and curves',
     default: { none: true }, flag: { value: 'run-dir' }, onResume: 'free', stored: 'invocation',
   }),
+  resumeExisting: setting({
+    schema: z.boolean(), help: 'with --run-dir: continue the run in it when it already holds one, else start it (for restarts by Docker or Kubernetes)',
+    default: { value: false }, flag: {}, onResume: 'free', stored: 'invocation',
+  }),
   dashboard: setting({
     schema: z.boolean(), help: 'serve the live dashboard while training',
     default: { value: false }, flag: {}, onResume: 'free', stored: 'invocation',

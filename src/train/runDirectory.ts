@@ -1,6 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describeIssue, trainConfigSchema, type TrainConfig } from '../config.js';
 import { LIVE_FRAME_FILE, writeLiveFrame } from '../metrics/liveFrame.js';
 import { METRICS_FILE, truncateMetrics } from '../metrics/sinks.js';
@@ -39,6 +39,8 @@ export interface LockHolder {
 const TEMP_FILE = /^\..+\.\d+\.\d+\.tmp$/;
 /** A lock file that is still empty this long after it was created belongs to a process killed while taking it. */
 const EMPTY_LOCK_GRACE_MS = 5000;
+/** Lock files this process holds: a lock naming this PID and host that is not among them was left by an earlier process given the same PID (a restarted container is PID 1 again). */
+const heldHere = new Set<string>();
 
 export class RunDirectory {
   private released = false;
@@ -116,6 +118,7 @@ export class RunDirectory {
     if (current && current.pid === this.holder.pid && current.host === this.holder.host && current.startedAt === this.holder.startedAt) {
       try { unlinkSync(this.lockPath); } catch { /* gone already */ }
     }
+    heldHere.delete(resolve(this.lockPath));
     if (this.created) {
       try { rmdirSync(this.path); } catch { /* not empty: a run was written */ }
     }
@@ -138,8 +141,9 @@ function takeLock(lockPath: string, holder: LockHolder, runDir: string): void {
         let age = Number.POSITIVE_INFINITY;
         try { age = Date.now() - statSync(lockPath).mtimeMs; } catch { continue; }
         if (age < EMPTY_LOCK_GRACE_MS) throw new Error(`${runDir} is being taken by another process (its lock file ${lockPath} was just created): wait for it, or choose another --run-dir`);
-      } else if (isAlive(current)) {
-        throw new Error(`${runDir} is in use by process ${current.pid} on ${current.host} (since ${current.startedAt}): wait for it to finish, stop it, or choose another --run-dir`);
+      } else if (isAlive(current, lockPath)) {
+        const elsewhere = current.host === hostname() ? '' : ` (if it is gone, as a replaced container is, delete ${lockPath})`;
+        throw new Error(`${runDir} is in use by process ${current.pid} on ${current.host} (since ${current.startedAt}): wait for it to finish, stop it, or choose another --run-dir${elsewhere}`);
       }
       takeOverStale(lockPath, current);
       continue;
@@ -149,6 +153,7 @@ function takeLock(lockPath: string, holder: LockHolder, runDir: string): void {
     } finally {
       closeSync(fd);
     }
+    heldHere.add(resolve(lockPath));
     return;
   }
   throw new Error(`cannot take the lock ${lockPath}: other processes keep taking it: choose another --run-dir`);
@@ -182,8 +187,9 @@ function readHolder(lockPath: string): LockHolder | null | undefined {
 }
 
 /** A holder on another host is taken to be alive: its PID means nothing here. */
-function isAlive(holder: LockHolder): boolean {
+function isAlive(holder: LockHolder, lockPath: string): boolean {
   if (holder.host !== hostname()) return true;
+  if (holder.pid === process.pid) return heldHere.has(resolve(lockPath));
   try {
     process.kill(holder.pid, 0);
     return true;

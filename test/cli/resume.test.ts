@@ -74,3 +74,21 @@ test('SIGINT writes a final checkpoint and exits 0', async () => {
   assert.equal(files.length, 1, 'the stop wrote a checkpoint');
   assert.ok(readCheckpoint(files[0], layoutFor).state.globalSteps > 0);
 });
+
+test('--resume-existing: the same command starts a run, then continues it; a changed run setting is still refused', { timeout: 120_000 }, () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'a3c-resume-existing-')), 'run');
+  const command = (steps: number, seed = 5) => spawnSync(process.execPath,
+    [cli, 'train', 'cartpole', '--workers', '2', '--seed', String(seed), '--target-return', 'none', '--max-steps', String(steps), '--run-dir', dir, '--resume-existing'],
+    { encoding: 'utf8', timeout: 100_000 });
+  const first = command(1000);
+  assert.equal(first.status, 0, first.stderr);
+  assert.match(first.stdout, /training cartpole/);
+  const started = readCheckpoint(listCheckpoints(dir).at(-1)!, layoutFor).state.globalSteps;
+  const second = command(2000);
+  assert.equal(second.status, 0, second.stderr);
+  assert.match(second.stdout, new RegExp(`resuming cartpole .*\\n.*${started.toLocaleString('en-US')} steps`));
+  assert.ok(readCheckpoint(listCheckpoints(dir).at(-1)!, layoutFor).state.globalSteps >= 2000);
+  const changed = command(3000, 6);
+  assert.equal(changed.status, 2);
+  assert.equal(changed.stderr.trim(), 'a3c: --seed cannot change when resuming: the run continues with its saved settings (drop the flag, or start a new run)');
+});

@@ -43,12 +43,25 @@ test('a lock left by a process that is gone is taken over', () => {
   taken.release();
 });
 
+test('a lock naming this PID and host that this process does not hold is taken over: a restarted container is PID 1 again', () => {
+  const dir = fresh();
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z' }));
+  const taken = RunDirectory.lock(dir);
+  assert.notEqual(holderOf(dir).startedAt, '2026-01-01T00:00:00.000Z');
+  assert.throws(() => RunDirectory.lock(dir), /is in use by process/); // now it is this process's
+  taken.release();
+});
+
 test('a lock held on another host counts as alive; an empty lock is stale only once it is a few seconds old', () => {
   const dir = fresh();
   mkdirSync(dir, { recursive: true });
   const lock = join(dir, LOCK_FILE);
   writeFileSync(lock, JSON.stringify({ pid: deadPid(), host: 'elsewhere.example', startedAt: '2026-01-01T00:00:00.000Z' }));
-  assert.throws(() => RunDirectory.lock(dir), /in use by process \d+ on elsewhere\.example/);
+  assert.throws(() => RunDirectory.lock(dir), (error: Error) => {
+    assert.match(error.message, /in use by process \d+ on elsewhere\.example .*: .*delete .*lock\)$/);
+    return true;
+  });
   writeFileSync(lock, '');
   assert.throws(() => RunDirectory.lock(dir), /is being taken by another process/);
   const old = new Date(Date.now() - 60_000);
