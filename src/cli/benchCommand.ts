@@ -9,6 +9,7 @@ import { benchNodes } from '../distributed/nodesBench.js';
 import { benchService } from '../distributed/serviceBench.js';
 import { fromDecimalText, integerIn } from '../settings/values.js';
 import { parseFlags, UsageError } from './flags.js';
+import { formatWorkers } from './format.js';
 
 const nnFlags = z.object({
   net: z.enum(['reference', 'small', 'lstm']).default('reference'),
@@ -108,10 +109,8 @@ async function runTrainBench(envId: string, raw: Record<string, unknown>): Promi
   }
   const r = await benchTrain(plan);
   if (o.json) return out(JSON.stringify(r));
-  const threads = Math.ceil(r.workers / r.envs_per_thread);
-  const batching = r.envs_per_thread > 1 ? ` in ${threads} thread${threads > 1 ? 's' : ''} (${r.envs_per_thread} per thread, batched acting)` : '';
   const rom = r.game ? ` on ROM ${r.rom_md5} as ${r.game} (${r.emulator} emulator)` : '';
-  out(`train: ${r.env}${rom} (${r.net} net, ${r.kernels} kernels), ${r.workers} worker${r.workers > 1 ? 's' : ''}${batching}, ${f(r.seconds, 1)} s`);
+  out(`train: ${r.env}${rom} (${r.net} net, ${r.kernels} kernels), ${formatWorkers(r.workers, r.envs_per_thread)}, ${f(r.seconds, 1)} s`);
   out(table(trainRows(r)));
   if (!r.baseline) return;
   out(`baseline: built-in ${r.baseline.env}, same net, workers and seconds, right after (${f(r.baseline.seconds, 1)} s)`);
