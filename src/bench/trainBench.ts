@@ -1,6 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TrainConfig } from '../config.js';
+import type { EmulatorKind } from '../envs/atari/emulatorCore.js';
+import { loadRom } from '../envs/atari/rom.js';
+import { getPreset } from '../presets.js';
 import { buildTrainConfig } from '../runConfig.js';
 import { train } from '../presetEngine.js';
 
@@ -18,18 +22,60 @@ export interface TrainBenchResult {
   share_env: number;
   share_forward: number;
   share_update: number;
+  /** With a ROM: the game it was run as, its MD5 and the 2600 core that ran it. */
+  game?: string;
+  rom_md5?: string;
+  emulator?: EmulatorKind;
+  /** With a ROM: the built-in Breakout trained in the same run with the same net, workers and seconds. */
+  baseline?: TrainBenchResult;
+  /** With a ROM: agent_steps_per_s / baseline.agent_steps_per_s. */
+  agent_steps_ratio_to_baseline?: number;
+}
+
+export interface TrainBenchOptions {
+  workers: number;
+  seconds: number;
+  net?: string;
+  kernels?: 'js' | 'wasm';
+  envsPerThread?: number;
+  /** Train on this Atari 2600 ROM (`game`: its settings where the MD5 is unknown; `emulator`: the core). */
+  rom?: { path: string; game?: string; emulator?: EmulatorKind };
+}
+
+/** The environment the ROM runs is the one the baseline must beat: the game without the emulator. */
+const BASELINE_ENV = 'breakout';
+
+/** What a bench run trains: the asked config, and with a ROM its identity and the baseline's config. */
+export interface TrainBenchPlan {
+  measured: TrainConfig;
+  rom?: { md5: string; game: string };
+  baseline?: TrainConfig;
+}
+
+/**
+ * The configs a bench run trains: the asked one, and with a ROM the built-in Breakout with the
+ * same net, workers and seconds. Every problem with the settings or the ROM (the ROM loader's
+ * one-line refusals) is thrown here, before anything trains.
+ */
+export function planTrainBench(envId: string, options: TrainBenchOptions): TrainBenchPlan {
+  const common = { workers: options.workers, envsPerThread: options.envsPerThread ?? 1, seed: 0, maxSeconds: options.seconds, net: options.net, kernels: options.kernels, targetReturn: null };
+  const rom = options.rom;
+  const measured = buildTrainConfig(envId, rom ? { ...common, rom: rom.path, game: rom.game, emulator: rom.emulator } : common);
+  if (!rom) return { measured };
+  const loaded = loadRom(rom.path, rom.game);
+  getPreset(measured.env).makeEnv(measured.seed, measured, 'train').close(); // the workers' environment builds: its errors come now, not from a thread
+  return { measured, rom: { md5: loaded.md5, game: loaded.game.id }, baseline: buildTrainConfig(BASELINE_ENV, { ...common, net: measured.net }) };
 }
 
 /** Runs the real training loop for `seconds` in a temporary directory and reports throughput. */
-export async function benchTrain(envId: string, workers: number, seconds: number, net?: string, kernels?: 'js' | 'wasm', envsPerThread = 1): Promise<TrainBenchResult> {
-  const config = buildTrainConfig(envId, { workers, envsPerThread, seed: 0, maxSeconds: seconds, net, kernels, targetReturn: null });
+async function measureTraining(config: TrainConfig): Promise<TrainBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'a3c-bench-'));
   try {
     const summary = await train(config, dir);
     const t = summary.timings;
     const total = t.envMs + t.forwardMs + t.updateMs || 1;
     return {
-      env: config.env, net: config.net, kernels: config.kernels, workers, envs_per_thread: config.envsPerThread, seconds: summary.seconds,
+      env: config.env, net: config.net, kernels: config.kernels, workers: config.workers, envs_per_thread: config.envsPerThread, seconds: summary.seconds,
       agent_steps_per_s: summary.globalSteps / summary.seconds,
       updates_per_s: summary.updates / summary.seconds,
       share_env: t.envMs / total, share_forward: t.forwardMs / total, share_update: t.updateMs / total,
@@ -37,4 +83,18 @@ export async function benchTrain(envId: string, workers: number, seconds: number
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Trains `plan.measured` and reports its throughput; with a baseline (a ROM run), trains the
+ * built-in game right after it and adds its figures and the ratio of agent steps/s.
+ */
+export async function benchTrain(plan: TrainBenchPlan): Promise<TrainBenchResult> {
+  const result = await measureTraining(plan.measured);
+  if (!plan.baseline || !plan.rom) return result;
+  const baseline = await measureTraining(plan.baseline);
+  return {
+    ...result, game: plan.rom.game, rom_md5: plan.rom.md5, emulator: plan.measured.emulator,
+    baseline, agent_steps_ratio_to_baseline: result.agent_steps_per_s / baseline.agent_steps_per_s,
+  };
 }

@@ -4,11 +4,12 @@ import { EMULATORS } from '../envs/atari/emulatorCore.js';
 import { z } from 'zod';
 import { benchEnv } from '../bench/envBench.js';
 import { benchNn } from '../bench/nnBench.js';
-import { benchTrain } from '../bench/trainBench.js';
+import { benchTrain, planTrainBench, type TrainBenchResult } from '../bench/trainBench.js';
 import { benchNodes } from '../distributed/nodesBench.js';
 import { benchService } from '../distributed/serviceBench.js';
 import { fromDecimalText, integerIn } from '../settings/values.js';
 import { parseFlags, UsageError } from './flags.js';
+import { formatWorkers } from './format.js';
 
 const nnFlags = z.object({
   net: z.enum(['reference', 'small', 'lstm']).default('reference'),
@@ -23,6 +24,9 @@ const trainFlags = z.object({
   seconds: fromDecimalText(z.number().positive().max(3600)).default(10),
   net: z.string().optional(),
   kernels: z.enum(['wasm', 'js']).optional(),
+  rom: z.string().min(1).optional(),
+  game: z.string().min(1).optional(),
+  emulator: z.enum(EMULATORS).optional(),
   json: z.boolean().default(false),
 });
 
@@ -83,21 +87,34 @@ async function runEnv(envId: string, raw: Record<string, unknown>): Promise<void
   ]));
 }
 
-async function runTrainBench(envId: string, raw: Record<string, unknown>): Promise<void> {
-  const o = parseFlags(trainFlags, raw);
-  const r = await benchTrain(envId, o.workers ?? availableParallelism(), o.seconds, o.net, o.kernels, o.envsPerThread);
-  if (o.json) return out(JSON.stringify(r));
-  const threads = Math.ceil(r.workers / r.envs_per_thread);
-  const batching = r.envs_per_thread > 1 ? ` in ${threads} thread${threads > 1 ? 's' : ''} (${r.envs_per_thread} per thread, batched acting)` : '';
-  out(`train: ${r.env} (${r.net} net, ${r.kernels} kernels), ${r.workers} worker${r.workers > 1 ? 's' : ''}${batching}, ${f(r.seconds, 1)} s`);
-  out(table([
+/** The table rows of one training measurement. */
+function trainRows(r: TrainBenchResult): [string, string][] {
+  return [
     ['agent steps/s', f(r.agent_steps_per_s, 0)],
     ['per worker', f(r.agent_steps_per_s / r.workers, 0)],
     ['updates/s', f(r.updates_per_s, 1)],
     ['time in env', pct(r.share_env)],
     ['time in forward (acting)', pct(r.share_forward)],
     ['time in update', pct(r.share_update)],
-  ]));
+  ];
+}
+
+async function runTrainBench(envId: string, raw: Record<string, unknown>): Promise<void> {
+  const o = parseFlags(trainFlags, raw);
+  let plan;
+  try {
+    plan = planTrainBench(envId, { workers: o.workers ?? availableParallelism(), seconds: o.seconds, net: o.net, kernels: o.kernels, envsPerThread: o.envsPerThread, rom: o.rom ? { path: o.rom, game: o.game, emulator: o.emulator } : undefined });
+  } catch (error) {
+    throw new UsageError((error as Error).message); // the environment and ROM are the user's choice, as for train
+  }
+  const r = await benchTrain(plan);
+  if (o.json) return out(JSON.stringify(r));
+  const rom = r.game ? ` on ROM ${r.rom_md5} as ${r.game} (${r.emulator} emulator)` : '';
+  out(`train: ${r.env}${rom} (${r.net} net, ${r.kernels} kernels), ${formatWorkers(r.workers, r.envs_per_thread)}, ${f(r.seconds, 1)} s`);
+  out(table(trainRows(r)));
+  if (!r.baseline) return;
+  out(`baseline: built-in ${r.baseline.env}, same net, workers and seconds, right after (${f(r.baseline.seconds, 1)} s)`);
+  out(table([...trainRows(r.baseline), ['ROM / built-in, agent steps/s', f(r.agent_steps_ratio_to_baseline ?? 0, 2)]]));
 }
 
 async function runServiceBench(envId: string, raw: Record<string, unknown>): Promise<void> {
@@ -167,6 +184,9 @@ export function addBenchCommand(program: Command): void {
     .option('--seconds <s>', 'how long to train', '10')
     .option('--net <name>', 'network from the preset')
     .option('--kernels <kind>', 'wasm (SIMD) or js (the TypeScript reference kernels)')
+    .option('--rom <file>', 'train on an Atari 2600 ROM, then the built-in Breakout with the same net and workers (any ROM with --game, e.g. a test fixture)')
+    .option('--game <id>', 'game settings for a ROM whose MD5 is not in the table')
+    .addOption(new Option('--emulator <kind>', 'the 2600 core that runs the ROM').choices(EMULATORS))
     .option('--json', 'print one JSON object', false)
     .action((envId: string, options: Record<string, unknown>) => runTrainBench(envId, options));
   bench.command('service')

@@ -11,6 +11,16 @@ export function formatSeconds(seconds: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
+/**
+ * The workers of a run as the console names them: `2 workers`, or with batched acting
+ * (`--envs-per-thread K`, K > 1) `16 actor-learners on 2 threads (8 per thread, batched acting)`.
+ */
+export function formatWorkers(workers: number, envsPerThread: number): string {
+  if (envsPerThread <= 1) return `${workers} worker${workers > 1 ? 's' : ''}`;
+  const threads = Math.ceil(workers / envsPerThread); // as the coordinator groups them (train/batchedActors.ts threadRanks)
+  return `${workers} actor-learner${workers > 1 ? 's' : ''} on ${threads} thread${threads > 1 ? 's' : ''} (${Math.min(envsPerThread, workers)} per thread, batched acting)`;
+}
+
 export { shellQuote } from '../util/shellQuote.js';
 
 /** `runs/<env>-<yyyymmdd-hhmmss>`, in local time. */

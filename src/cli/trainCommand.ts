@@ -13,7 +13,7 @@ import { train } from '../presetEngine.js';
 import { type TrainHooks, type TrainSummary } from '../train/coordinator.js';
 import { loadRunConfig } from '../train/evaluate.js';
 import { CONFIG_FILE, METRICS_FILE, RunDirectory, WEIGHTS_FILE } from '../train/runDirectory.js';
-import { defaultRunDir, formatInt, formatSeconds } from './format.js';
+import { defaultRunDir, formatInt, formatSeconds, formatWorkers } from './format.js';
 import { UsageError } from './flags.js';
 import { settingsFromOptions } from './trainOptions.js';
 import { chooseStyle, createTrainConsole } from './trainConsole.js';
@@ -156,7 +156,7 @@ async function trainLocked(config: TrainConfig, runDirectory: RunDirectory, resu
   const out = createTrainConsole(style, config, resumeFrom?.state.globalSteps ?? 0, process.stdout, command);
   const budget = [config.maxSteps !== null ? `${formatInt(config.maxSteps)} steps` : '', config.maxSeconds !== null ? `${config.maxSeconds}s` : '',
     config.targetReturn !== null ? `until an evaluation of the saved weights reaches a mean return >= ${config.targetReturn}` : ''].filter(Boolean).join(', ');
-  out.info(`a3c: ${resumeFrom ? 'resuming' : 'training'} ${config.env} (net ${config.net}) with ${config.workers} worker${config.workers > 1 ? 's' : ''}, seed ${config.seed}${budget ? `, ${budget}` : ', until Ctrl-C'}`);
+  out.info(`a3c: ${resumeFrom ? 'resuming' : 'training'} ${config.env} (net ${config.net}) with ${formatWorkers(config.workers, config.envsPerThread)}, seed ${config.seed}${budget ? `, ${budget}` : ', until Ctrl-C'}`);
   if (resumeFrom) out.info(`a3c: from ${resumeFrom.path}: ${formatInt(resumeFrom.state.globalSteps)} steps, ${formatInt(resumeFrom.state.episodes)} episodes, ${formatSeconds(resumeFrom.state.seconds)} trained`);
   out.info(`a3c: run directory ${runDir}`);
 

@@ -18,7 +18,7 @@ import type { EpisodeRecord, LoopTimings } from '../train/actorLearner.js';
 import { Checkpointer } from '../train/checkpointer.js';
 import type { TrainHooks, TrainSummary } from '../train/coordinator.js';
 import { learningRateAt } from '../train/learningRate.js';
-import { finiteCheckTask, RunEvaluator, SCALARS_EVERY_MS, startRunTicker, type PeriodicTask } from '../train/runTicker.js';
+import { finishRun, finiteCheckTask, RunEvaluator, SCALARS_EVERY_MS, startRunTicker, type PeriodicTask } from '../train/runTicker.js';
 import { allFinite, Counter, GlobalStore } from '../train/globalStore.js';
 import { withGlobalRun } from '../train/globalRun.js';
 import type { RunDirectory } from '../train/runDirectory.js';
@@ -122,15 +122,7 @@ async function runService(config: TrainConfig, dir: RunDirectory, store: GlobalS
       server.tryShutdown(() => { clearTimeout(timer); resolve(); });
     });
   }
-  await evaluation.close();
-  const final = monitor.progress(performance.now());
-  const saved = monitor.numericFault === null && await checkpointer.writeFinal();
-  metrics.close();
-  if (monitor.numericFault !== null) throw new Error(checkpointer.restoreAfterNumericFault(monitor.numericFault));
-  if (!saved) throw new Error(`the final checkpoint could not be written (see the warning above)${checkpointer.lastPath ? `; the newest intact one is ${checkpointer.lastPath}` : ''}`);
-  if (monitor.failure) throw monitor.failure;
-  const diverged = monitor.divergence();
-  if (diverged !== null) throw new Error(diverged);
+  const final = await finishRun({ evaluation, monitor, checkpointer, metrics });
   const timings: LoopTimings = { envMs: 0, forwardMs: 0, updateMs: 0, steps: 0, updates: 0 }; // measured on the nodes
   return {
     ...final, runDir: dir.path, weightsPath: dir.weightsPath, checkpointPath: checkpointer.lastPath, stopReason: monitor.stopReason,

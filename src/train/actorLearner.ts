@@ -82,8 +82,8 @@ export class ActorLearner {
   /** The recurrent state while the bootstrap value is computed (empty for feed-forward nets). */
   private readonly stateBeforeBootstrap: Float32Array;
   private readonly faults: WorkerFaults;
-  /** The run's optimizer with its learning-rate schedule. */
-  private readonly optimizer: OptimizerSettings;
+  /** Where updates go: the global store, with the optimizer and the local network they refresh. */
+  private readonly globalUpdate: GlobalUpdateTarget;
   private updates = 0;
   private observation: Float32Array | null = null;
   private forcedAction = -1;
@@ -110,7 +110,7 @@ export class ActorLearner {
     this.probs = new Float64Array(this.numActions);
     this.stateBeforeBootstrap = new Float32Array(net.stateSize);
     this.faults = options.faults ?? NO_FAULTS;
-    this.optimizer = optimizerSettings(config);
+    this.globalUpdate = { store: options.store, net, optimizer: optimizerSettings(config), config, slot: options.rank };
     options.store.locked(() => net.params.set(options.store.params)); // a whole copy, never a half-applied update
   }
 
@@ -179,7 +179,7 @@ export class ActorLearner {
     this.updates++;
     this.faults.afterBackward(this.updates, net.grads, store);
     const norm = Math.sqrt(net.kernels.sumSquares(net.grads.length, net.grads, 0));
-    this.applyToGlobal(steps, clipScale(norm, config.clipNorm), Number.isFinite(norm) && Number.isFinite(stats.total));
+    applyToGlobal(this.globalUpdate, steps, clipScale(norm, config.clipNorm), Number.isFinite(norm) && Number.isFinite(stats.total));
     timings.updateMs += performance.now() - updateStart;
     timings.steps += steps;
     timings.updates++;
@@ -189,34 +189,6 @@ export class ActorLearner {
     this.episodeLoss.entropy += stats.entropy;
     this.episodeLoss.updates++;
     if (episodeEnded) this.finishEpisode();
-  }
-
-  /**
-   * Clipping is folded into the optimizer pass as `gradScale`; non-finite gradients are skipped.
-   * Either way the new global weights are copied into the local network, in the optimizer's pass.
-   */
-  private applyToGlobal(steps: number, gradScale: number, finite: boolean): void {
-    const { store, net, config, rank } = this.o;
-    if (config.hogwild) {
-      // Hogwild (the A3C paper): no lock at all. Updates overlap, so each worker has its own
-      // gradient slot where its network lies outside the shared memory; the counters are atomic.
-      if (finite) store.applyGradients(rank, net.grads, gradScale, this.optimizer, false, net.params);
-      else net.params.set(store.params);
-      this.count(steps, finite);
-    } else {
-      store.locked(() => {
-        if (finite) store.applyGradients(0, net.grads, gradScale, this.optimizer, true, net.params);
-        else net.params.set(store.params);
-        this.count(steps, finite); // under the lock too, so a checkpoint's snapshot counts exactly the updates in its weights
-      });
-    }
-    if (config.maxSteps !== null && store.runSteps >= config.maxSteps) store.requestStop();
-  }
-
-  private count(steps: number, finite: boolean): void {
-    const { store } = this.o;
-    store.addToCounter(Counter.globalSteps, steps);
-    store.addToCounter(finite ? Counter.updates : Counter.skippedUpdates, 1);
   }
 
   private sampleAction(row: number): number {
@@ -279,4 +251,42 @@ export function countEpisode(store: GlobalStore, rank: number, t: EpisodeTally):
       scoreAverage, scoreMax,
     };
   });
+}
+
+/** Where an actor-learner's gradient goes: the global store, with the local network it refreshes. */
+export interface GlobalUpdateTarget {
+  store: GlobalStore;
+  net: Pick<Sequential, 'grads' | 'params'>;
+  optimizer: OptimizerSettings;
+  config: Pick<TrainConfig, 'hogwild' | 'maxSteps'>;
+  /** The Hogwild gradient slot of a network outside the shared memory (a worker's rank, a thread's index). */
+  slot: number;
+}
+
+/**
+ * One rollout's gradient into the global weights, for single and batched actor-learners alike.
+ * Clipping is folded into the optimizer pass as `gradScale`; non-finite gradients are skipped.
+ * Either way the new global weights are copied into the local network, in the optimizer's pass.
+ */
+export function applyToGlobal(target: GlobalUpdateTarget, steps: number, gradScale: number, finite: boolean): void {
+  const { store, net, optimizer, config, slot } = target;
+  if (config.hogwild) {
+    // Hogwild (the A3C paper): no lock at all. Updates overlap, so each worker has its own
+    // gradient slot where its network lies outside the shared memory; the counters are atomic.
+    if (finite) store.applyGradients(slot, net.grads, gradScale, optimizer, false, net.params);
+    else net.params.set(store.params);
+    countUpdate(store, steps, finite);
+  } else {
+    store.locked(() => {
+      if (finite) store.applyGradients(0, net.grads, gradScale, optimizer, true, net.params);
+      else net.params.set(store.params);
+      countUpdate(store, steps, finite); // under the lock too, so a checkpoint's snapshot counts exactly the updates in its weights
+    });
+  }
+  if (config.maxSteps !== null && store.runSteps >= config.maxSteps) store.requestStop();
+}
+
+function countUpdate(store: GlobalStore, steps: number, finite: boolean): void {
+  store.addToCounter(Counter.globalSteps, steps);
+  store.addToCounter(finite ? Counter.updates : Counter.skippedUpdates, 1);
 }

@@ -8,10 +8,9 @@ import { isRecurrent } from '../nn/lstm.js';
 import { a3cLoss } from './a3cLoss.js';
 import { rolloutTargets } from './returns.js';
 import { optimizerSettings } from './learningRate.js';
-import type { OptimizerSettings } from '../nn/kernels/sharedOptimizer.js';
 import { NO_FAULTS, type WorkerFaults } from './faults.js';
-import { Counter, type GlobalStore } from './globalStore.js';
-import { countEpisode, type EpisodeRecord, type LoopTimings } from './actorLearner.js';
+import type { GlobalStore } from './globalStore.js';
+import { applyToGlobal, countEpisode, type EpisodeRecord, type GlobalUpdateTarget, type LoopTimings } from './actorLearner.js';
 
 /** Rows a batched thread's network needs: K to act together, tMax + 1 to replay a rollout and its bootstrap state. */
 export function batchRows(tMax: number, learners: number): number {
@@ -114,7 +113,8 @@ export class BatchedActors {
   private readonly advantages: Float64Array;
   private readonly headGrad: Float32Array;
   private readonly probs: Float64Array;
-  private readonly optimizer: OptimizerSettings;
+  /** Where updates go: the global store, with the optimizer and the local network they refresh. */
+  private readonly globalUpdate: GlobalUpdateTarget;
   /** The learner whose update is being applied, for the store's fault hook. */
   private updating: LearnerState | null = null;
   readonly timings: LoopTimings = { envMs: 0, forwardMs: 0, updateMs: 0, steps: 0, updates: 0 };
@@ -134,7 +134,7 @@ export class BatchedActors {
     this.advantages = new Float64Array(config.tMax);
     this.headGrad = new Float32Array(net.maxBatch * this.stride);
     this.probs = new Float64Array(this.numActions);
-    this.optimizer = optimizerSettings(config);
+    this.globalUpdate = { store: options.store, net, optimizer: optimizerSettings(config), config, slot: options.slot };
     options.store.locked(() => net.params.set(options.store.params)); // a whole copy, never a half-applied update
   }
 
@@ -232,7 +232,7 @@ export class BatchedActors {
     const norm = Math.sqrt(net.kernels.sumSquares(net.grads.length, net.grads, 0));
     this.updating = learner;
     try {
-      this.applyToGlobal(steps, clipScale(norm, config.clipNorm), Number.isFinite(norm) && Number.isFinite(stats.total));
+      applyToGlobal(this.globalUpdate, steps, clipScale(norm, config.clipNorm), Number.isFinite(norm) && Number.isFinite(stats.total));
     } finally {
       this.updating = null;
     }
@@ -269,29 +269,6 @@ export class BatchedActors {
       }
       input = layer.output;
     }
-  }
-
-  /** As ActorLearner's: clipping folded into the optimizer pass, non-finite gradients skipped, the new global weights copied back. */
-  private applyToGlobal(steps: number, gradScale: number, finite: boolean): void {
-    const { store, net, config, slot } = this.o;
-    if (config.hogwild) {
-      if (finite) store.applyGradients(slot, net.grads, gradScale, this.optimizer, false, net.params);
-      else net.params.set(store.params);
-      this.count(steps, finite);
-    } else {
-      store.locked(() => {
-        if (finite) store.applyGradients(0, net.grads, gradScale, this.optimizer, true, net.params);
-        else net.params.set(store.params);
-        this.count(steps, finite); // under the lock, so a checkpoint counts exactly the updates in its weights
-      });
-    }
-    if (config.maxSteps !== null && store.runSteps >= config.maxSteps) store.requestStop();
-  }
-
-  private count(steps: number, finite: boolean): void {
-    const { store } = this.o;
-    store.addToCounter(Counter.globalSteps, steps);
-    store.addToCounter(finite ? Counter.updates : Counter.skippedUpdates, 1);
   }
 
   private sampleAction(learner: LearnerState, row: number): number {

@@ -13,7 +13,7 @@ import { Counter, GlobalStore } from './globalStore.js';
 import { withGlobalRun } from './globalRun.js';
 import type { RunDirectory } from './runDirectory.js';
 import { RunMetrics } from './runMetrics.js';
-import { finiteCheckTask, RunEvaluator, SCALARS_EVERY_MS, startRunTicker, type PeriodicTask } from './runTicker.js';
+import { finishRun, finiteCheckTask, RunEvaluator, SCALARS_EVERY_MS, startRunTicker, type PeriodicTask } from './runTicker.js';
 import { RunMonitor, type Progress, type Solved, type StopReason } from './runMonitor.js';
 import { WorkerPool, type WorkerFault } from './workerPool.js';
 import type { WorkerInput, WorkerMessage } from './workerThread.js';
@@ -168,15 +168,7 @@ async function runTraining(agents: AgentFactory, config: TrainConfig, dir: RunDi
   }
   monitor.checkBudgets(performance.now()); // workers stop themselves at the step budget
   while (snapshotting) await new Promise((resolve) => setTimeout(resolve, 10));
-  await evaluation.close(); // an evaluation under way finishes (within seconds) and is logged
-  const final = monitor.progress(performance.now());
-  const saved = monitor.numericFault === null && await checkpointer.writeFinal();
-  metrics.close();
-  if (monitor.numericFault !== null) throw new Error(checkpointer.restoreAfterNumericFault(monitor.numericFault));
-  if (!saved) throw new Error(`the final checkpoint could not be written (see the warning above)${checkpointer.lastPath ? `; the newest intact one is ${checkpointer.lastPath}` : ''}`);
-  if (monitor.failure) throw monitor.failure;
-  const diverged = monitor.divergence();
-  if (diverged !== null) throw new Error(diverged); // the checkpoint is written: the run can be resumed with a smaller --lr
+  const final = await finishRun({ evaluation, monitor, checkpointer, metrics });
   return { ...final, runDir: dir.path, weightsPath: dir.weightsPath, checkpointPath: checkpointer.lastPath, stopReason: monitor.stopReason, solved: monitor.solved, best: evaluation.best, timings };
 }
 

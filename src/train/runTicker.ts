@@ -1,4 +1,5 @@
 import type { TrainConfig } from '../config.js';
+import type { Checkpointer } from './checkpointer.js';
 import { evalSchedule, EvaluatorThread, type BestWeights, type EvalSchedule } from './evaluator.js';
 import { allFinite } from './globalStore.js';
 import type { RunMetrics } from './runMetrics.js';
@@ -102,4 +103,24 @@ export class RunEvaluator {
   async close(): Promise<void> {
     await this.thread?.close();
   }
+}
+
+/**
+ * How a run ends, in one process and in the learner service alike: the evaluation under way
+ * finishes (within seconds) and is logged, the final checkpoint is written (not after a numeric
+ * fault: the last good one is restored instead), the metrics close; then a numeric fault, a failed
+ * final write, a failure or a divergence is thrown. Returns the run's final progress.
+ */
+export async function finishRun(run: { evaluation: RunEvaluator; monitor: RunMonitor; checkpointer: Checkpointer; metrics: RunMetrics }): Promise<Progress> {
+  const { evaluation, monitor, checkpointer, metrics } = run;
+  await evaluation.close();
+  const final = monitor.progress(performance.now());
+  const saved = monitor.numericFault === null && await checkpointer.writeFinal();
+  metrics.close();
+  if (monitor.numericFault !== null) throw new Error(checkpointer.restoreAfterNumericFault(monitor.numericFault));
+  if (!saved) throw new Error(`the final checkpoint could not be written (see the warning above)${checkpointer.lastPath ? `; the newest intact one is ${checkpointer.lastPath}` : ''}`);
+  if (monitor.failure) throw monitor.failure;
+  const diverged = monitor.divergence();
+  if (diverged !== null) throw new Error(diverged); // the checkpoint is written: the run can be resumed with a smaller --lr
+  return final;
 }
