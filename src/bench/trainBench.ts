@@ -22,6 +22,11 @@ export interface TrainBenchResult {
   share_env: number;
   share_forward: number;
   share_update: number;
+  /** Shares of the threads' loop time spent waiting for the update lock and holding it; ms per update of each. */
+  share_lock_wait: number;
+  share_lock_hold: number;
+  lock_wait_ms_per_update: number;
+  lock_hold_ms_per_update: number;
   /** With a ROM: the game it was run as, its MD5 and the 2600 core that ran it. */
   game?: string;
   rom_md5?: string;
@@ -79,6 +84,8 @@ async function measureTraining(config: TrainConfig): Promise<TrainBenchResult> {
       agent_steps_per_s: summary.globalSteps / summary.seconds,
       updates_per_s: summary.updates / summary.seconds,
       share_env: t.envMs / total, share_forward: t.forwardMs / total, share_update: t.updateMs / total,
+      share_lock_wait: t.lockWaitMs / total, share_lock_hold: t.lockHoldMs / total,
+      lock_wait_ms_per_update: t.lockWaitMs / (t.updates || 1), lock_hold_ms_per_update: t.lockHoldMs / (t.updates || 1),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -96,6 +96,8 @@ function trainRows(r: TrainBenchResult): [string, string][] {
     ['time in env', pct(r.share_env)],
     ['time in forward (acting)', pct(r.share_forward)],
     ['time in update', pct(r.share_update)],
+    ['waiting for the update lock', `${pct(r.share_lock_wait)} (${f(r.lock_wait_ms_per_update, 2)} ms per update)`],
+    ['holding the update lock', `${pct(r.share_lock_hold)} (${f(r.lock_hold_ms_per_update, 2)} ms per update)`],
   ];
 }
 

@@ -123,7 +123,7 @@ async function runService(config: TrainConfig, dir: RunDirectory, store: GlobalS
     });
   }
   const final = await finishRun({ evaluation, monitor, checkpointer, metrics });
-  const timings: LoopTimings = { envMs: 0, forwardMs: 0, updateMs: 0, steps: 0, updates: 0 }; // measured on the nodes
+  const timings: LoopTimings = { envMs: 0, forwardMs: 0, updateMs: 0, lockWaitMs: 0, lockHoldMs: 0, steps: 0, updates: 0 }; // measured on the nodes
   return {
     ...final, runDir: dir.path, weightsPath: dir.weightsPath, checkpointPath: checkpointer.lastPath, stopReason: monitor.stopReason,
     solved: monitor.solved, best: evaluation.best, timings, service: sessions.stats,

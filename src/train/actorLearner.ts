@@ -39,6 +39,9 @@ export interface LoopTimings {
   forwardMs: number;
   /** Loss, backward, clipping, the locked global update and the copy back. */
   updateMs: number;
+  /** Waiting for the update lock and holding it (a thread's, whatever its learners; parts of the above). */
+  lockWaitMs: number;
+  lockHoldMs: number;
   steps: number;
   updates: number;
 }
@@ -92,7 +95,7 @@ export class ActorLearner {
   private episodeLength = 0;
   private episodeMaxProbSum = 0;
   private episodeLoss = { policyGradient: 0, value: 0, entropy: 0, updates: 0 };
-  readonly timings: LoopTimings = { envMs: 0, forwardMs: 0, updateMs: 0, steps: 0, updates: 0 };
+  readonly timings: LoopTimings = { envMs: 0, forwardMs: 0, updateMs: 0, lockWaitMs: 0, lockHoldMs: 0, steps: 0, updates: 0 };
 
   constructor(options: ActorLearnerOptions) {
     this.o = options;

@@ -117,7 +117,7 @@ export class BatchedActors {
   private readonly globalUpdate: GlobalUpdateTarget;
   /** The learner whose update is being applied, for the store's fault hook. */
   private updating: LearnerState | null = null;
-  readonly timings: LoopTimings = { envMs: 0, forwardMs: 0, updateMs: 0, steps: 0, updates: 0 };
+  readonly timings: LoopTimings = { envMs: 0, forwardMs: 0, updateMs: 0, lockWaitMs: 0, lockHoldMs: 0, steps: 0, updates: 0 };
 
   constructor(options: BatchedActorsOptions) {
     this.o = options;

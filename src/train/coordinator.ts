@@ -89,7 +89,7 @@ async function runTraining(agents: AgentFactory, config: TrainConfig, dir: RunDi
   const metrics = new RunMetrics([new JsonlSink(dir.path), new TensorBoardSink(dir.path), ...(hooks.sinks ?? [])], hooks.onWarning);
   const monitor: RunMonitor = new RunMonitor(store.counters, config, hooks.resumeFrom?.state, () => pool.stop());
   const checkpointer = new Checkpointer({ store, dir, layout, config, monitor, flushMetrics: () => metrics.flush(), onCheckpoint: hooks.onCheckpoint, onWarning: hooks.onWarning });
-  const timings: LoopTimings = { envMs: 0, forwardMs: 0, updateMs: 0, steps: 0, updates: 0 };
+  const timings: LoopTimings = { envMs: 0, forwardMs: 0, updateMs: 0, lockWaitMs: 0, lockHoldMs: 0, steps: 0, updates: 0 };
   let lastFrameWrite = 0;
   const onMessage = (message: WorkerMessage): void => {
     if (message.type === 'episode') {

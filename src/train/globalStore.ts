@@ -74,8 +74,12 @@ export interface GlobalBuffers {
   floats: SharedArrayBuffer | null;
 }
 
+/** Milliseconds this thread waited for the update lock and held it (`locked`). */
+export interface LockTimes { waitMs: number; holdMs: number }
+
 export class GlobalStore {
   readonly params: Float32Array;
+  readonly lockTimes: LockTimes = { waitMs: 0, holdMs: 0 };
   /** Adam first moment, or RMSProp's shared squared-gradient average. */
   readonly moment1: Float32Array;
   /** Adam second moment (unused by RMSProp). */
@@ -304,13 +308,17 @@ export class GlobalStore {
     }
   }
 
-  /** Runs `fn` holding the lock. */
+  /** Runs `fn` holding the lock; the time spent waiting for it and holding it goes to `lockTimes`. */
   locked<T>(fn: () => T): T {
+    const asked = performance.now();
     this.lock();
+    const taken = performance.now();
+    this.lockTimes.waitMs += taken - asked;
     try {
       return fn();
     } finally {
       this.unlock();
+      this.lockTimes.holdMs += performance.now() - taken;
     }
   }
 

@@ -72,7 +72,7 @@ async function runSingle(): Promise<void> {
     }
   }
   env.close();
-  port.postMessage({ type: 'timings', rank: input.rank, timings: learner.timings } satisfies WorkerMessage);
+  port.postMessage({ type: 'timings', rank: input.rank, timings: withLockTimes(learner.timings, store) } satisfies WorkerMessage);
 }
 
 /** Several actor-learners in this thread, acting with one batched forward pass. */
@@ -103,5 +103,10 @@ async function runBatch(input: WorkerInput, batch: { rank: number; seed: number 
     }
   }
   for (const learner of learners) learner.env.close();
-  port.postMessage({ type: 'timings', rank: input.rank, timings: actors.timings } satisfies WorkerMessage);
+  port.postMessage({ type: 'timings', rank: input.rank, timings: withLockTimes(actors.timings, store) } satisfies WorkerMessage);
+}
+
+/** The loop's timings with the thread's time waiting for and holding the update lock. */
+function withLockTimes(timings: LoopTimings, store: GlobalStore): LoopTimings {
+  return { ...timings, lockWaitMs: store.lockTimes.waitMs, lockHoldMs: store.lockTimes.holdMs };
 }

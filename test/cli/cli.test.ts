@@ -69,11 +69,13 @@ test('bench nn, env and train print one JSON object each with the documented key
   assert.equal(env.status, 0, env.stderr);
   const e = JSON.parse(env.stdout);
   assert.ok(e.raw_steps_per_s > e.preprocessed_steps_per_s && e.preprocessed_steps_per_s > 0);
-  const tr = run('bench', 'train', 'cartpole', '--workers', '1', '--seconds', '2', '--json'); // worker start-up can take a second on a loaded machine
+  const tr = run('bench', 'train', 'cartpole', '--workers', '2', '--seconds', '4', '--json'); // worker start-up can take seconds on a loaded machine
   assert.equal(tr.status, 0, tr.stderr);
   const t = JSON.parse(tr.stdout);
   assert.ok(t.agent_steps_per_s > 0 && t.updates_per_s > 0);
   assert.ok(Math.abs(t.share_env + t.share_forward + t.share_update - 1) < 1e-9);
+  // Every update takes the lock, so it is held a measurable time; waiting may be 0 when the two never collide.
+  assert.ok(t.lock_hold_ms_per_update > 0 && t.share_lock_hold > 0 && t.share_lock_wait >= 0 && t.share_lock_wait + t.share_lock_hold < 1, JSON.stringify(t));
   const bad = run('bench', 'nn', '--net', 'huge');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--net: .*"huge"/);
