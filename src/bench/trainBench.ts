@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TrainConfig } from '../config.js';
@@ -7,6 +7,8 @@ import { loadRom } from '../envs/atari/rom.js';
 import { getPreset } from '../presets.js';
 import { buildTrainConfig } from '../runConfig.js';
 import { train } from '../presetEngine.js';
+import { parseRecordLine } from '../metrics/records.js';
+import { METRICS_FILE } from '../train/runDirectory.js';
 
 export interface TrainBenchResult {
   env: string;
@@ -16,7 +18,10 @@ export interface TrainBenchResult {
   /** Actor-learners per thread (--envs-per-thread): threads = workers / this, rounded up. */
   envs_per_thread: number;
   seconds: number;
+  /** From the run's first periodic record (a few seconds in: threads started, code warm) to its end. */
   agent_steps_per_s: number;
+  /** Over the whole run, the threads' start-up included. */
+  agent_steps_per_s_whole_run: number;
   updates_per_s: number;
   /** Shares of the workers' loop time (batched: forward is the K-row acting pass; update includes the rollout's replay forward). */
   share_env: number;
@@ -81,7 +86,8 @@ async function measureTraining(config: TrainConfig): Promise<TrainBenchResult> {
     const total = t.envMs + t.forwardMs + t.updateMs || 1;
     return {
       env: config.env, net: config.net, kernels: config.kernels, workers: config.workers, envs_per_thread: config.envsPerThread, seconds: summary.seconds,
-      agent_steps_per_s: summary.globalSteps / summary.seconds,
+      agent_steps_per_s: steadyRate(join(dir, METRICS_FILE), summary.globalSteps, summary.seconds) ?? summary.globalSteps / summary.seconds,
+      agent_steps_per_s_whole_run: summary.globalSteps / summary.seconds,
       updates_per_s: summary.updates / summary.seconds,
       share_env: t.envMs / total, share_forward: t.forwardMs / total, share_update: t.updateMs / total,
       share_lock_wait: t.lockWaitMs / total, share_lock_hold: t.lockHoldMs / total,
@@ -90,6 +96,18 @@ async function measureTraining(config: TrainConfig): Promise<TrainBenchResult> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Agent steps/s from the first periodic record to the end; null when the run was too short to have one a second before its end. */
+function steadyRate(metricsPath: string, endSteps: number, endSeconds: number): number | null {
+  let text: string;
+  try { text = readFileSync(metricsPath, 'utf8'); } catch { return null; }
+  for (const line of text.split('\n')) {
+    const record = parseRecordLine(line);
+    if (record?.kind !== 'scalars' || record.step <= 0) continue;
+    return endSeconds - record.wall_time >= 1 ? (endSteps - record.step) / (endSeconds - record.wall_time) : null;
+  }
+  return null;
 }
 
 /**

@@ -90,7 +90,7 @@ async function runEnv(envId: string, raw: Record<string, unknown>): Promise<void
 /** The table rows of one training measurement. */
 function trainRows(r: TrainBenchResult): [string, string][] {
   return [
-    ['agent steps/s', f(r.agent_steps_per_s, 0)],
+    ['agent steps/s', `${f(r.agent_steps_per_s, 0)} (whole run, start-up included: ${f(r.agent_steps_per_s_whole_run, 0)})`],
     ['per worker', f(r.agent_steps_per_s / r.workers, 0)],
     ['updates/s', f(r.updates_per_s, 1)],
     ['time in env', pct(r.share_env)],

@@ -72,7 +72,7 @@ test('bench nn, env and train print one JSON object each with the documented key
   const tr = run('bench', 'train', 'cartpole', '--workers', '2', '--seconds', '4', '--json'); // worker start-up can take seconds on a loaded machine
   assert.equal(tr.status, 0, tr.stderr);
   const t = JSON.parse(tr.stdout);
-  assert.ok(t.agent_steps_per_s > 0 && t.updates_per_s > 0);
+  assert.ok(t.agent_steps_per_s > 0 && t.agent_steps_per_s_whole_run > 0 && t.updates_per_s > 0);
   assert.ok(Math.abs(t.share_env + t.share_forward + t.share_update - 1) < 1e-9);
   // Every update takes the lock, so it is held a measurable time; waiting may be 0 when the two never collide.
   assert.ok(t.lock_hold_ms_per_update > 0 && t.share_lock_hold > 0 && t.share_lock_wait >= 0 && t.share_lock_wait + t.share_lock_hold < 1, JSON.stringify(t));
