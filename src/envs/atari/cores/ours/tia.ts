@@ -232,11 +232,14 @@ export class Tia {
       if (this.maskKey[5] !== key) { this.maskKey[5] = key; playfieldMask(masks, MASK_PF, this.playfield, this.reflectLatched); }
     }
     let c = this.collisions;
+    // Masks of objects not needed may be stale: they take part as zero.
+    const e0 = needed & L_P0 ? -1 : 0, e1 = needed & L_P1 ? -1 : 0, e2 = needed & L_M0 ? -1 : 0;
+    const e3 = needed & L_M1 ? -1 : 0, e4 = needed & L_BL ? -1 : 0, e5 = needed & L_PF ? -1 : 0;
     for (let w = xFrom >> 5, last = (xTo - 1) >> 5; w <= last; w++) {
       const span = spanWord(w, xFrom, xTo);
-      const p0 = needed & L_P0 ? masks[MASK_P0 + w] & span : 0, p1 = needed & L_P1 ? masks[MASK_P1 + w] & span : 0;
-      const m0 = needed & L_M0 ? masks[MASK_M0 + w] & span : 0, m1 = needed & L_M1 ? masks[MASK_M1 + w] & span : 0;
-      const bl = needed & L_BL ? masks[MASK_BL + w] & span : 0, pf = needed & L_PF ? masks[MASK_PF + w] & span : 0;
+      const p0 = masks[MASK_P0 + w] & span & e0, p1 = masks[MASK_P1 + w] & span & e1;
+      const m0 = masks[MASK_M0 + w] & span & e2, m1 = masks[MASK_M1 + w] & span & e3;
+      const bl = masks[MASK_BL + w] & span & e4, pf = masks[MASK_PF + w] & span & e5;
       if ((p0 | p1 | m0 | m1 | bl) === 0) continue; // every collision involves a movable object
       if (m0 & p1) c |= M0P1;
       if (m0 & p0) c |= M0P0;
@@ -610,12 +613,8 @@ export class Tia {
   }
 
   private updatePlayfield(): void {
-    // Screen order: PF0 bits 4-7, PF1 bits 7-0, PF2 bits 0-7.
-    let bits = 0;
-    for (let b = 4; b < 8; b++) bits = (bits << 1) | ((this.pf0 >> b) & 1);
-    for (let b = 7; b >= 0; b--) bits = (bits << 1) | ((this.pf1 >> b) & 1);
-    for (let b = 0; b < 8; b++) bits = (bits << 1) | ((this.pf2 >> b) & 1);
-    this.playfield = bits;
+    // Screen order: PF0 bits 4-7, PF1 bits 7-0, PF2 bits 0-7 (reversed bytes put bit 4, and bit 0, first).
+    this.playfield = ((REVERSED[this.pf0] & 0x0f) << 16) | (this.pf1 << 8) | REVERSED[this.pf2];
   }
 
   /** A TIA read at CPU cycle `cycle` (`bus`: the data bus's last value, which drives bits 0-5). */
