@@ -13,6 +13,7 @@
  */
 
 import { MotionObjects, OBJECT_LAYER_BIT, P0, P1, M0, M1, BL } from './tiaObjects.js';
+import { MASK_WORDS, REVERSED, clearMask, foldWrap, orRun, playerRun, playfieldMask, spanWord } from './lineMasks.js';
 
 export const CLOCKS_PER_LINE = 228;
 
@@ -113,6 +114,9 @@ export class Tia {
   /** Per object, what a pulse shows: players' patterns (leftmost pixel in bit 7), missiles' and ball's enable (0/1). */
   private readonly patterns = new Int32Array(5);
   private readonly layers = new Uint8Array(160);
+  /** Line masks of P0 P1 M0 M1 BL and the playfield (lineMasks.ts), and what each was built from (-1: nothing yet). */
+  private readonly masks = new Int32Array(6 * MASK_WORDS);
+  private readonly maskKey = new Int32Array(6).fill(-1);
   /** Background, COLUP0, COLUP1, COLUPF and the playfield's colour (score mode: the players'), as palette indices. */
   private readonly colours = new Uint8Array(5);
 
@@ -208,10 +212,88 @@ export class Tia {
       // not latched yet, and only the objects taking part in one.
       const pending = this.possibleCollisions() & ~this.collisions;
       if (pending === 0) return;
-      const needed = OBJECTS_IN[pending];
-      this.paintObjects(xFrom, xTo, needed);
-      this.resolveCollisions((needed & L_PF) !== 0);
+      this.collideInSpan(xFrom, xTo, OBJECTS_IN[pending]);
     }
+  }
+
+  /**
+   * Collisions of the objects `needed` (layer bits) over the pixels [xFrom, xTo), from their
+   * line masks: an object's mask is rebuilt only when what it depends on changed (`maskKey`).
+   */
+  private collideInSpan(xFrom: number, xTo: number, needed: number): void {
+    const masks = this.masks;
+    if (needed & L_P0) this.playerMask(MASK_P0, this.vdelp0 ? this.grp0Old : this.grp0, this.refp0, this.nusiz0, this.position[P0]);
+    if (needed & L_P1) this.playerMask(MASK_P1, this.vdelp1 ? this.grp1Old : this.grp1, this.refp1, this.nusiz1, this.position[P1]);
+    if (needed & L_M0) this.missileMask(MASK_M0, this.nusiz0, this.position[M0]);
+    if (needed & L_M1) this.missileMask(MASK_M1, this.nusiz1, this.position[M1]);
+    if (needed & L_BL) this.ballMask(this.position[BL]);
+    if (needed & L_PF) {
+      const key = this.playfield | (this.reflectLatched ? 1 << 20 : 0);
+      if (this.maskKey[5] !== key) { this.maskKey[5] = key; playfieldMask(masks, MASK_PF, this.playfield, this.reflectLatched); }
+    }
+    let c = this.collisions;
+    // Masks of objects not needed may be stale: they take part as zero.
+    const e0 = needed & L_P0 ? -1 : 0, e1 = needed & L_P1 ? -1 : 0, e2 = needed & L_M0 ? -1 : 0;
+    const e3 = needed & L_M1 ? -1 : 0, e4 = needed & L_BL ? -1 : 0, e5 = needed & L_PF ? -1 : 0;
+    for (let w = xFrom >> 5, last = (xTo - 1) >> 5; w <= last; w++) {
+      const span = spanWord(w, xFrom, xTo);
+      const p0 = masks[MASK_P0 + w] & span & e0, p1 = masks[MASK_P1 + w] & span & e1;
+      const m0 = masks[MASK_M0 + w] & span & e2, m1 = masks[MASK_M1 + w] & span & e3;
+      const bl = masks[MASK_BL + w] & span & e4, pf = masks[MASK_PF + w] & span & e5;
+      if ((p0 | p1 | m0 | m1 | bl) === 0) continue; // every collision involves a movable object
+      if (m0 & p1) c |= M0P1;
+      if (m0 & p0) c |= M0P0;
+      if (m1 & p0) c |= M1P0;
+      if (m1 & p1) c |= M1P1;
+      if (p0 & pf) c |= P0PF;
+      if (p0 & bl) c |= P0BL;
+      if (p1 & pf) c |= P1PF;
+      if (p1 & bl) c |= P1BL;
+      if (m0 & pf) c |= M0PF;
+      if (m0 & bl) c |= M0BL;
+      if (m1 & pf) c |= M1PF;
+      if (m1 & bl) c |= M1BL;
+      if (bl & pf) c |= BLPF;
+      if (p0 & p1) c |= P0P1;
+      if (m0 & m1) c |= M0M1;
+    }
+    this.collisions = c;
+  }
+
+  /** Rebuilds a player's line mask (as `paintPlayer` paints it) unless it is the one already built. */
+  private playerMask(base: number, graphics: number, reflected: boolean, nusiz: number, position: number): void {
+    const mode = nusiz & 7;
+    const key = graphics | (reflected ? 0x100 : 0) | (mode << 9) | (position << 12);
+    const slot = base / MASK_WORDS;
+    if (this.maskKey[slot] === key) return;
+    this.maskKey[slot] = key;
+    const masks = this.masks, scale = PLAYER_SCALE[mode], copies = COPIES[mode];
+    const run = playerRun(reflected ? graphics : REVERSED[graphics], scale); // leftmost pixel in bit 0
+    const delay = scale > 1 ? 1 : 0; // stretched players start one pixel later
+    clearMask(masks, base);
+    for (let c = 0; c < copies.length; c++) orRun(masks, base, (position + copies[c] + delay) % 160, run, 8 * scale);
+    foldWrap(masks, base);
+  }
+
+  /** Rebuilds a missile's line mask (as `paintCopies` paints it): NUSIZ's copies and width. */
+  private missileMask(base: number, nusiz: number, position: number): void {
+    const key = (nusiz & 0x37) | (position << 8);
+    const slot = base / MASK_WORDS;
+    if (this.maskKey[slot] === key) return;
+    this.maskKey[slot] = key;
+    const masks = this.masks, copies = COPIES[nusiz & 7], width = 1 << ((nusiz >> 4) & 3);
+    clearMask(masks, base);
+    for (let c = 0; c < copies.length; c++) orRun(masks, base, (position + copies[c]) % 160, (1 << width) - 1, width);
+    foldWrap(masks, base);
+  }
+
+  private ballMask(position: number): void {
+    const width = 1 << ((this.ctrlpf >> 4) & 3), key = width | (position << 8);
+    if (this.maskKey[4] === key) return;
+    this.maskKey[4] = key;
+    clearMask(this.masks, MASK_BL);
+    orRun(this.masks, MASK_BL, position, (1 << width) - 1, width);
+    foldWrap(this.masks, MASK_BL);
   }
 
   /** drawSpan while the exact counters are in charge (they may hand over to positions within the span). */
@@ -531,12 +613,8 @@ export class Tia {
   }
 
   private updatePlayfield(): void {
-    // Screen order: PF0 bits 4-7, PF1 bits 7-0, PF2 bits 0-7.
-    let bits = 0;
-    for (let b = 4; b < 8; b++) bits = (bits << 1) | ((this.pf0 >> b) & 1);
-    for (let b = 7; b >= 0; b--) bits = (bits << 1) | ((this.pf1 >> b) & 1);
-    for (let b = 0; b < 8; b++) bits = (bits << 1) | ((this.pf2 >> b) & 1);
-    this.playfield = bits;
+    // Screen order: PF0 bits 4-7, PF1 bits 7-0, PF2 bits 0-7 (reversed bytes put bit 4, and bit 0, first).
+    this.playfield = ((REVERSED[this.pf0] & 0x0f) << 16) | (this.pf1 << 8) | REVERSED[this.pf2];
   }
 
   /** A TIA read at CPU cycle `cycle` (`bus`: the data bus's last value, which drives bits 0-5). */
@@ -588,7 +666,7 @@ export class Tia {
   saveState(): Record<string, unknown> {
     const state: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(this)) {
-      if (key === 'screen' || key === 'inputs' || key === 'layers' || key === 'patterns') continue; // scratch
+      if (key === 'screen' || key === 'inputs' || key === 'layers' || key === 'patterns' || key === 'masks' || key === 'maskKey') continue; // scratch (masks: a cache keyed by what they are built from)
       state[key] = key === 'objects' ? this.objects.saveState() : ArrayBuffer.isView(value) ? (value as Uint8Array).slice() : value;
     }
     return state;
@@ -614,6 +692,8 @@ const L_P0 = 1, L_M0 = 2, L_P1 = 4, L_M1 = 8, L_BL = 16, L_PF = 32;
 /** The layer bit of each object index (P0 P1 M0 M1 BL). */
 const LAYER_BIT = OBJECT_LAYER_BIT;
 const PF_LAYER_SHIFT = 5;
+/** Where each object's line mask starts in `masks`. */
+const MASK_P0 = 0, MASK_P1 = MASK_WORDS, MASK_M0 = 2 * MASK_WORDS, MASK_M1 = 3 * MASK_WORDS, MASK_BL = 4 * MASK_WORDS, MASK_PF = 5 * MASK_WORDS;
 
 /** Per pixel, the shift that brings its playfield bit (19 = leftmost cell) to bit 0: right half copied, or reflected. */
 const PF_SHIFT_NORMAL = new Uint8Array(160), PF_SHIFT_REFLECTED = new Uint8Array(160);
@@ -673,9 +753,6 @@ function paintCopies(layers: Uint8Array, bit: number, position: number, nusiz: n
   for (let c = 0; c < copies.length; c++) paint(layers, bit, (position + copies[c]) % 160, width, xFrom, xTo);
 }
 
-/** GRPx with its bits in reverse order (REFPx). */
-const REVERSED = new Uint8Array(256);
-for (let g = 0; g < 256; g++) for (let b = 0; b < 8; b++) if ((g >> b) & 1) REVERSED[g] |= 0x80 >> b;
 
 function paintPlayer(layers: Uint8Array, bit: number, graphics: number, position: number, nusiz: number, reflected: boolean, xFrom: number, xTo: number): void {
   const mode = nusiz & 7;
