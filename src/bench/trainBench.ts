@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TrainConfig } from '../config.js';
@@ -7,6 +7,7 @@ import { loadRom } from '../envs/atari/rom.js';
 import { getPreset } from '../presets.js';
 import { buildTrainConfig } from '../runConfig.js';
 import { train } from '../presetEngine.js';
+import { forEachLine } from '../io/lines.js';
 import { parseRecordLine } from '../metrics/records.js';
 import { METRICS_FILE } from '../train/runDirectory.js';
 
@@ -100,14 +101,16 @@ async function measureTraining(config: TrainConfig): Promise<TrainBenchResult> {
 
 /** Agent steps/s from the first periodic record to the end; null when the run was too short to have one a second before its end. */
 function steadyRate(metricsPath: string, endSteps: number, endSeconds: number): number | null {
-  let text: string;
-  try { text = readFileSync(metricsPath, 'utf8'); } catch { return null; }
-  for (const line of text.split('\n')) {
-    const record = parseRecordLine(line);
-    if (record?.kind !== 'scalars' || record.step <= 0) continue;
-    return endSeconds - record.wall_time >= 1 ? (endSteps - record.step) / (endSeconds - record.wall_time) : null;
-  }
-  return null;
+  const start = { step: 0, seconds: 0 };
+  try {
+    // Streamed: a CartPole run's episode lines can outgrow the longest string V8 makes.
+    forEachLine(metricsPath, (line) => {
+      if (start.step > 0 || !line.includes('"scalars"')) return;
+      const record = parseRecordLine(line);
+      if (record?.kind === 'scalars' && record.step > 0) { start.step = record.step; start.seconds = record.wall_time; }
+    });
+  } catch { return null; }
+  return start.step > 0 && endSeconds - start.seconds >= 1 ? (endSteps - start.step) / (endSeconds - start.seconds) : null;
 }
 
 /**

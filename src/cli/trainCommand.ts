@@ -60,15 +60,13 @@ export async function runTrain(envId: string | undefined, options: Record<string
   };
   const requestedRunDir = invocationValue(all, 'runDir'), resumeExisting = invocationValue(all, 'resumeExisting') === true;
   let resume = invocationValue(all, 'resume');
-  let settings: Settings = { ...all };
+  const settings: Settings = { ...all };
   for (const key of settingKeys()) if (SETTINGS[key].stored === 'invocation') delete settings[key];
+  // The same command starts the run and restarts it: its run-defining flags are then the run's own.
+  let repeatsSavedRun = false;
   if (resumeExisting && resume === undefined) {
     if (requestedRunDir === undefined) throw new UsageError('--resume-existing: name the run directory with --run-dir');
-    if (listCheckpoints(requestedRunDir).length > 0) {
-      resume = requestedRunDir;
-      // The same command starts the run and restarts it: its run-defining flags are the run's own.
-      settings = withoutSavedValues(settings, envId, savedConfig(requestedRunDir));
-    }
+    if (listCheckpoints(requestedRunDir).length > 0) { resume = requestedRunDir; repeatsSavedRun = true; }
   }
   let config: TrainConfig;
   let runDir: string;
@@ -90,7 +88,7 @@ export async function runTrain(envId: string | undefined, options: Record<string
       runDirectory = RunDirectory.lock(runDir);
       resumeFrom = readLatestCheckpoint(runDir, layoutFor);
       if (envId !== undefined && getPreset(envId).id !== resumeFrom.config.env) throw new UsageError(`${runDir} trains ${resumeFrom.config.env}, not ${envId}: drop the environment argument when resuming`);
-      config = resumedConfig(resumeFrom.config, settings);
+      config = resumedConfig(resumeFrom.config, repeatsSavedRun ? withoutSavedValues(settings, envId, resumeFrom.config) : settings);
       probeEnvironment(config);
       if (config.maxSteps !== null && resumeFrom.state.globalSteps >= config.maxSteps) {
         throw new UsageError(`--max-steps: the run already made ${formatInt(resumeFrom.state.globalSteps)} steps of its ${formatInt(config.maxSteps)}: pass a larger --max-steps to continue`);
@@ -115,14 +113,6 @@ export async function runTrain(envId: string | undefined, options: Record<string
  * The settings that would change the saved run: flags that repeat its saved values are dropped,
  * so a fixed setting given again is no change; one that differs stays and is refused as usual.
  */
-function savedConfig(runDir: string): TrainConfig {
-  try {
-    return loadRunConfig(runDir);
-  } catch {
-    return readLatestCheckpoint(runDir, layoutFor).config; // a damaged config.json: the checkpoint's is authoritative
-  }
-}
-
 function withoutSavedValues(settings: Settings, envId: string | undefined, saved: TrainConfig): Settings {
   let asStarted: TrainConfig;
   try {

@@ -753,7 +753,6 @@ function paintCopies(layers: Uint8Array, bit: number, position: number, nusiz: n
   for (let c = 0; c < copies.length; c++) paint(layers, bit, (position + copies[c]) % 160, width, xFrom, xTo);
 }
 
-
 function paintPlayer(layers: Uint8Array, bit: number, graphics: number, position: number, nusiz: number, reflected: boolean, xFrom: number, xTo: number): void {
   const mode = nusiz & 7;
   const scale = PLAYER_SCALE[mode];
