@@ -91,6 +91,21 @@ export class Sequential {
     }
   }
 
+  /**
+   * Copies row `from`'s input and every layer's activations to row `to`, so a backward over rows
+   * that were computed elsewhere finds them there. Feed-forward networks only: a recurrent layer
+   * keeps per-row values of its own.
+   */
+  copyRow(from: number, to: number): void {
+    if (this.stateSize > 0) throw new Error('copyRow: a recurrent network keeps values per row that it cannot move');
+    const n = this.inputSize;
+    this.input.copyWithin(to * n, from * n, (from + 1) * n);
+    for (const layer of this.layers) {
+      const m = layer.outputSize;
+      layer.output.copyWithin(to * m, from * m, (from + 1) * m);
+    }
+  }
+
   /** Writes into `grads` (overwriting them: no zeroing pass needed) the gradient of a loss whose output gradient is given. */
   backward(outputGrad: Float32Array, row0: number, rows: number): void {
     let grad = outputGrad;

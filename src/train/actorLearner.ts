@@ -269,24 +269,33 @@ export interface GlobalUpdateTarget {
 /**
  * One rollout's gradient into the global weights, for single and batched actor-learners alike.
  * Clipping is folded into the optimizer pass as `gradScale`; non-finite gradients are skipped.
- * Either way the new global weights are copied into the local network, in the optimizer's pass.
+ * Either way the new global weights are copied into the local network, in the optimizer's pass,
+ * unless `refreshLocal` is false (batched learners refresh once a round: refreshLocalWeights).
  */
-export function applyToGlobal(target: GlobalUpdateTarget, steps: number, gradScale: number, finite: boolean): void {
+export function applyToGlobal(target: GlobalUpdateTarget, steps: number, gradScale: number, finite: boolean, refreshLocal = true): void {
   const { store, net, optimizer, config, slot } = target;
+  const copyTo = refreshLocal ? net.params : undefined;
   if (config.hogwild) {
     // Hogwild (the A3C paper): no lock at all. Updates overlap, so each worker has its own
     // gradient slot where its network lies outside the shared memory; the counters are atomic.
-    if (finite) store.applyGradients(slot, net.grads, gradScale, optimizer, false, net.params);
-    else net.params.set(store.params);
+    if (finite) store.applyGradients(slot, net.grads, gradScale, optimizer, false, copyTo);
+    else copyTo?.set(store.params);
     countUpdate(store, steps, finite);
   } else {
     store.locked(() => {
-      if (finite) store.applyGradients(0, net.grads, gradScale, optimizer, true, net.params);
-      else net.params.set(store.params);
+      if (finite) store.applyGradients(0, net.grads, gradScale, optimizer, true, copyTo);
+      else copyTo?.set(store.params);
       countUpdate(store, steps, finite); // under the lock too, so a checkpoint's snapshot counts exactly the updates in its weights
     });
   }
   if (config.maxSteps !== null && store.runSteps >= config.maxSteps) store.requestStop();
+}
+
+/** The global weights into the local network: under the lock (a whole copy, never a half-applied update) unless Hogwild. */
+export function refreshLocalWeights(target: GlobalUpdateTarget): void {
+  const { store, net, config } = target;
+  if (config.hogwild) net.params.set(store.params);
+  else store.locked(() => net.params.set(store.params));
 }
 
 function countUpdate(store: GlobalStore, steps: number, finite: boolean): void {

@@ -10,11 +10,15 @@ import { rolloutTargets } from './returns.js';
 import { optimizerSettings } from './learningRate.js';
 import { NO_FAULTS, type WorkerFaults } from './faults.js';
 import type { GlobalStore } from './globalStore.js';
-import { applyToGlobal, countEpisode, type EpisodeRecord, type GlobalUpdateTarget, type LoopTimings } from './actorLearner.js';
+import { applyToGlobal, countEpisode, refreshLocalWeights, type EpisodeRecord, type GlobalUpdateTarget, type LoopTimings } from './actorLearner.js';
 
-/** Rows a batched thread's network needs: K to act together, tMax + 1 to replay a rollout and its bootstrap state. */
-export function batchRows(tMax: number, learners: number): number {
-  return Math.max(learners, tMax + 1);
+/**
+ * Rows a batched thread's network needs. A feed-forward network keeps every learner's round:
+ * K blocks of tMax rows, then K rows to act in. A recurrent one replays each rollout: rows for
+ * K to act together and for tMax + 1 to replay (the last for the bootstrap state).
+ */
+export function batchRows(tMax: number, learners: number, recurrent: boolean): number {
+  return recurrent ? Math.max(learners, tMax + 1) : learners * (tMax + 1);
 }
 
 /** The actor-learners of a run in threads: K per thread (the last may hold fewer), as ranks. */
@@ -51,19 +55,39 @@ export interface BatchedActorsOptions {
   onEpisode?: (record: EpisodeRecord) => void;
 }
 
-/** What one actor-learner of the batch owns: its environment, its rollout so far and its episode's statistics. */
+/** The part of one learner's round that one update learns from: round steps [start, end). */
+interface Segment {
+  start: number;
+  end: number;
+  /** False when the segment ends in a terminal state (no value after it). */
+  bootstrap: boolean;
+  /**
+   * The state whose value is bootstrapped when it is not the round's next row (the segment that
+   * the round's end cuts, or an episode cut by its time limit); null: the state of row `end`.
+   */
+  bootstrapObservation: Float32Array | null;
+  /** Its value, once computed (feed-forward networks, from a forward at the round's weights). */
+  bootstrapValue: number;
+  /** The episode the segment ended, if it ended one (the losses come with the update). */
+  episode: { score: number; length: number; maxProbSum: number } | null;
+}
+
+/** What one actor-learner of the batch owns: its environment, its round so far and its episode's statistics. */
 class LearnerState {
   readonly rng: Rng;
   readonly faults: WorkerFaults;
-  /** The rollout's states, tMax rows of the network's input. */
+  /** A recurrent network's inputs of the round (tMax + 1 rows, replayed at its end); empty when the network keeps them. */
   readonly states: Float32Array;
+  /** Indexed by the round's step. */
   readonly actions: Int32Array;
   readonly rewards: Float64Array;
-  /** Steps in the rollout so far. */
-  steps = 0;
-  /** A recurrent network's state for this learner while it acts, and as its rollout began (empty for feed-forward nets). */
+  /** The round's segments that have ended, in order, and the step where the open one began. */
+  readonly segments: Segment[] = [];
+  segmentStart = 0;
+  /** A recurrent network's state for this learner while it acts (empty for feed-forward nets). */
   readonly recurrentState: Float32Array;
-  readonly rolloutStartState: Float32Array;
+  /** The recurrent state at the start of each of the round's segments (allocated as needed). */
+  readonly segmentStartStates: Float32Array[] = [];
   observation: Float32Array | null = null;
   forcedAction = -1;
   seeded = false;
@@ -75,32 +99,35 @@ class LearnerState {
 
   constructor(readonly o: BatchedLearnerOptions, tMax: number, inputSize: number, stateSize: number) {
     this.recurrentState = new Float32Array(stateSize);
-    this.rolloutStartState = new Float32Array(stateSize);
     this.rng = new Rng(o.seed ^ 0x5bd1e995); // the unbatched learner's stream for the same seed
     this.faults = o.faults ?? NO_FAULTS;
-    this.states = new Float32Array(tMax * inputSize);
+    this.states = new Float32Array(stateSize > 0 ? (tMax + 1) * inputSize : 0);
     this.actions = new Int32Array(tMax);
     this.rewards = new Float64Array(tMax);
   }
+
+  /** Ends the open segment after round step `end - 1`. */
+  closeSegment(end: number, bootstrap: boolean, bootstrapObservation: Float32Array | null, episode: Segment['episode']): void {
+    this.segments.push({ start: this.segmentStart, end, bootstrap, bootstrapObservation, bootstrapValue: Number.NaN, episode });
+    this.segmentStart = end;
+  }
 }
 
-/** How a learner's rollout ended: not yet, or with the next state's value bootstrapped or not. */
-type RolloutEnd = 'running' | 'bootstrap' | 'terminal';
-
 /**
- * K actor-learners in one thread (`--envs-per-thread K`). Each lockstep step runs ONE forward
- * pass over K rows (one per learner), samples K actions and steps K environments, so the
- * network's weights stream through the cache once per K agent steps. Each learner keeps its own
- * environment, rollout, returns and asynchronous update: when its rollout ends (tMax steps, a
- * terminal state, a lost life, the stop) it replays its rollout's states through the same
- * network at the current local weights (forward over rows 0..n, the bootstrap state in row n),
- * backpropagates rows 0..n-1 and applies that gradient to the global network at once, while the
- * thread's other learners wait. The new global weights are the thread's local weights from then
- * on, for every learner: see docs/batched-acting.md for what that changes against one thread
- * per actor-learner. A recurrent network (the LSTM) keeps one state per learner: its layers
- * before and after the recurrent one still run over the K rows at once, the recurrent layer row
- * by row with each learner's state swapped in; the replay starts from the state the learner's
- * rollout began with.
+ * K actor-learners in one thread (`--envs-per-thread K`), acting in rounds of tMax lockstep
+ * steps. Each step runs ONE forward pass over K rows (one per learner), samples K actions and
+ * steps K environments, so the network's weights stream through the cache once per K agent
+ * steps. The local weights stay fixed for the round. Each learner keeps its own environment,
+ * rollouts, returns and asynchronous updates: its round is one rollout, or several where a lost
+ * life or an episode's end cuts it (each piece a rollout of its own). At the round's end every
+ * rollout of every learner makes its update, in rank order, each gradient taken at the weights
+ * its rollout acted with: a feed-forward network keeps the acting forward's activations (each
+ * learner's rows copied into its own block), so the update needs only the backward pass; a
+ * recurrent network (the LSTM) replays the rollout from the state it began with. Then the new
+ * global weights become the thread's local weights. See docs/batched-acting.md for what that
+ * changes against one thread per actor-learner. The LSTM keeps one state per learner: the
+ * layers before and after the recurrent one run over the K rows at once, the recurrent layer
+ * row by row with each learner's state swapped in.
  */
 export class BatchedActors {
   private readonly o: BatchedActorsOptions;
@@ -108,6 +135,11 @@ export class BatchedActors {
   private readonly numActions: number;
   private readonly stride: number;
   private readonly inputSize: number;
+  private readonly tMax: number;
+  /** True for feed-forward networks: each learner's round stays in its block of rows. */
+  private readonly keepsRows: boolean;
+  /** The first of the K rows the learners act in. */
+  private readonly actRow: number;
   private readonly returns: Float64Array;
   private readonly values: Float64Array;
   private readonly advantages: Float64Array;
@@ -117,6 +149,8 @@ export class BatchedActors {
   private readonly globalUpdate: GlobalUpdateTarget;
   /** The learner whose update is being applied, for the store's fault hook. */
   private updating: LearnerState | null = null;
+  /** Lockstep steps of the round so far. */
+  private roundStep = 0;
   readonly timings: LoopTimings = { envMs: 0, forwardMs: 0, updateMs: 0, lockWaitMs: 0, lockHoldMs: 0, steps: 0, updates: 0 };
 
   constructor(options: BatchedActorsOptions) {
@@ -124,10 +158,14 @@ export class BatchedActors {
     const { config, net, learners } = options;
     const k = learners.length;
     if (k < 1) throw new Error('a batch needs at least one actor-learner');
-    if (net.maxBatch < Math.max(k, config.tMax + 1)) throw new Error(`network batch ${net.maxBatch} < max(${k} learners, tMax + 1 = ${config.tMax + 1})`);
+    this.keepsRows = net.stateSize === 0;
+    const rows = batchRows(config.tMax, k, !this.keepsRows);
+    if (net.maxBatch < rows) throw new Error(`network batch ${net.maxBatch} < the ${rows} rows that ${k} learners with tMax ${config.tMax} need`);
     this.numActions = net.outputSize - 1;
     this.stride = net.outputSize;
     this.inputSize = net.inputSize;
+    this.tMax = config.tMax;
+    this.actRow = this.keepsRows ? k * config.tMax : 0;
     this.learners = learners.map((l) => new LearnerState(l, config.tMax, this.inputSize, net.stateSize));
     this.returns = new Float64Array(config.tMax);
     this.values = new Float64Array(config.tMax);
@@ -135,7 +173,7 @@ export class BatchedActors {
     this.headGrad = new Float32Array(net.maxBatch * this.stride);
     this.probs = new Float64Array(this.numActions);
     this.globalUpdate = { store: options.store, net, optimizer: optimizerSettings(config), config, slot: options.slot };
-    options.store.locked(() => net.params.set(options.store.params)); // a whole copy, never a half-applied update
+    refreshLocalWeights(this.globalUpdate);
   }
 
   /** The fault hook of the update in progress (the store calls it before each chunk). */
@@ -146,10 +184,15 @@ export class BatchedActors {
   /** The environment of the batch's first learner (the dashboard's live screen). */
   get firstEnv(): Env { return this.learners[0].o.env; }
 
+  /** Row of learner `i`'s round step `step` in its block (feed-forward networks). */
+  private blockRow(i: number, step: number): number {
+    return i * this.tMax + step;
+  }
+
   /**
-   * One step of every learner: one forward pass over their K states, K actions, K environment
-   * steps; each learner whose rollout ended updates the global network before the next learner steps.
-   * After the stop request every learner with a partial rollout makes its last update.
+   * One lockstep step of every learner: one forward pass over their K states, K actions, K
+   * environment steps. After tMax of them, or at the stop request, the round ends: every
+   * rollout of it updates the global network, and the local weights are refreshed.
    */
   step(): void {
     const { net, store } = this.o;
@@ -157,94 +200,158 @@ export class BatchedActors {
     const k = learners.length;
     const inputSize = this.inputSize;
     const timings = this.timings;
+    const step = this.roundStep;
     const t0 = performance.now();
     for (let i = 0; i < k; i++) {
       const learner = learners[i];
       if (learner.observation === null) this.startEpisode(learner);
-      if (learner.steps === 0) learner.rolloutStartState.set(learner.recurrentState);
-      net.input.set(learner.observation!, i * inputSize);
-      learner.states.set(learner.observation!, learner.steps * inputSize);
+      if (step === learner.segmentStart && !this.keepsRows) this.segmentStartState(learner).set(learner.recurrentState);
+      net.input.set(learner.observation!, (this.actRow + i) * inputSize);
+      if (!this.keepsRows) learner.states.set(learner.observation!, step * inputSize);
     }
-    if (net.stateSize === 0) net.forward(0, k);
+    if (this.keepsRows) net.forward(this.actRow, k);
     else this.forwardWithLearnerStates(k);
-    // Every action is drawn before any update overwrites the network's rows.
     for (let i = 0; i < k; i++) {
       const learner = learners[i];
-      let action = this.sampleAction(learner, i);
+      let action = this.sampleAction(learner, this.actRow + i);
       if (learner.forcedAction >= 0) {
         action = learner.forcedAction;
         learner.forcedAction = -1;
       }
-      learner.actions[learner.steps] = action;
+      learner.actions[step] = action;
+      if (this.keepsRows) net.copyRow(this.actRow + i, this.blockRow(i, step)); // the backward's rows, kept for the round's end
     }
     timings.forwardMs += performance.now() - t0;
     for (let i = 0; i < k; i++) {
       const learner = learners[i];
       const t1 = performance.now();
-      const result = learner.o.env.step(learner.actions[learner.steps]);
+      const result = learner.o.env.step(learner.actions[step]);
       timings.envMs += performance.now() - t1;
       learner.episodeReturn += result.info.rawReward ?? result.reward;
       learner.episodeLength++;
-      learner.rewards[learner.steps] = result.reward; // already clipped by the env's ClipReward where the preset asks
-      learner.steps++;
+      learner.rewards[step] = result.reward; // already clipped by the env's ClipReward where the preset asks
       learner.observation = result.observation;
-      let end: RolloutEnd = 'running';
-      let episodeEnded = false;
       if (result.terminated || result.truncated) {
-        episodeEnded = true;
-        end = result.terminated ? 'terminal' : 'bootstrap';
+        // An episode cut by its time limit bootstraps from its last state, which the next step replaces.
+        const last = result.terminated ? null : Float32Array.from(result.observation);
+        learner.closeSegment(step + 1, !result.terminated, last, { score: learner.episodeReturn, length: learner.episodeLength, maxProbSum: learner.episodeMaxProbSum });
+        learner.episodeReturn = 0;
+        learner.episodeLength = 0;
+        learner.episodeMaxProbSum = 0;
+        learner.observation = null; // the next step starts a new episode
       } else if (result.info.lifeLost) {
         // "Dead": the rollout ends here, bootstrapped across lives unless lives are terminal (as ActorLearner).
-        end = this.o.config.lifeLossTerminal ? 'terminal' : 'bootstrap';
+        learner.closeSegment(step + 1, !this.o.config.lifeLossTerminal, null, null);
         if (this.o.config.lifeLossTerminal) learner.recurrentState.fill(0); // the next rollout starts afresh, as ActorLearner's
         if (this.o.actionAfterLifeLoss !== undefined) learner.forcedAction = this.o.actionAfterLifeLoss;
-      } else if (learner.steps === this.o.config.tMax || store.stopRequested) {
-        end = 'bootstrap';
       }
-      if (end !== 'running') this.update(learner, end === 'bootstrap', episodeEnded);
     }
-    if (store.stopRequested) {
-      for (const learner of learners) if (learner.steps > 0) this.update(learner, true, false);
+    this.roundStep++;
+    if (this.roundStep === this.tMax || store.stopRequested) this.endRound();
+  }
+
+  /**
+   * The round's updates: the open rollouts close (bootstrapped from the current states), then
+   * each learner's rollouts update the global network in order, learners in rank order; the
+   * new global weights become the local ones.
+   */
+  private endRound(): void {
+    const start = performance.now();
+    const end = this.roundStep;
+    for (const learner of this.learners) {
+      if (learner.segmentStart < end) {
+        learner.closeSegment(end, true, learner.observation, null);
+      } else {
+        // A life lost on the round's last step: the next state is not in the round's rows.
+        const last = learner.segments[learner.segments.length - 1];
+        if (last && last.end === end && last.bootstrap && !last.bootstrapObservation) last.bootstrapObservation = learner.observation;
+      }
+    }
+    if (this.keepsRows) this.bootstrapValues();
+    this.learners.forEach((learner, i) => {
+      for (const segment of learner.segments) this.update(learner, i, segment);
+      learner.segments.length = 0;
+      learner.segmentStart = 0;
+    });
+    refreshLocalWeights(this.globalUpdate);
+    this.roundStep = 0;
+    this.timings.updateMs += performance.now() - start;
+  }
+
+  /**
+   * Values of the states bootstrapped outside the round's rows (feed-forward networks): forward
+   * passes over the acting rows at the round's weights, K states at a time.
+   */
+  private bootstrapValues(): void {
+    const { net } = this.o;
+    const wanted: Segment[] = [];
+    for (const learner of this.learners) {
+      for (const segment of learner.segments) if (segment.bootstrap && segment.bootstrapObservation) wanted.push(segment);
+    }
+    const k = this.learners.length;
+    for (let first = 0; first < wanted.length; first += k) {
+      const batch = wanted.slice(first, first + k);
+      batch.forEach((segment, j) => net.input.set(segment.bootstrapObservation!, (this.actRow + j) * this.inputSize));
+      net.forward(this.actRow, batch.length);
+      batch.forEach((segment, j) => { segment.bootstrapValue = net.output[(this.actRow + j) * this.stride + this.numActions]; });
     }
   }
 
   /**
-   * The learner's update: its rollout replayed through the network at the current local
-   * weights, the n-step (or GAE) targets from those values, the loss gradient, clipped and
-   * applied to the global network; the new global weights become the thread's local ones.
+   * One rollout's update at the round's weights: its values (from the kept rows, or a replay
+   * from the state it began with), the n-step (or GAE) targets, the loss gradient, clipped and
+   * applied to the global network (the local weights stay the round's).
    */
-  private update(learner: LearnerState, bootstrap: boolean, episodeEnded: boolean): void {
+  private update(learner: LearnerState, index: number, segment: Segment): void {
     const { net, config, store } = this.o;
-    const start = performance.now();
-    const steps = learner.steps;
-    const inputSize = this.inputSize;
-    net.input.set(learner.states.subarray(0, steps * inputSize), 0);
-    if (net.stateSize > 0) net.writeState(learner.rolloutStartState); // rows are time steps from the rollout's first state
-    if (bootstrap) net.input.set(learner.observation!, steps * inputSize); // V(s_n) in row n, never part of the backward pass
-    net.forward(0, bootstrap ? steps + 1 : steps);
-    const bootstrapValue = bootstrap ? net.output[steps * this.stride + this.numActions] : 0;
-    for (let t = 0; t < steps; t++) this.values[t] = net.output[t * this.stride + this.numActions];
-    rolloutTargets({ rewards: learner.rewards, values: this.values, count: steps, bootstrapValue, gamma: config.gamma, gaeLambda: config.gaeLambda }, this.returns, this.advantages);
-    const stats = a3cLoss(net.output, this.numActions, learner.actions, this.returns, steps, config.entropyCoef, this.headGrad, this.probs, this.advantages);
-    net.backward(this.headGrad, 0, steps); // overwrites net.grads
+    const steps = segment.end - segment.start;
+    const stride = this.stride;
+    let row0 = 0;
+    let bootstrapValue = 0;
+    if (this.keepsRows) {
+      row0 = this.blockRow(index, segment.start);
+      if (segment.bootstrap) {
+        bootstrapValue = segment.bootstrapObservation ? segment.bootstrapValue : net.output[this.blockRow(index, segment.end) * stride + this.numActions];
+      }
+    } else {
+      const inputSize = this.inputSize;
+      net.input.set(learner.states.subarray(segment.start * inputSize, segment.end * inputSize), 0);
+      net.writeState(learner.segmentStartStates[learner.segments.indexOf(segment)]); // rows are time steps from the rollout's first state
+      if (segment.bootstrap) {
+        net.input.set(segment.bootstrapObservation ?? learner.states.subarray(segment.end * inputSize, (segment.end + 1) * inputSize), steps * inputSize);
+      }
+      net.forward(0, segment.bootstrap ? steps + 1 : steps);
+      if (segment.bootstrap) bootstrapValue = net.output[steps * stride + this.numActions];
+    }
+    for (let t = 0; t < steps; t++) this.values[t] = net.output[(row0 + t) * stride + this.numActions];
+    const rewards = learner.rewards.subarray(segment.start, segment.end);
+    rolloutTargets({ rewards, values: this.values, count: steps, bootstrapValue, gamma: config.gamma, gaeLambda: config.gaeLambda }, this.returns, this.advantages);
+    const stats = a3cLoss(net.output.subarray(row0 * stride), this.numActions, learner.actions.subarray(segment.start, segment.end), this.returns, steps,
+      config.entropyCoef, this.headGrad.subarray(row0 * stride), this.probs, this.advantages);
+    net.backward(this.headGrad, row0, steps); // overwrites net.grads
     learner.updates++;
     learner.faults.afterBackward(learner.updates, net.grads, store);
     const norm = Math.sqrt(net.kernels.sumSquares(net.grads.length, net.grads, 0));
     this.updating = learner;
     try {
-      applyToGlobal(this.globalUpdate, steps, clipScale(norm, config.clipNorm), Number.isFinite(norm) && Number.isFinite(stats.total));
+      applyToGlobal(this.globalUpdate, steps, clipScale(norm, config.clipNorm), Number.isFinite(norm) && Number.isFinite(stats.total), false);
     } finally {
       this.updating = null;
     }
-    learner.steps = 0;
-    this.timings.updateMs += performance.now() - start;
     this.timings.steps += steps;
     this.timings.updates++;
     learner.episodeLoss.policyGradient += stats.policyGradient;
     learner.episodeLoss.value += stats.critic;
     learner.episodeLoss.entropy += stats.entropy;
     learner.episodeLoss.updates++;
-    if (episodeEnded) this.finishEpisode(learner);
+    if (segment.episode) this.finishEpisode(learner, segment.episode);
+  }
+
+  /** The buffer for the recurrent state at the start of the learner's open segment. */
+  private segmentStartState(learner: LearnerState): Float32Array {
+    const index = learner.segments.length;
+    while (learner.segmentStartStates.length <= index) learner.segmentStartStates.push(new Float32Array(this.o.net.stateSize));
+    return learner.segmentStartStates[index];
   }
 
   /**
@@ -288,14 +395,9 @@ export class BatchedActors {
     learner.recurrentState.fill(0);
   }
 
-  private finishEpisode(learner: LearnerState): void {
-    const { store } = this.o;
-    const record = countEpisode(store, learner.o.rank, { score: learner.episodeReturn, length: learner.episodeLength, maxProbSum: learner.episodeMaxProbSum, loss: learner.episodeLoss });
+  private finishEpisode(learner: LearnerState, tally: NonNullable<Segment['episode']>): void {
+    const record = countEpisode(this.o.store, learner.o.rank, { ...tally, loss: learner.episodeLoss });
     this.o.onEpisode?.(record);
-    learner.episodeReturn = 0;
-    learner.episodeLength = 0;
-    learner.episodeMaxProbSum = 0;
     learner.episodeLoss = { policyGradient: 0, value: 0, entropy: 0, updates: 0 };
-    learner.observation = null; // the next step starts a new episode
   }
 }

@@ -79,7 +79,7 @@ export async function trainAgents(agents: AgentFactory, config: TrainConfig, run
   // memory, so its gradient is read in place by the locked update instead of copied there.
   const wasm = config.kernels === 'wasm';
   const threads = threadRanks(config.workers, config.envsPerThread).length;
-  const rows = config.envsPerThread > 1 ? batchRows(config.tMax, config.envsPerThread) : config.tMax + 1;
+  const rows = config.envsPerThread > 1 ? batchRows(config.tMax, config.envsPerThread, spec.kind === 'lstm') : config.tMax + 1;
   const arenas = wasm ? { count: threads, bytes: arenaBytes(spec, rows) } : undefined;
   const store = GlobalStore.create(parameterCount(spec), gradientSlots(config, GlobalStore.arenasAvailable(wasm)), wasm, arenas);
   return withGlobalRun(config, runDir, hooks, store, spec, (dir, layout) => runTraining(agents, config, dir, store, layout, hooks));

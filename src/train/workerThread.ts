@@ -86,7 +86,7 @@ async function runBatch(input: WorkerInput, batch: { rank: number; seed: number 
     learners.push({ rank, seed, env: agents.makeEnv(config, seed, 'train'), faults: await loadWorkerFaults(input.faults, rank, seed) });
   }
   const spec = agents.networkSpec(config, learners[0].env.actionSpace.n);
-  const net = buildActorCritic(spec, batchRows(config.tMax, batch.length), undefined, config.kernels, store.arenaRegion(input.rank));
+  const net = buildActorCritic(spec, batchRows(config.tMax, batch.length, spec.kind === 'lstm'), undefined, config.kernels, store.arenaRegion(input.rank));
   actors = new BatchedActors({
     config, store, learners, net, slot: input.rank, actionAfterLifeLoss: agents.actionAfterLifeLoss(config),
     onEpisode: (record) => port.postMessage({ type: 'episode', record } satisfies WorkerMessage),

@@ -31,8 +31,9 @@ test('threads hold K actor-learners each, the last one fewer; the network has ro
   assert.deepEqual(threadRanks(5, 2), [[0, 1], [2, 3], [4]]);
   assert.deepEqual(threadRanks(3, 1), [[0], [1], [2]]);
   assert.deepEqual(threadRanks(2, 8), [[0, 1]]);
-  assert.equal(batchRows(20, 8), 21);
-  assert.equal(batchRows(5, 8), 8);
+  assert.equal(batchRows(20, 8, false), 168, 'a feed-forward net keeps 8 rounds of 20 rows and acts in 8 more');
+  assert.equal(batchRows(20, 8, true), 21, 'a recurrent net replays a rollout and its bootstrap state');
+  assert.equal(batchRows(5, 8, true), 8);
 });
 
 /** Row by row through a 1-row forward, against one forward over all rows. */
@@ -100,7 +101,7 @@ for (const kernels of ['js', 'wasm'] as const) {
     const recorders = [0, 1, 2, 3].map(() => gradientRecorder());
     const store = freshStore(config);
     const actors = new BatchedActors({
-      config, store, slot: 0, net: buildActorCritic(spec, batchRows(config.tMax, 4), undefined, kernels),
+      config, store, slot: 0, net: buildActorCritic(spec, batchRows(config.tMax, 4, false), undefined, kernels),
       learners: recorders.map((faults, i) => ({ rank: i, seed: 100 + 7 * i, env: makeEnv(100 + 7 * i), faults })),
     });
     while (recorders[0].gradients.length === 0) actors.step();
@@ -119,31 +120,40 @@ for (const kernels of ['js', 'wasm'] as const) {
   });
 }
 
-/** An environment that keeps what a learner saw and did: states (each copied), actions, rewards. */
+/** One step a learner took: the state it acted in, its action, the reward, the next state (each state copied). */
+interface Transition { state: Float32Array; action: number; reward: number; next: Float32Array; terminated: boolean; truncated: boolean }
+
+/** An environment that keeps what a learner saw and did: states (each copied), actions, rewards, and each step as a transition. */
 class RecordingEnv implements Env {
   readonly states: Float32Array[] = [];
   readonly actions: number[] = [];
   readonly rewards: number[] = [];
+  readonly transitions: Transition[] = [];
+  private current: Float32Array | null = null;
   constructor(private readonly inner: Env) {}
   get observationSpace() { return this.inner.observationSpace; }
   get actionSpace() { return this.inner.actionSpace; }
   reset(options?: { seed?: number }) {
     const result = this.inner.reset(options);
-    this.states.push(Float32Array.from(result.observation));
+    this.current = Float32Array.from(result.observation);
+    this.states.push(this.current);
     return result;
   }
   step(action: number) {
     const result = this.inner.step(action);
     this.actions.push(action);
     this.rewards.push(result.reward);
-    this.states.push(Float32Array.from(result.observation));
+    const next = Float32Array.from(result.observation);
+    this.states.push(next);
+    this.transitions.push({ state: this.current!, action, reward: result.reward, next, terminated: result.terminated, truncated: result.truncated });
+    this.current = next;
     return result;
   }
   close(): void { this.inner.close(); }
 }
 
-/** The A3C gradient of one bootstrapped rollout at `params`, computed from scratch with the library's pure functions. */
-function rolloutGradient(config: TrainConfig, params: Float32Array, states: Float32Array[], actions: number[], rewards: number[]): Float32Array {
+/** The A3C gradient of one rollout at `params` (bootstrapped from its last state, or ending in a terminal one), from scratch with the library's pure functions. */
+function rolloutGradient(config: TrainConfig, params: Float32Array, states: Float32Array[], actions: number[], rewards: number[], bootstrap: boolean): Float32Array {
   const steps = actions.length;
   const net = buildActorCritic(spec, steps + 1, Float32Array.from(params), 'js');
   states.slice(0, steps + 1).forEach((state, t) => net.input.set(state, t * net.inputSize));
@@ -151,14 +161,14 @@ function rolloutGradient(config: TrainConfig, params: Float32Array, states: Floa
   const stride = net.outputSize;
   const values = Array.from({ length: steps }, (_, t) => net.output[t * stride + stride - 1]);
   const returns = new Float64Array(steps), advantages = new Float64Array(steps);
-  rolloutTargets({ rewards, values, count: steps, bootstrapValue: net.output[steps * stride + stride - 1], gamma: config.gamma, gaeLambda: config.gaeLambda }, returns, advantages);
+  rolloutTargets({ rewards, values, count: steps, bootstrapValue: bootstrap ? net.output[steps * stride + stride - 1] : 0, gamma: config.gamma, gaeLambda: config.gaeLambda }, returns, advantages);
   const headGrad = new Float32Array((steps + 1) * stride);
   a3cLoss(net.output, stride - 1, actions, returns, steps, config.entropyCoef, headGrad, new Float64Array(stride - 1), advantages);
   net.backward(headGrad, 0, steps);
   return Float32Array.from(net.grads);
 }
 
-test('a batched learner that updates after another one takes the gradient of its own rollout at the weights that update made', () => {
+test('a batched learner that updates after another one in the same round takes its rollout\'s gradient at the weights it acted with', () => {
   const config = cartpoleConfig({ seed: 6, kernels: 'js', tMax: 8, workers: 3, envsPerThread: 3 });
   const store = freshStore(config);
   const initial = Float32Array.from(store.params);
@@ -167,20 +177,59 @@ test('a batched learner that updates after another one takes the gradient of its
   let weightsAtSecond: Float32Array | null = null;
   const second: WorkerFaults = { ...recorders[1], afterBackward: (update, grads, s) => { weightsAtSecond ??= Float32Array.from(s.params); recorders[1].afterBackward(update, grads, s); } };
   const actors = new BatchedActors({
-    config, store, slot: 0, net: buildActorCritic(spec, batchRows(config.tMax, 3), undefined, 'js'),
+    config, store, slot: 0, net: buildActorCritic(spec, batchRows(config.tMax, 3, false), undefined, 'js'),
     learners: envs.map((env, i) => ({ rank: i, seed: 50 + i, env, faults: i === 1 ? second : recorders[i] })),
   });
   for (let t = 0; t < config.tMax; t++) actors.step();
-  assert.deepEqual(recorders.map((r) => r.updatesBefore), [[0], [1], [2]], 'the three rollouts ended together and updated in rank order');
+  assert.deepEqual(recorders.map((r) => r.updatesBefore), [[0], [1], [2]], 'the three rollouts ended with the round and updated in rank order');
   const env = envs[1];
   assert.equal(env.actions.length, config.tMax);
-  const atTheirWeights = rolloutGradient(config, weightsAtSecond!, env.states, env.actions, env.rewards);
-  const atTheStart = rolloutGradient(config, initial, env.states, env.actions, env.rewards);
+  const atTheGlobalWeights = rolloutGradient(config, weightsAtSecond!, env.states, env.actions, env.rewards, true);
+  const atTheRoundsWeights = rolloutGradient(config, initial, env.states, env.actions, env.rewards, true);
   const applied = recorders[1].gradients[0];
-  const scale = maxAbs(atTheirWeights);
-  assert.ok(maxDifference(weightsAtSecond!, initial) > 1e-4, 'learner 0\'s update moved the weights');
-  assert.ok(maxDifference(applied, atTheirWeights) <= 1e-5 * scale, `applied vs the rollout's gradient at the current weights: ${maxDifference(applied, atTheirWeights)} (entries up to ${scale})`);
-  assert.ok(maxDifference(applied, atTheStart) > 1e-4 * scale, `not the gradient at the weights the rollout began with (${maxDifference(applied, atTheStart)})`);
+  const scale = maxAbs(atTheRoundsWeights);
+  assert.ok(maxDifference(weightsAtSecond!, initial) > 1e-4, 'learner 0\'s update moved the global weights');
+  assert.ok(maxDifference(applied, atTheRoundsWeights) <= 1e-5 * scale, `applied vs the rollout's gradient at the weights it acted with: ${maxDifference(applied, atTheRoundsWeights)} (entries up to ${scale})`);
+  assert.ok(maxDifference(applied, atTheGlobalWeights) > 1e-4 * scale, `not the gradient at the global weights learner 0's update made (${maxDifference(applied, atTheGlobalWeights)})`);
+});
+
+test('every update of a batched learner is the gradient of one rollout of its round at the round\'s weights; episode ends cut rounds into rollouts', () => {
+  const config = cartpoleConfig({ seed: 3, kernels: 'js', tMax: 5, workers: 2, envsPerThread: 2 });
+  const store = freshStore(config);
+  const envs = [0, 1].map((i) => new RecordingEnv(getPreset('cartpole').makeEnv(70 + i, config, 'train')));
+  const recorders = [0, 1].map(() => gradientRecorder());
+  const actors = new BatchedActors({
+    config, store, slot: 0, net: buildActorCritic(spec, batchRows(config.tMax, 2, false), undefined, 'js'),
+    learners: envs.map((env, i) => ({ rank: i, seed: 70 + i, env, faults: recorders[i] })),
+  });
+  let rollouts = 0, cut = 0;
+  for (let round = 0; round < 12; round++) {
+    const weights = Float32Array.from(store.params); // one thread: the round acts with the global weights as it began
+    const transitionsBefore = envs.map((env) => env.transitions.length);
+    const updatesBefore = recorders.map((r) => r.gradients.length);
+    for (let t = 0; t < config.tMax; t++) actors.step();
+    envs.forEach((env, i) => {
+      const steps = env.transitions.slice(transitionsBefore[i]);
+      assert.equal(steps.length, config.tMax, 'each learner steps once per lockstep step');
+      const pieces: Transition[][] = [[]];
+      for (const transition of steps) {
+        pieces[pieces.length - 1].push(transition);
+        if (transition.terminated || transition.truncated) pieces.push([]);
+      }
+      const expected = pieces.filter((piece) => piece.length > 0);
+      const applied = recorders[i].gradients.slice(updatesBefore[i]);
+      assert.equal(applied.length, expected.length, `round ${round}, learner ${i}: one update per rollout`);
+      expected.forEach((piece, r) => {
+        const last = piece[piece.length - 1];
+        const gradient = rolloutGradient(config, weights, [...piece.map((x) => x.state), last.next], piece.map((x) => x.action), piece.map((x) => x.reward), !last.terminated);
+        const scale = maxAbs(gradient);
+        assert.ok(maxDifference(applied[r], gradient) <= 1e-5 * Math.max(scale, 1e-3), `round ${round}, learner ${i}, rollout ${r}: ${maxDifference(applied[r], gradient)} (entries up to ${scale})`);
+        rollouts++;
+        if (piece.length < config.tMax) cut++;
+      });
+    });
+  }
+  assert.ok(cut >= 2, `some episodes ended inside a round (${cut} of ${rollouts} rollouts cut)`);
 });
 
 test('every batched learner updates the global network at the end of its own rollout, counted with its steps', () => {
@@ -189,7 +238,7 @@ test('every batched learner updates the global network at the end of its own rol
   const start = Float32Array.from(store.params);
   const recorders = [0, 1, 2].map(() => gradientRecorder());
   const actors = new BatchedActors({
-    config, store, slot: 0, net: buildActorCritic(spec, batchRows(config.tMax, 3), undefined, 'js'),
+    config, store, slot: 0, net: buildActorCritic(spec, batchRows(config.tMax, 3, false), undefined, 'js'),
     learners: recorders.map((faults, i) => ({ rank: i, seed: 30 + i, env: getPreset('cartpole').makeEnv(30 + i, config, 'train'), faults })),
   });
   for (let i = 0; i < 5; i++) actors.step(); // tMax steps: every learner's rollout ends on this step (unless an episode ended first)
@@ -201,34 +250,44 @@ test('every batched learner updates the global network at the end of its own rol
 
 const lstmSpec = lstmNet(mlpNet(4, 2, [16]), 8);
 
-/** Every gradient of `rollouts` updates: an ActorLearner alone, and the same learner hosted alone by BatchedActors. */
-function gradientsAloneAndBatched(netSpec: NetworkSpec, config: TrainConfig, rollouts: number): { single: Float32Array[]; batched: Float32Array[] } {
+/**
+ * The gradients of `rollouts` updates of an ActorLearner alone and of the same learner hosted
+ * alone by BatchedActors, and the step at which the learner's first episode ended.
+ */
+function gradientsAloneAndBatched(netSpec: NetworkSpec, config: TrainConfig, rollouts: number): { single: Float32Array[]; batched: Float32Array[]; firstEpisodeSteps: number } {
   const makeStore = () => {
     const store = GlobalStore.create(buildActorCritic(netSpec, 1, undefined, 'js').paramCount, 1, false);
     buildActorCritic(netSpec, 1, store.params, 'js').initialize(config.seed);
     return store;
   };
   const single = gradientRecorder();
-  const learner = new ActorLearner({ rank: 0, seed: 9, config, store: makeStore(), env: getPreset('cartpole').makeEnv(9, config, 'train'), net: buildActorCritic(netSpec, config.tMax + 1, undefined, 'js'), faults: single });
+  const env = new RecordingEnv(getPreset('cartpole').makeEnv(9, config, 'train'));
+  const learner = new ActorLearner({ rank: 0, seed: 9, config, store: makeStore(), env, net: buildActorCritic(netSpec, config.tMax + 1, undefined, 'js'), faults: single });
   for (let i = 0; i < rollouts; i++) learner.rolloutAndUpdate();
   const batched = gradientRecorder();
   const actors = new BatchedActors({
-    config, store: makeStore(), slot: 0, net: buildActorCritic(netSpec, batchRows(config.tMax, 1), undefined, 'js'),
+    config, store: makeStore(), slot: 0, net: buildActorCritic(netSpec, batchRows(config.tMax, 1, netSpec.kind === 'lstm'), undefined, 'js'),
     learners: [{ rank: 0, seed: 9, env: getPreset('cartpole').makeEnv(9, config, 'train'), faults: batched }],
   });
   while (batched.gradients.length < rollouts) actors.step();
-  return { single: single.gradients, batched: batched.gradients };
+  const firstEpisodeSteps = env.transitions.findIndex((t) => t.terminated || t.truncated) + 1;
+  return { single: single.gradients, batched: batched.gradients, firstEpisodeSteps };
 }
 
 for (const [name, netSpec] of [['MLP', spec], ['LSTM', lstmSpec]] as const) {
-  test(`one learner hosted by BatchedActors learns as ActorLearner: the same gradient at every update, across episodes (${name})`, () => {
+  test(`one learner hosted by BatchedActors learns as ActorLearner until its first episode ends: the same gradient at every update (${name})`, () => {
     const config = cartpoleConfig({ seed: 8, kernels: 'js', tMax: 5, workers: 1, envsPerThread: 1 });
-    const { single, batched } = gradientsAloneAndBatched(netSpec, config, 12); // 60 steps: several episodes of the first policy
-    for (let u = 0; u < single.length; u++) {
+    const { single, batched, firstEpisodeSteps } = gradientsAloneAndBatched(netSpec, config, 12); // 60 steps: several episodes of the first policy
+    assert.ok(firstEpisodeSteps > 0, 'an episode ended');
+    // Both cut the rollout where the episode ends; from there ActorLearner starts a rollout of
+    // tMax steps and the batched learner finishes its round (the test above checks those).
+    const same = Math.ceil(firstEpisodeSteps / config.tMax);
+    assert.ok(same >= 2, `updates to compare (${same})`);
+    for (let u = 0; u < same; u++) {
       const scale = maxAbs(single[u]);
       assert.ok(maxDifference(batched[u], single[u]) <= 1e-5 * Math.max(scale, 1e-3), `update ${u + 1}: ${maxDifference(batched[u], single[u])} (entries up to ${scale})`);
     }
-    assert.ok(maxDifference(single[0], single[11]) > 1e-3 * maxAbs(single[0]), 'the updates differ from one another');
+    assert.ok(maxDifference(single[0], single[same - 1]) > 1e-3 * maxAbs(single[0]), 'the updates differ from one another');
   });
 }
 
@@ -243,7 +302,7 @@ test('batched LSTM learners each carry their own recurrent state: learner 0\'s f
   new ActorLearner({ rank: 0, seed: 100, config, store: makeStore(), env: getPreset('cartpole').makeEnv(100, config, 'train'), net: buildActorCritic(lstmSpec, config.tMax + 1, undefined, 'js'), faults: single }).rolloutAndUpdate();
   const recorders = [0, 1, 2].map(() => gradientRecorder());
   const actors = new BatchedActors({
-    config, store: makeStore(), slot: 0, net: buildActorCritic(lstmSpec, batchRows(config.tMax, 3), undefined, 'js'),
+    config, store: makeStore(), slot: 0, net: buildActorCritic(lstmSpec, batchRows(config.tMax, 3, true), undefined, 'js'),
     learners: recorders.map((faults, i) => ({ rank: i, seed: 100 + 7 * i, env: getPreset('cartpole').makeEnv(100 + 7 * i, config, 'train'), faults })),
   });
   while (recorders[0].gradients.length === 0) actors.step();
