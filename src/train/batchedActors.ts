@@ -269,7 +269,7 @@ export class BatchedActors {
     }
     if (this.keepsRows) this.bootstrapValues();
     this.learners.forEach((learner, i) => {
-      for (const segment of learner.segments) this.update(learner, i, segment);
+      learner.segments.forEach((segment, n) => this.update(learner, i, segment, n));
       learner.segments.length = 0;
       learner.segmentStart = 0;
     });
@@ -302,7 +302,7 @@ export class BatchedActors {
    * from the state it began with), the n-step (or GAE) targets, the loss gradient, clipped and
    * applied to the global network (the local weights stay the round's).
    */
-  private update(learner: LearnerState, index: number, segment: Segment): void {
+  private update(learner: LearnerState, index: number, segment: Segment, segmentIndex: number): void {
     const { net, config, store } = this.o;
     const steps = segment.end - segment.start;
     const stride = this.stride;
@@ -316,7 +316,7 @@ export class BatchedActors {
     } else {
       const inputSize = this.inputSize;
       net.input.set(learner.states.subarray(segment.start * inputSize, segment.end * inputSize), 0);
-      net.writeState(learner.segmentStartStates[learner.segments.indexOf(segment)]); // rows are time steps from the rollout's first state
+      net.writeState(learner.segmentStartStates[segmentIndex]); // rows are time steps from the rollout's first state
       if (segment.bootstrap) {
         net.input.set(segment.bootstrapObservation ?? learner.states.subarray(segment.end * inputSize, (segment.end + 1) * inputSize), steps * inputSize);
       }
