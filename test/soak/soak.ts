@@ -97,6 +97,9 @@ export async function soak(o: SoakOptions): Promise<SoakReport> {
     child.stderr.on('data', (chunk) => { stderr += chunk; });
     const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
 
+    // Kills and the graceful stop are aimed at a running trainer, not at one still starting on a
+    // loaded machine: the clock starts at its start line (its SIGTERM handler exists from then).
+    await Promise.race([exit, new Promise<void>((resolve) => child.stdout.on('data', () => { if (stdout.includes('\n')) resolve(); }))]);
     const lastSegment = performance.now() + o.killEvery * 1000 * 1.5 > deadline;
     const runFor = lastSegment ? Math.max(1000, deadline - performance.now()) : o.killEvery * 1000 * rng.uniform(0.5, 1.5);
     const ended = await Promise.race([exit, sleep(runFor).then(() => null)]);
