@@ -146,7 +146,8 @@ async function trainLocked(config: TrainConfig, runDirectory: RunDirectory, resu
   const out = createTrainConsole(style, config, resumeFrom?.state.globalSteps ?? 0, process.stdout, command);
   const budget = [config.maxSteps !== null ? `${formatInt(config.maxSteps)} steps` : '', config.maxSeconds !== null ? `${config.maxSeconds}s` : '',
     config.targetReturn !== null ? `until an evaluation of the saved weights reaches a mean return >= ${config.targetReturn}` : ''].filter(Boolean).join(', ');
-  out.info(`a3c: ${resumeFrom ? 'resuming' : 'training'} ${config.env} (net ${config.net}) with ${formatWorkers(config.workers, config.envsPerThread)}, seed ${config.seed}${budget ? `, ${budget}` : ', until Ctrl-C'}`);
+  const learners = command === 'serve' ? 'the actor-learners of its nodes' : formatWorkers(config.workers, config.envsPerThread); // a service has none of its own
+  out.info(`a3c: ${resumeFrom ? 'resuming' : 'training'} ${config.env} (net ${config.net}) with ${learners}, seed ${config.seed}${budget ? `, ${budget}` : ', until Ctrl-C'}`);
   if (resumeFrom) out.info(`a3c: from ${resumeFrom.path}: ${formatInt(resumeFrom.state.globalSteps)} steps, ${formatInt(resumeFrom.state.episodes)} episodes, ${formatSeconds(resumeFrom.state.seconds)} trained`);
   out.info(`a3c: run directory ${runDir}`);
 

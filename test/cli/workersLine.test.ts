@@ -23,3 +23,10 @@ test('a3c train: the start line names the threads when --envs-per-thread K > 1',
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout.split('\n')[0], /^a3c: training cartpole \(net mlp\) with 3 actor-learners on 2 threads \(2 per thread, batched acting\), seed 0,/);
 });
+
+test('a3c serve: the start line says the actor-learners are the nodes\', not the config\'s workers', () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'a3c-workers-')), 'serve');
+  const r = spawnSync(process.execPath, [cli, 'serve', 'cartpole', '--workers', '16', '--listen', '127.0.0.1:0', '--max-seconds', '1', '--target-return', 'none', '--run-dir', dir], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout.split('\n')[0], /^a3c: training cartpole \(net mlp\) with the actor-learners of its nodes, seed 0,/);
+});
