@@ -42,11 +42,11 @@ function presetValue(preset: Preset, key: SettingKey): unknown {
   return (preset.defaults as Record<string, unknown>)[key];
 }
 
-/** A setting's default for `preset` (undefined: none). */
-export function defaultValue(key: SettingKey, preset: Preset): unknown {
+/** A setting's default for `preset` (undefined: none); `resolved`: the settings above it in the table. */
+export function defaultValue(key: SettingKey, preset: Preset, resolved: Readonly<Record<string, unknown>> = {}): unknown {
   const d = SETTINGS[key].default;
   if ('value' in d) return d.value;
-  if ('machine' in d) return d.machine();
+  if ('machine' in d) return d.machine(resolved);
   if ('preset' in d) return presetValue(preset, key);
   return undefined;
 }
@@ -76,7 +76,7 @@ export function buildTrainConfig(envId: string, settings: Settings = {}): TrainC
   const raw: Record<string, unknown> = {};
   for (const key of settingKeys()) {
     if (SETTINGS[key].stored !== 'config') continue;
-    raw[key] = given[key] !== undefined ? given[key] : defaultValue(key, preset);
+    raw[key] = given[key] !== undefined ? given[key] : defaultValue(key, preset, raw);
   }
   raw.env = preset.id;
   raw.rom = raw.rom ? resolve(raw.rom as string) : null; // absolute: eval and play may run from elsewhere

@@ -69,7 +69,7 @@ export interface TrainBenchPlan {
  * one-line refusals) is thrown here, before anything trains.
  */
 export function planTrainBench(envId: string, options: TrainBenchOptions): TrainBenchPlan {
-  const common = { workers: options.workers, envsPerThread: options.envsPerThread ?? 1, seed: 0, maxSeconds: options.seconds, net: options.net, kernels: options.kernels, targetReturn: null };
+  const common = { workers: options.workers, envsPerThread: options.envsPerThread, seed: 0, maxSeconds: options.seconds, net: options.net, kernels: options.kernels, targetReturn: null };
   const rom = options.rom;
   const measured = buildTrainConfig(envId, rom ? { ...common, rom: rom.path, game: rom.game, emulator: rom.emulator } : common);
   if (!rom) return { measured };

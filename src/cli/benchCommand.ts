@@ -20,7 +20,7 @@ const nnFlags = z.object({
 const envFlags = z.object({ seconds: fromDecimalText(z.number().positive().max(600)).default(2), json: z.boolean().default(false), rom: z.string().min(1).optional(), game: z.string().min(1).optional(), emulator: z.enum(EMULATORS).optional() });
 const trainFlags = z.object({
   workers: fromDecimalText(integerIn(1, 256)).optional(),
-  envsPerThread: fromDecimalText(integerIn(1, 256)).default(1),
+  envsPerThread: fromDecimalText(integerIn(1, 256)).optional(),
   seconds: fromDecimalText(z.number().positive().max(3600)).default(10),
   net: z.string().optional(),
   kernels: z.enum(['wasm', 'js']).optional(),
@@ -182,7 +182,7 @@ export function addBenchCommand(program: Command): void {
     .description('the whole A3C loop: agent steps/s, updates/s and where the time goes')
     .argument('<env>', 'environment id')
     .option('--workers <n>', 'actor-learners (default: number of cores)')
-    .option('--envs-per-thread <k>', 'actor-learners per thread, acting with one batched forward pass', '1')
+    .option('--envs-per-thread <k>', 'actor-learners per thread, acting with one batched forward pass (default: as train)')
     .option('--seconds <s>', 'how long to train', '10')
     .option('--net <name>', 'network from the preset')
     .option('--kernels <kind>', 'wasm (SIMD) or js (the TypeScript reference kernels)')

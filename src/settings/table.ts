@@ -20,8 +20,11 @@ export type SettingDefault<T> =
   | { value: T }
   /** Each preset gives its own (`Preset.defaults`); help prints them per environment. */
   | { preset: true }
-  /** Depends on this machine (e.g. its cores); `text` is what help says. */
-  | { machine: () => T; text: string }
+  /**
+   * Depends on this machine (e.g. its cores) and on the settings above it in this table, already
+   * resolved (`resolved`); `text` is what help says.
+   */
+  | { machine: (resolved: Readonly<Record<string, unknown>>) => T; text: string }
   /** Not set unless given. */
   | { none: true };
 
@@ -50,6 +53,15 @@ export interface Setting<S extends z.ZodType = z.ZodType> {
   absentMeans?: z.infer<S>;
 }
 
+/**
+ * Actor-learners per thread when not given: one thread per core once there are more
+ * actor-learners than cores (16 on 2 cores: 2 threads of 8), since more threads than cores only
+ * time-share the cores while each keeps its own copy of the network; else one thread each.
+ */
+export function defaultEnvsPerThread(workers: number, cores: number): number {
+  return workers > cores ? Math.min(256, Math.ceil(workers / Math.max(1, cores))) : 1;
+}
+
 /** A row, keeping its schema's type and where it is stored (the TrainConfig type is derived from them). */
 const setting = <S extends z.ZodType, const Stored extends Setting['stored']>(row: Setting<S> & { stored: Stored }): Setting<S> & { stored: Stored } => row;
 const text = z.string().min(1, 'expected a non-empty value');
@@ -74,7 +86,8 @@ export const SETTINGS = {
   }),
   envsPerThread: setting({
     schema: integerIn(1, 256), help: 'actor-learners per thread, acting together with one batched forward pass (threads: workers / k, rounded up); each keeps its own rollout and update (docs/batched-acting.md)',
-    default: { value: 1 }, flag: { value: 'k', fromText: numberFromText }, onResume: 'fixed', stored: 'config',
+    default: { machine: (resolved) => defaultEnvsPerThread(resolved.workers as number, availableParallelism()), text: 'workers / cores, rounded up, where there are more workers than cores, else 1' },
+    flag: { value: 'k', fromText: numberFromText }, onResume: 'fixed', stored: 'config', absentMeans: 1,
   }),
   seed: setting({
     schema: seedSchema, help: 'run seed (an integer in [0, 2^32)); worker k is seeded seed+k',

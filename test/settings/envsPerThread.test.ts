@@ -2,12 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { trainConfigSchema } from '../../src/config.js';
 import { buildTrainConfig, resumedConfig } from '../../src/runConfig.js';
 import { UsageError } from '../../src/settings/errors.js';
+import { defaultEnvsPerThread } from '../../src/settings/table.js';
 import { forEachMetricsRecord } from '../../src/metrics/records.js';
 
 const cli = fileURLToPath(new URL('../../../bin/a3c.js', import.meta.url));
@@ -22,8 +23,21 @@ function refused(args: string[], pattern: RegExp): void {
   assert.equal(r.stderr.trim().split('\n').length, 1, `one line for ${args.join(' ')}: ${r.stderr}`);
 }
 
-test('--envs-per-thread: 1 by default, stored in the config; a config written before it means 1', () => {
-  assert.equal(buildTrainConfig('cartpole', { workers: 2 }).envsPerThread, 1);
+test('--envs-per-thread by default: one thread per core once there are more actor-learners than cores, else 1', () => {
+  assert.equal(defaultEnvsPerThread(16, 2), 8);
+  assert.equal(defaultEnvsPerThread(3, 2), 2, 'threads of 2 and 1');
+  assert.equal(defaultEnvsPerThread(17, 4), 5);
+  assert.equal(defaultEnvsPerThread(2, 2), 1);
+  assert.equal(defaultEnvsPerThread(1, 8), 1);
+  const cores = availableParallelism();
+  assert.equal(buildTrainConfig('cartpole', { workers: cores }).envsPerThread, 1);
+  assert.equal(buildTrainConfig('breakout', { workers: 4 * cores }).envsPerThread, 4);
+  assert.equal(buildTrainConfig('breakout', { workers: 4 * cores, envsPerThread: 1 }).envsPerThread, 1, 'an explicit value wins');
+  assert.equal(buildTrainConfig('breakout', { recipe: 'paper' }).envsPerThread, defaultEnvsPerThread(16, cores), "from the recipe's 16 workers");
+});
+
+test('--envs-per-thread: stored in the config; a config written before it means 1', () => {
+  assert.equal(buildTrainConfig('cartpole', { workers: 2, envsPerThread: 1 }).envsPerThread, 1);
   const batched = buildTrainConfig('cartpole', { workers: 4, envsPerThread: 2 });
   assert.equal(batched.envsPerThread, 2);
   assert.equal(batched.workers, 4, '--workers stays the number of actor-learners');
