@@ -16,7 +16,9 @@ export interface RiotState {
 }
 
 export class Riot {
-  readonly ram = new Uint8Array(128);
+  /** `ram`: the 128 bytes (the machine's view into the memory the CPU reads directly). */
+  constructor(readonly ram = new Uint8Array(128)) {}
+
   /** Port A as the pins read: joystick 0 in bits 4-7, joystick 1 in bits 0-3, active low. */
   swcha = 0xff;
   /** Port B as the pins read: RESET bit 0, SELECT bit 1 (active low), colour bit 3, difficulties bits 6-7. */
