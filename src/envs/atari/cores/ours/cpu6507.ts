@@ -1,10 +1,12 @@
 /**
  * The 6507 (an NMOS 6502 with 13 address lines) of our Atari 2600 core.
  *
- * One `step()` runs one whole instruction, but it makes exactly the bus accesses the chip makes,
- * in order, dummy reads and writes included: one access is one CPU cycle. The bus counts the
- * cycles, so a TIA or RIOT register write happens at the cycle it happens on hardware, and
- * hot-spot reads of bank-switching cartridges see the same addresses as on hardware.
+ * `step()` runs one whole instruction (`run()` runs them up to a cycle limit), but it makes
+ * exactly the bus accesses the chip makes, in order, dummy reads and writes included: one access
+ * is one CPU cycle. The CPU counts the cycles, so a TIA or RIOT register write happens at the
+ * cycle it happens on hardware, and hot-spot reads of bank-switching cartridges see the same
+ * addresses as on hardware. Plain memory (RAM, ROM pages without hot spots) the CPU reads
+ * itself through the bus's page tables (`DirectMemory`): the same accesses, without a call.
  *
  * Decimal mode follows the NMOS chip (N, V and Z of ADC come from the intermediate binary
  * result; SBC's flags are all binary). The undocumented opcodes are the stable NMOS ones
