@@ -218,94 +218,102 @@ export class Cpu6507 {
 
   /**
    * Runs instructions until the cycle count reaches `limit` (the bus may lower it meanwhile) or
-   * the CPU jams. Each instruction: the addressing mode's bus cycles leave the effective address
-   * in `address` (immediate operands: their own address), then the operation's cycles. All in
-   * one function with locals: a call per helper cost more than the work in most of them.
+   * the CPU jams. Each instruction: the opcode, the byte after it (every mode reads it in the
+   * second cycle), the mode's further cycles leaving the effective address in `address`, the
+   * operand's read for operations that read one, then the operation. All in one function with
+   * locals, and the hottest accesses (those four) written out rather than calls to `read`: V8
+   * inlines only so much into one function, and a call per access cost more than its work.
    */
   run(): void {
+    const memory = this.memory, pages = this.readPages, bus = this.bus;
     while (this.cycle < this.limit) {
       let pc = this.pc;
       if (this.jammed) { this.read(pc); return; }
-      const opcode = this.read(pc);
+      let at = pages[pc >> 7];
+      this.cycle++;
+      const opcode = (this.dataBus = at >= 0 ? memory[at + (pc & 127)] : bus.read(pc));
       pc = (pc + 1) & 0xffff;
-      let address = 0;
-      let base = 0;
-      switch (MODE[opcode]) {
-        case IMP: this.read(pc); break; // the second cycle reads the next byte and throws it away
-        case IMM: address = pc; pc = (pc + 1) & 0xffff; break;
-        case ZP: address = this.read(pc); pc = (pc + 1) & 0xffff; break;
-        case ZPX: base = this.read(pc); pc = (pc + 1) & 0xffff; this.read(base); address = (base + this.x) & 0xff; break; // reads the unindexed address while it adds
-        case ZPY: base = this.read(pc); pc = (pc + 1) & 0xffff; this.read(base); address = (base + this.y) & 0xff; break;
-        case ABS: address = this.read(pc) | (this.read((pc + 1) & 0xffff) << 8); pc = (pc + 2) & 0xffff; break;
+      const mode = MODE[opcode];
+      let operand = 0;
+      if (mode !== OWN) {
+        at = pages[pc >> 7];
+        this.cycle++;
+        operand = this.dataBus = at >= 0 ? memory[at + (pc & 127)] : bus.read(pc);
+        if (mode !== IMP) pc = (pc + 1) & 0xffff; // implied: a dummy read of the next byte
+      }
+      let base = operand;
+      if (mode >= ABS && mode <= ABY_W) {
+        at = pages[pc >> 7];
+        this.cycle++;
+        base |= (this.dataBus = at >= 0 ? memory[at + (pc & 127)] : bus.read(pc)) << 8;
+        pc = (pc + 1) & 0xffff;
+      }
+      let address = base;
+      switch (mode) {
+        case ZPX: this.read(base); address = (base + this.x) & 0xff; break; // reads the unindexed address while it adds
+        case ZPY: this.read(base); address = (base + this.y) & 0xff; break;
         // Indexed reads take the extra (dummy) cycle only when the index crosses a page; writes always.
         case ABX_R:
-          base = this.read(pc) | (this.read((pc + 1) & 0xffff) << 8); pc = (pc + 2) & 0xffff;
           address = (base + this.x) & 0xffff;
           if ((base & 0xff) + this.x > 0xff) this.read((base & 0xff00) | (address & 0xff));
           break;
         case ABY_R:
-          base = this.read(pc) | (this.read((pc + 1) & 0xffff) << 8); pc = (pc + 2) & 0xffff;
           address = (base + this.y) & 0xffff;
           if ((base & 0xff) + this.y > 0xff) this.read((base & 0xff00) | (address & 0xff));
           break;
-        case ABX_W:
-          base = this.read(pc) | (this.read((pc + 1) & 0xffff) << 8); pc = (pc + 2) & 0xffff;
-          address = (base + this.x) & 0xffff;
-          this.read((base & 0xff00) | (address & 0xff));
-          break;
-        case ABY_W:
-          base = this.read(pc) | (this.read((pc + 1) & 0xffff) << 8); pc = (pc + 2) & 0xffff;
-          address = (base + this.y) & 0xffff;
-          this.read((base & 0xff00) | (address & 0xff));
-          break;
+        case ABX_W: address = (base + this.x) & 0xffff; this.read((base & 0xff00) | (address & 0xff)); break;
+        case ABY_W: address = (base + this.y) & 0xffff; this.read((base & 0xff00) | (address & 0xff)); break;
         case IZX: {
-          base = this.read(pc); pc = (pc + 1) & 0xffff;
           this.read(base);
           const pointer = (base + this.x) & 0xff;
           address = this.read(pointer) | (this.read((pointer + 1) & 0xff) << 8);
           break;
         }
         case IZY_R: case IZY_W: {
-          const pointer = this.read(pc); pc = (pc + 1) & 0xffff;
-          base = this.read(pointer) | (this.read((pointer + 1) & 0xff) << 8);
+          base = this.read(operand) | (this.read((operand + 1) & 0xff) << 8);
           address = (base + this.y) & 0xffff;
-          if ((base & 0xff) + this.y > 0xff || MODE[opcode] === IZY_W) this.read((base & 0xff00) | (address & 0xff));
+          if ((base & 0xff) + this.y > 0xff || mode === IZY_W) this.read((base & 0xff00) | (address & 0xff));
           break;
         }
-        // OWN: the operation makes its own cycles
+        // IMP, IMM, ZP, ABS: nothing more; OWN: the operation makes its own cycles
       }
-      let value = 0;
+      let value = operand;
+      if (READS[opcode] && mode !== IMM) {
+        at = pages[address >> 7];
+        this.cycle++;
+        value = this.dataBus = at >= 0 ? memory[at + (address & 127)] : bus.read(address);
+      }
       switch (opcode) {
         // ---- loads
         case 0xa9: case 0xa5: case 0xb5: case 0xad: case 0xbd: case 0xb9: case 0xa1: case 0xb1:
-          this.a = this.nResult = this.zResult = this.read(address); break;
+          this.a = this.nResult = this.zResult = value; break;
         case 0xa2: case 0xa6: case 0xb6: case 0xae: case 0xbe:
-          this.x = this.nResult = this.zResult = this.read(address); break;
+          this.x = this.nResult = this.zResult = value; break;
         case 0xa0: case 0xa4: case 0xb4: case 0xac: case 0xbc:
-          this.y = this.nResult = this.zResult = this.read(address); break;
+          this.y = this.nResult = this.zResult = value; break;
         // ---- stores
         case 0x85: case 0x95: case 0x8d: case 0x9d: case 0x99: case 0x81: case 0x91: this.write(address, this.a); break;
         case 0x86: case 0x96: case 0x8e: this.write(address, this.x); break;
         case 0x84: case 0x94: case 0x8c: this.write(address, this.y); break;
         // ---- ALU with the accumulator: ORA AND EOR ADC CMP SBC, compares, BIT
         case 0x09: case 0x05: case 0x15: case 0x0d: case 0x1d: case 0x19: case 0x01: case 0x11:
-          this.a = this.nResult = this.zResult = this.a | this.read(address); break;
+          this.a = this.nResult = this.zResult = this.a | value; break;
         case 0x29: case 0x25: case 0x35: case 0x2d: case 0x3d: case 0x39: case 0x21: case 0x31:
-          this.a = this.nResult = this.zResult = this.a & this.read(address); break;
+          this.a = this.nResult = this.zResult = this.a & value; break;
         case 0x49: case 0x45: case 0x55: case 0x4d: case 0x5d: case 0x59: case 0x41: case 0x51:
-          this.a = this.nResult = this.zResult = this.a ^ this.read(address); break;
+          this.a = this.nResult = this.zResult = this.a ^ value; break;
         case 0x69: case 0x65: case 0x75: case 0x6d: case 0x7d: case 0x79: case 0x61: case 0x71:
-          this.adc(this.read(address)); break;
+          this.adc(value); break;
         case 0xe9: case 0xeb: case 0xe5: case 0xf5: case 0xed: case 0xfd: case 0xf9: case 0xe1: case 0xf1:
-          this.sbc(this.read(address)); break;
+          this.sbc(value); break;
         case 0xc9: case 0xc5: case 0xd5: case 0xcd: case 0xdd: case 0xd9: case 0xc1: case 0xd1:
-          value = this.a - this.read(address); this.carry = value >= 0 ? 1 : 0; this.nResult = this.zResult = value & 0xff; break;
+          value = this.a - value; this.carry = value >= 0 ? 1 : 0; this.nResult = this.zResult = value & 0xff; break;
         case 0xe0: case 0xe4: case 0xec:
-          value = this.x - this.read(address); this.carry = value >= 0 ? 1 : 0; this.nResult = this.zResult = value & 0xff; break;
+          value = this.x - value; this.carry = value >= 0 ? 1 : 0; this.nResult = this.zResult = value & 0xff; break;
         case 0xc0: case 0xc4: case 0xcc:
-          value = this.y - this.read(address); this.carry = value >= 0 ? 1 : 0; this.nResult = this.zResult = value & 0xff; break;
+          value = this.y - value; this.carry = value >= 0 ? 1 : 0; this.nResult = this.zResult = value & 0xff; break;
         case 0x24: case 0x2c:
-          value = this.read(address); this.nResult = value; this.overflow = (value >> 6) & 1; this.zResult = value & this.a; break;
+          this.nResult = value; this.overflow = (value >> 6) & 1; this.zResult = value & this.a; break;
         // ---- shifts of the accumulator
         case 0x0a: value = this.a; this.carry = value >> 7; this.a = this.nResult = this.zResult = (value << 1) & 0xff; break;
         case 0x4a: value = this.a; this.carry = value & 1; this.a = this.nResult = this.zResult = value >> 1; break;
@@ -313,24 +321,24 @@ export class Cpu6507 {
         case 0x6a: value = this.a; this.a = this.nResult = this.zResult = (value >> 1) | (this.carry << 7); this.carry = value & 1; break;
         // ---- read-modify-writes: read, write the old value back (the NMOS chip does), write the new one
         case 0x06: case 0x16: case 0x0e: case 0x1e:
-          value = this.read(address); this.write(address, value);
+          this.write(address, value);
           this.carry = value >> 7; value = (value << 1) & 0xff; this.nResult = this.zResult = value; this.write(address, value); break;
         case 0x46: case 0x56: case 0x4e: case 0x5e:
-          value = this.read(address); this.write(address, value);
+          this.write(address, value);
           this.carry = value & 1; value >>= 1; this.nResult = this.zResult = value; this.write(address, value); break;
         case 0x26: case 0x36: case 0x2e: case 0x3e: {
-          const old = this.read(address); this.write(address, old);
+          const old = value; this.write(address, old);
           value = ((old << 1) & 0xff) | this.carry; this.carry = old >> 7; this.nResult = this.zResult = value; this.write(address, value); break;
         }
         case 0x66: case 0x76: case 0x6e: case 0x7e: {
-          const old = this.read(address); this.write(address, old);
+          const old = value; this.write(address, old);
           value = (old >> 1) | (this.carry << 7); this.carry = old & 1; this.nResult = this.zResult = value; this.write(address, value); break;
         }
         case 0xe6: case 0xf6: case 0xee: case 0xfe:
-          value = this.read(address); this.write(address, value);
+          this.write(address, value);
           value = (value + 1) & 0xff; this.nResult = this.zResult = value; this.write(address, value); break;
         case 0xc6: case 0xd6: case 0xce: case 0xde:
-          value = this.read(address); this.write(address, value);
+          this.write(address, value);
           value = (value - 1) & 0xff; this.nResult = this.zResult = value; this.write(address, value); break;
         // ---- register transfers, increments, flags
         case 0xaa: this.x = this.nResult = this.zResult = this.a; break;
@@ -353,7 +361,7 @@ export class Cpu6507 {
         case 0xea: case 0x1a: case 0x3a: case 0x5a: case 0x7a: case 0xda: case 0xfa: break;
         // ---- branches: the offset, then one cycle if taken and one more if the target is on another page
         case 0x10: case 0x30: case 0x50: case 0x70: case 0x90: case 0xb0: case 0xd0: case 0xf0: {
-          const offset = this.read(address);
+          const offset = operand;
           // Bits 7-6 pick the flag (N V C Z), bit 5 the value that takes the branch.
           let flag: boolean;
           switch (opcode >> 6) {
@@ -373,7 +381,7 @@ export class Cpu6507 {
         case 0x4c: pc = address; break;
         case 0x6c: pc = this.read(address) | (this.read((address & 0xff00) | ((address + 1) & 0xff)) << 8); break; // the page-wrap bug
         case 0x20: {
-          const lo = this.read(address);
+          const lo = operand;
           this.read(0x100 | this.s);
           this.write(0x100 | this.s, pc >> 8); this.s = (this.s - 1) & 0xff;
           this.write(0x100 | this.s, pc & 0xff); this.s = (this.s - 1) & 0xff;
@@ -401,7 +409,6 @@ export class Cpu6507 {
           break;
         }
         case 0x00: // BRK: skips a padding byte (read as an immediate operand)
-          this.read(address);
           this.write(0x100 | this.s, pc >> 8); this.s = (this.s - 1) & 0xff;
           this.write(0x100 | this.s, pc & 0xff); this.s = (this.s - 1) & 0xff;
           this.write(0x100 | this.s, this.p); this.s = (this.s - 1) & 0xff;
@@ -416,44 +423,44 @@ export class Cpu6507 {
         case 0x80: case 0x82: case 0x89: case 0xc2: case 0xe2: case 0x04: case 0x44: case 0x64:
         case 0x14: case 0x34: case 0x54: case 0x74: case 0xd4: case 0xf4: case 0x0c:
         case 0x1c: case 0x3c: case 0x5c: case 0x7c: case 0xdc: case 0xfc:
-          this.read(address); break;
+          break;
         // ---- LAX, SAX, LAS
         case 0xa7: case 0xb7: case 0xaf: case 0xbf: case 0xa3: case 0xb3:
-          this.a = this.x = this.nResult = this.zResult = this.read(address); break;
+          this.a = this.x = this.nResult = this.zResult = value; break;
         case 0x87: case 0x97: case 0x8f: case 0x83: this.write(address, this.a & this.x); break;
-        case 0xbb: this.a = this.x = this.s = this.nResult = this.zResult = this.s & this.read(address); break;
+        case 0xbb: this.a = this.x = this.s = this.nResult = this.zResult = this.s & value; break;
         // ---- immediate undocumented: ANC ALR ARR SBX ANE LXA
-        case 0x0b: case 0x2b: this.a = this.nResult = this.zResult = this.a & this.read(address); this.carry = this.a >> 7; break;
-        case 0x4b: value = this.a & this.read(address); this.carry = value & 1; this.a = this.nResult = this.zResult = value >> 1; break;
-        case 0x6b: this.arr(this.read(address)); break;
-        case 0xcb: value = (this.a & this.x) - this.read(address); this.carry = value >= 0 ? 1 : 0; this.x = this.nResult = this.zResult = value & 0xff; break;
-        case 0x8b: this.a = this.nResult = this.zResult = this.x & this.read(address); break; // ANE with magic 0xFF: (A | 0xFF) & X & imm
-        case 0xab: this.a = this.x = this.nResult = this.zResult = this.a & this.read(address); break; // LXA with magic 0xFF
+        case 0x0b: case 0x2b: this.a = this.nResult = this.zResult = this.a & value; this.carry = this.a >> 7; break;
+        case 0x4b: value &= this.a; this.carry = value & 1; this.a = this.nResult = this.zResult = value >> 1; break;
+        case 0x6b: this.arr(value); break;
+        case 0xcb: value = (this.a & this.x) - value; this.carry = value >= 0 ? 1 : 0; this.x = this.nResult = this.zResult = value & 0xff; break;
+        case 0x8b: this.a = this.nResult = this.zResult = this.x & value; break; // ANE with magic 0xFF: (A | 0xFF) & X & imm
+        case 0xab: this.a = this.x = this.nResult = this.zResult = this.a & value; break; // LXA with magic 0xFF
         // ---- undocumented read-modify-writes: SLO RLA SRE RRA DCP ISB
         case 0x07: case 0x17: case 0x0f: case 0x1f: case 0x1b: case 0x03: case 0x13:
-          value = this.read(address); this.write(address, value);
+          this.write(address, value);
           this.carry = value >> 7; value = (value << 1) & 0xff; this.write(address, value);
           this.a = this.nResult = this.zResult = this.a | value; break;
         case 0x27: case 0x37: case 0x2f: case 0x3f: case 0x3b: case 0x23: case 0x33: {
-          const old = this.read(address); this.write(address, old);
+          const old = value; this.write(address, old);
           value = ((old << 1) & 0xff) | this.carry; this.carry = old >> 7; this.write(address, value);
           this.a = this.nResult = this.zResult = this.a & value; break;
         }
         case 0x47: case 0x57: case 0x4f: case 0x5f: case 0x5b: case 0x43: case 0x53:
-          value = this.read(address); this.write(address, value);
+          this.write(address, value);
           this.carry = value & 1; value >>= 1; this.write(address, value);
           this.a = this.nResult = this.zResult = this.a ^ value; break;
         case 0x67: case 0x77: case 0x6f: case 0x7f: case 0x7b: case 0x63: case 0x73: {
-          const old = this.read(address); this.write(address, old);
+          const old = value; this.write(address, old);
           value = (old >> 1) | (this.carry << 7); this.carry = old & 1; this.write(address, value);
           this.adc(value); break;
         }
         case 0xc7: case 0xd7: case 0xcf: case 0xdf: case 0xdb: case 0xc3: case 0xd3:
-          value = this.read(address); this.write(address, value);
+          this.write(address, value);
           value = (value - 1) & 0xff; this.write(address, value);
           value = this.a - value; this.carry = value >= 0 ? 1 : 0; this.nResult = this.zResult = value & 0xff; break;
         case 0xe7: case 0xf7: case 0xef: case 0xff: case 0xfb: case 0xe3: case 0xf3:
-          value = this.read(address); this.write(address, value);
+          this.write(address, value);
           value = (value + 1) & 0xff; this.write(address, value);
           this.sbc(value); break;
         // ---- unstable stores
@@ -479,6 +486,9 @@ export class Cpu6507 {
 // (always); OWN: the operation makes its own cycles (JAM, the unstable stores).
 const IMP = 0, IMM = 1, ZP = 2, ZPX = 3, ZPY = 4, ABS = 5, ABX_R = 6, ABY_R = 7, ABX_W = 8, ABY_W = 9, IZX = 10, IZY_R = 11, IZY_W = 12, OWN = 13;
 
+/** The opcodes whose operation starts by reading its operand (`run` reads it for them). */
+const READS = new Uint8Array(256);
+
 /** The addressing mode of each opcode; rows are $x0-$xF (branches, JSR and BRK read an immediate). */
 const MODE = Uint8Array.from([
   'imm izx own izx zp  zp  zp  zp  imp imm imp imm abs abs abs abs', // 0x
@@ -501,3 +511,9 @@ const MODE = Uint8Array.from([
   const modes: Record<string, number> = { imp: IMP, imm: IMM, zp: ZP, zpx: ZPX, zpy: ZPY, abs: ABS, axr: ABX_R, ayr: ABY_R, axw: ABX_W, ayw: ABY_W, izx: IZX, izr: IZY_R, izw: IZY_W, own: OWN };
   return modes[name];
 })));
+
+{
+  // Everything that addresses memory reads it first, except the stores, jumps, JSR and BRK.
+  const noRead = [0x85, 0x95, 0x8d, 0x9d, 0x99, 0x81, 0x91, 0x86, 0x96, 0x8e, 0x84, 0x94, 0x8c, 0x87, 0x97, 0x8f, 0x83, 0x4c, 0x6c, 0x20, 0x00];
+  for (let opcode = 0; opcode < 256; opcode++) READS[opcode] = MODE[opcode] !== IMP && MODE[opcode] !== OWN && !noRead.includes(opcode) ? 1 : 0;
+}
