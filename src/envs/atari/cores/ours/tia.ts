@@ -118,6 +118,8 @@ export class Tia {
   private readonly layers = new Uint8Array(160);
   /** Line masks of P0 P1 M0 M1 BL and the playfield (lineMasks.ts), and what each was built from (-1: nothing yet). */
   private readonly masks = new Int32Array(6 * MASK_WORDS);
+  /** The objects (and playfield) now shown, as layer bits: the ones that can collide and need painting. */
+  private shown = 0;
   /** The masks (layer bits) that what they are built from changed since: registers, positions, the latched reflect bit. */
   private maskDirty = ALL_LAYERS;
   /** Each object's extent as a line mask (`mayMeet`), and per 32-pixel word the collision bits whose objects' extents share it. */
@@ -216,7 +218,7 @@ export class Tia {
     }
     // Only the collisions these objects could make and that are not latched yet, and only the
     // objects taking part in one.
-    const shown = this.shownLayers();
+    const shown = this.shown;
     const pending = COLLISIONS[shown] & ~this.collisions;
     if (visible) {
       this.buildMasks(shown);
@@ -577,16 +579,16 @@ export class Tia {
     return h < this.hblankEnd ? (h >= 73 ? 158 : 159) : 157;
   }
 
-  /** The objects (and playfield) now shown, as layer bits: the ones that can collide and need painting. */
-  private shownLayers(): number {
-    let layer = 0;
-    if (this.playfield) layer |= L_PF;
-    if (this.vdelp0 ? this.grp0Old : this.grp0) layer |= L_P0;
-    if (this.vdelp1 ? this.grp1Old : this.grp1) layer |= L_P1;
-    if (this.enam0 && !this.resmp0) layer |= L_M0;
-    if (this.enam1 && !this.resmp1) layer |= L_M1;
-    if (this.vdelbl ? this.enablOld : this.enabl) layer |= L_BL;
-    return layer;
+  /** Recomputes which of `objects` (layer bits) are shown (`shown`), after a write to what decides it. */
+  private updateShown(objects: number): void {
+    let shown = this.shown & ~objects;
+    if (objects & L_PF && this.playfield) shown |= L_PF;
+    if (objects & L_P0 && (this.vdelp0 ? this.grp0Old : this.grp0)) shown |= L_P0;
+    if (objects & L_P1 && (this.vdelp1 ? this.grp1Old : this.grp1)) shown |= L_P1;
+    if (objects & L_M0 && this.enam0 && !this.resmp0) shown |= L_M0;
+    if (objects & L_M1 && this.enam1 && !this.resmp1) shown |= L_M1;
+    if (objects & L_BL && (this.vdelbl ? this.enablOld : this.enabl)) shown |= L_BL;
+    this.shown = shown;
   }
 
   /** A register write at colour clock `clock` (the end of the CPU's write cycle) and CPU cycle `cycle`. */
@@ -667,23 +669,26 @@ export class Tia {
         if ((value !== this.grp0 && !this.vdelp0) || (this.vdelp1 && this.grp1Old !== this.grp1)) this.change(h);
         this.grp0 = value; this.grp1Old = this.grp1;
         this.maskDirty |= L_P0 | L_P1;
+        this.updateShown(L_P0 | L_P1);
         break;
       case 0x1c:
         if ((value !== this.grp1 && !this.vdelp1) || (this.vdelp0 && this.grp0Old !== this.grp0) || (this.vdelbl && this.enablOld !== this.enabl)) this.change(h);
         this.grp1 = value; this.grp0Old = this.grp0; this.enablOld = this.enabl;
         this.maskDirty |= L_P0 | L_P1;
+        this.updateShown(L_P0 | L_P1 | L_BL);
         break;
-      case 0x1d: if (((value & 2) !== 0) !== this.enam0) this.change(h); this.enam0 = (value & 2) !== 0; break;
-      case 0x1e: if (((value & 2) !== 0) !== this.enam1) this.change(h); this.enam1 = (value & 2) !== 0; break;
-      case 0x1f: if (((value & 2) !== 0) !== this.enabl && !this.vdelbl) this.change(h); this.enabl = (value & 2) !== 0; break;
+      case 0x1d: if (((value & 2) !== 0) !== this.enam0) this.change(h); this.enam0 = (value & 2) !== 0; this.updateShown(L_M0); break;
+      case 0x1e: if (((value & 2) !== 0) !== this.enam1) this.change(h); this.enam1 = (value & 2) !== 0; this.updateShown(L_M1); break;
+      case 0x1f: if (((value & 2) !== 0) !== this.enabl && !this.vdelbl) this.change(h); this.enabl = (value & 2) !== 0; this.updateShown(L_BL); break;
       case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: this.objects.stopAt[(address & 0x3f) - 0x20] = ((value >> 4) & 15) ^ 8; break;
-      case 0x25: if (((value & 1) !== 0) !== this.vdelp0) this.change(h); this.vdelp0 = (value & 1) !== 0; this.maskDirty |= L_P0; break;
-      case 0x26: if (((value & 1) !== 0) !== this.vdelp1) this.change(h); this.vdelp1 = (value & 1) !== 0; this.maskDirty |= L_P1; break;
-      case 0x27: if (((value & 1) !== 0) !== this.vdelbl) this.change(h); this.vdelbl = (value & 1) !== 0; break;
+      case 0x25: if (((value & 1) !== 0) !== this.vdelp0) this.change(h); this.vdelp0 = (value & 1) !== 0; this.maskDirty |= L_P0; this.updateShown(L_P0); break;
+      case 0x26: if (((value & 1) !== 0) !== this.vdelp1) this.change(h); this.vdelp1 = (value & 1) !== 0; this.maskDirty |= L_P1; this.updateShown(L_P1); break;
+      case 0x27: if (((value & 1) !== 0) !== this.vdelbl) this.change(h); this.vdelbl = (value & 1) !== 0; this.updateShown(L_BL); break;
       case 0x28: case 0x29: {
         const on = (value & 2) !== 0, missile = (address & 0x3f) - 0x26;
         if (on !== (missile === M0 ? this.resmp0 : this.resmp1)) { this.change(h); this.enterExact(h); this.objects.setResmp(missile, on); }
         if (missile === M0) this.resmp0 = on; else this.resmp1 = on;
+        this.updateShown(L_M0 | L_M1);
         break;
       }
       case 0x2a: this.change(h); this.startHmove(h); break;
@@ -711,6 +716,7 @@ export class Tia {
     // Screen order: PF0 bits 4-7, PF1 bits 7-0, PF2 bits 0-7 (reversed bytes put bit 4, and bit 0, first).
     this.playfield = ((REVERSED[this.pf0] & 0x0f) << 16) | (this.pf1 << 8) | REVERSED[this.pf2];
     this.maskDirty |= L_PF;
+    this.updateShown(L_PF);
   }
 
   /** A TIA read at CPU cycle `cycle` (`bus`: the data bus's last value, which drives bits 0-5). */
