@@ -19,6 +19,11 @@
 export interface CpuBus {
   read(address: number): number;
   write(address: number, value: number): void;
+  /**
+   * How many of `max` reads of `address`, at cycles `first`, `first + period`, ..., would return
+   * non-zero and change nothing (so a loop polling it may skip them). Optional: without it none are skipped.
+   */
+  idlePolls?(address: number, first: number, period: number, max: number): number;
 }
 
 /**
@@ -210,6 +215,23 @@ export class Cpu6507 {
     return pc;
   }
 
+  /**
+   * At `target`, about to run again the loop `LDA abs; BNE target` (`period` cycles a turn):
+   * games wait so for the RIOT timer. The turns whose reads the bus says would be non-zero and
+   * without side effects (`idlePolls`) change nothing but the time, so they are skipped: the
+   * cycle count moves on by their cycles, no further than the turns `run` would have started
+   * before `limit`. The next turn then runs as usual.
+   */
+  private skipWaitLoop(target: number, period: number): void {
+    const at = this.readPages[target >> 7];
+    if (at < 0 || (target & 127) > 125 || this.memory[at + (target & 127)] !== 0xad || this.bus.idlePolls === undefined) return;
+    const address = this.memory[at + (target & 127) + 1] | (this.memory[at + (target & 127) + 2] << 8);
+    // A turn starts its LDA at cycle c + k * period and its BNE 4 cycles later; both must start before the limit.
+    const turns = Math.floor((this.limit - this.cycle - 5) / period) + 1;
+    if (turns <= 0) return;
+    this.cycle += period * this.bus.idlePolls(address, this.cycle + 3, period, turns);
+  }
+
   /** Runs one instruction. */
   step(): void {
     this.limit = this.cycle + 1;
@@ -373,7 +395,10 @@ export class Cpu6507 {
           if (flag !== ((opcode & 0x20) !== 0)) break;
           this.read(pc);
           const target = (pc + ((offset << 24) >> 24)) & 0xffff;
-          if ((target ^ pc) & 0xff00) this.read((pc & 0xff00) | (target & 0xff));
+          const crossed = (target ^ pc) & 0xff00;
+          if (crossed) this.read((pc & 0xff00) | (target & 0xff));
+          // BNE back over an LDA abs: perhaps the loop that waits for the timer.
+          if (offset === 0xfb && opcode === 0xd0) this.skipWaitLoop(target, crossed ? 8 : 7);
           pc = target;
           break;
         }

@@ -90,6 +90,12 @@ export class Machine implements CpuBus {
     return value;
   }
 
+  /** Polls of INTIM that read non-zero before the timer reaches zero (see `CpuBus.idlePolls`); other addresses: none. */
+  idlePolls(address: number, first: number, period: number, max: number): number {
+    if ((address & 0x1285) !== 0x0284 || this.cartridge.snoops) return 0;
+    return this.riot.pollsBeforeZero(first, period, max);
+  }
+
   write(address: number, value: number): void {
     const cpu = this.cpu, cycle = cpu.cycle - 1;
     if (address & 0x1000) {

@@ -69,6 +69,20 @@ export class Riot {
     this.value = (0xff - (ticks - 1 - wrapTick)) & 0xff;
   }
 
+  /**
+   * How many of `max` INTIM reads at cycles `first`, `first + period`, ... return non-zero and
+   * change nothing: while the count has not reached zero (nor wrapped, nor raised the flag that a
+   * read would clear). `first` is at or after the last update.
+   */
+  pollsBeforeZero(first: number, period: number, max: number): number {
+    if (this.wrapped || this.flag !== 0 || this.value === 0) return 0;
+    // Decrements come at ticks t = firstDecrement + 1 + m * interval after lastCycle; the value-th one reaches zero.
+    const d = this.interval, firstDecrement = (d - this.phase) % d;
+    const zeroCycle = this.lastCycle + firstDecrement + 1 + (this.value - 1) * d;
+    if (zeroCycle <= first) return 0;
+    return Math.min(max, Math.ceil((zeroCycle - first) / period));
+  }
+
   /** Writes a RIOT register (address bit 9 set) at CPU cycle `cycle`. */
   writeRegister(address: number, value: number, cycle: number): void {
     if ((address & 0x14) !== 0x14) return; // I/O direction registers and edge control: not modelled
