@@ -126,8 +126,8 @@ export class Tia {
   private readonly extents = new Int32Array(5 * MASK_WORDS);
   private readonly pairsInWord = new Int32Array(5);
   private extentsStale = true;
-  /** Background, COLUP0, COLUP1, COLUPF and the playfield's colour (score mode: the players'), as palette indices. */
-  private readonly colours = new Uint8Array(5);
+  /** Background, COLUP0, COLUP1, COLUPF and the playfield's colour on the left and right half (score mode: the players'), as palette indices. */
+  private readonly colours = new Uint8Array(6);
 
   // inputs
   private dumped = false;
@@ -286,9 +286,9 @@ export class Tia {
   private collideInSpan(xFrom: number, xTo: number, needed: number): void {
     const masks = this.masks;
     let c = this.collisions;
-    // Masks of objects not needed may be stale: they take part as zero.
-    const e0 = needed & L_P0 ? -1 : 0, e1 = needed & L_P1 ? -1 : 0, e2 = needed & L_M0 ? -1 : 0;
-    const e3 = needed & L_M1 ? -1 : 0, e4 = needed & L_BL ? -1 : 0, e5 = needed & L_PF ? -1 : 0;
+    // Masks of objects not needed may be stale: they take part as zero (-bit >> 31: -1 for a set bit, 0 else).
+    const e0 = -(needed & L_P0) >> 31, e1 = -(needed & L_P1) >> 31, e2 = -(needed & L_M0) >> 31;
+    const e3 = -(needed & L_M1) >> 31, e4 = -(needed & L_BL) >> 31, e5 = -(needed & L_PF) >> 31;
     for (let w = xFrom >> 5, last = (xTo - 1) >> 5; w <= last; w++) {
       const span = spanWord(w, xFrom, xTo);
       const p0 = masks[MASK_P0 + w] & span & e0, p1 = masks[MASK_P1 + w] & span & e1;
@@ -330,23 +330,19 @@ export class Tia {
    * playfield or background a 4-pixel cell at a time, then each object pixel by priority.
    */
   private paintRow(row: number, xFrom: number, xTo: number, shown: number): void {
-    const screen = this.screen, base = row * 160;
-    // Score colours only without PF priority (the TIA ignores score mode then).
-    const score = (this.ctrlpf & 6) === 2;
-    const background = this.colubk >> 1;
-    const pfLeft = (score ? this.colup0 : this.colupf) >> 1, pfRight = (score ? this.colup1 : this.colupf) >> 1;
+    const screen = this.screen, base = row * 160, colours = this.colours;
+    const background = colours[0], pfLeft = colours[4], pfRight = colours[5];
     const playfield = this.playfield, shifts = this.reflectLatched ? PF_SHIFT_REFLECTED : PF_SHIFT_NORMAL;
     const middle = xTo < 80 ? xTo : xFrom > 80 ? xFrom : 80;
     this.paintCells(base, xFrom, middle, playfield, shifts, pfLeft, background);
     this.paintCells(base, middle, xTo, playfield, shifts, pfRight, background);
     if ((shown & ~L_PF) === 0) return;
-    const source = this.ctrlpf & 4 ? SOURCE_PRIORITY : score ? SOURCE_SCORE : SOURCE_NORMAL;
-    const colours = this.colours;
-    colours[0] = background; colours[1] = this.colup0 >> 1; colours[2] = this.colup1 >> 1; colours[3] = this.colupf >> 1;
+    // Score colours only without PF priority (the TIA ignores score mode then).
+    const source = this.ctrlpf & 4 ? SOURCE_PRIORITY : (this.ctrlpf & 2) !== 0 ? SOURCE_SCORE : SOURCE_NORMAL;
     const masks = this.masks;
-    // Masks of objects not shown may be stale: they take part as zero.
-    const e0 = shown & L_P0 ? -1 : 0, e1 = shown & L_P1 ? -1 : 0, e2 = shown & L_M0 ? -1 : 0;
-    const e3 = shown & L_M1 ? -1 : 0, e4 = shown & L_BL ? -1 : 0, e5 = shown & L_PF ? -1 : 0;
+    // Masks of objects not shown may be stale: they take part as zero (-bit >> 31: -1 for a set bit, 0 else).
+    const e0 = -(shown & L_P0) >> 31, e1 = -(shown & L_P1) >> 31, e2 = -(shown & L_M0) >> 31;
+    const e3 = -(shown & L_M1) >> 31, e4 = -(shown & L_BL) >> 31, e5 = -(shown & L_PF) >> 31;
     for (let w = xFrom >> 5, last = (xTo - 1) >> 5; w <= last; w++) {
       const p0 = masks[MASK_P0 + w] & e0, p1 = masks[MASK_P1 + w] & e1, m0 = masks[MASK_M0 + w] & e2;
       const m1 = masks[MASK_M1 + w] & e3, bl = masks[MASK_BL + w] & e4, pf = masks[MASK_PF + w] & e5;
@@ -459,24 +455,20 @@ export class Tia {
     let collisions = this.collisions;
     if (playfield) for (let x = xFrom; x < xTo; x++) layers[x] |= ((playfield >> shifts[x]) & 1) << PF_LAYER_SHIFT;
     // Score colours only without PF priority (the TIA ignores score mode then).
-    const score = (this.ctrlpf & 6) === 2;
-    const source = this.ctrlpf & 4 ? SOURCE_PRIORITY : score ? SOURCE_SCORE : SOURCE_NORMAL;
-    const colours = this.colours;
-    colours[0] = this.colubk >> 1; colours[1] = this.colup0 >> 1; colours[2] = this.colup1 >> 1; colours[3] = this.colupf >> 1;
-    const screen = this.screen, base = row * 160;
+    const source = this.ctrlpf & 4 ? SOURCE_PRIORITY : (this.ctrlpf & 2) !== 0 ? SOURCE_SCORE : SOURCE_NORMAL;
+    const colours = this.colours, screen = this.screen, base = row * 160;
     const middle = Math.min(Math.max(80, xFrom), xTo);
-    colours[4] = (score ? this.colup0 : this.colupf) >> 1;
     for (let x = xFrom; x < middle; x++) {
       const layer = layers[x];
       collisions |= COLLISIONS[layer];
       screen[base + x] = colours[source[layer]];
       layers[x] = 0;
     }
-    colours[4] = (score ? this.colup1 : this.colupf) >> 1;
     for (let x = middle; x < xTo; x++) {
       const layer = layers[x];
       collisions |= COLLISIONS[layer];
-      screen[base + x] = colours[source[layer]];
+      const s = source[layer];
+      screen[base + x] = colours[s + (s >> 2)]; // the playfield's colour (4) is the right half's (5) here
       layers[x] = 0;
     }
     this.collisions = collisions;
@@ -579,6 +571,16 @@ export class Tia {
     return h < this.hblankEnd ? (h >= 73 ? 158 : 159) : 157;
   }
 
+  /** The palette indices painting uses, after a write to a colour or CTRLPF (score mode). */
+  private updateColours(): void {
+    const c = this.colours;
+    c[0] = this.colubk >> 1; c[1] = this.colup0 >> 1; c[2] = this.colup1 >> 1; c[3] = this.colupf >> 1;
+    // Score colours only without PF priority (the TIA ignores score mode then).
+    const score = (this.ctrlpf & 6) === 2;
+    c[4] = (score ? this.colup0 : this.colupf) >> 1;
+    c[5] = (score ? this.colup1 : this.colupf) >> 1;
+  }
+
   /** Recomputes which of `objects` (layer bits) are shown (`shown`), after a write to what decides it. */
   private updateShown(objects: number): void {
     let shown = this.shown & ~objects;
@@ -641,13 +643,15 @@ export class Tia {
         // A colour change shows only where the colour is used: its player or missile shown, or score mode.
         if (value >> 1 !== this.colup0 >> 1 && ((this.vdelp0 ? this.grp0Old : this.grp0) !== 0 || (this.enam0 && !this.resmp0) || (this.ctrlpf & 6) === 2)) this.change(h);
         this.colup0 = value;
+        this.updateColours();
         break;
       case 0x07:
         if (value >> 1 !== this.colup1 >> 1 && ((this.vdelp1 ? this.grp1Old : this.grp1) !== 0 || (this.enam1 && !this.resmp1) || (this.ctrlpf & 6) === 2)) this.change(h);
         this.colup1 = value;
+        this.updateColours();
         break;
-      case 0x08: this.change(h); this.colupf = value; break;
-      case 0x09: this.change(h); this.colubk = value; break;
+      case 0x08: this.change(h); this.colupf = value; this.updateColours(); break;
+      case 0x09: this.change(h); this.colubk = value; this.updateColours(); break;
       case 0x0a: {
         // Priority, reflection, score mode or ball width.
         if (((value ^ this.ctrlpf) & 0x37) !== 0 && (priorityMode(value) !== priorityMode(this.ctrlpf) || ((value ^ this.ctrlpf) & 0x31) !== 0)) this.change(h);
@@ -655,6 +659,7 @@ export class Tia {
         if (width !== this.objects.width[BL]) { this.enterExact(h); this.objects.ballWidth(width); }
         this.ctrlpf = value;
         this.maskDirty |= L_BL;
+        this.updateColours();
         break;
       }
       case 0x0b: if (((value & 8) !== 0) !== this.refp0) this.change(h); this.refp0 = (value & 8) !== 0; this.maskDirty |= L_P0; break;
