@@ -193,6 +193,28 @@ export class Tia {
     if (this.cachedLine) { this.cachedLine = false; this.drawSpan(h); }
   }
 
+  /** A change (see `change`) at colour clock `clock`, the line drawn up to it first. */
+  private changeAt(clock: number): void {
+    this.catchUp(clock);
+    this.change(clock - this.lineStart);
+  }
+
+  /**
+   * A colour change at `clock`: in a frame nobody looks at, colours change no collision, so the
+   * span before it need not be drawn first (within the line, so that the line clock stays one of it).
+   */
+  private changeColourAt(clock: number): void {
+    if (this.observe || clock - this.lineStart >= CLOCKS_PER_LINE) this.catchUp(clock);
+    this.change(clock - this.lineStart);
+  }
+
+  /** The playfield is read at its 4-pixel cell edges: a write at `clock` shows from the next cell on. */
+  private playfieldClock(clock: number): number {
+    this.catchUp(clock);
+    const x = clock - this.lineStart - HBLANK;
+    return x > 0 ? clock + ((4 - (x & 3)) & 3) : clock;
+  }
+
   /** Draws this line from `drawnTo` to line clock `until`. */
   private drawSpan(until: number): void {
     if (this.cachedLine) return; // drawn, if at all, when a change comes (or repeated at the line's end)
@@ -595,18 +617,51 @@ export class Tia {
 
   /** A register write at colour clock `clock` (the end of the CPU's write cycle) and CPU cycle `cycle`. */
   write(address: number, value: number, cycleClock: number, cycle: number): void {
-    let clock = cycleClock + WRITE_DELAY[address];
-    if (address >= 0x0d && address <= 0x0f) {
-      // The playfield is read at its 4-pixel cell edges: a new value shows from the next cell on.
-      this.catchUp(clock);
-      const x = clock - this.lineStart - HBLANK;
-      if (x > 0) clock += (4 - (x & 3)) & 3;
+    const clock = cycleClock + WRITE_DELAY[address];
+    // Registers that only decide what is shown: the line is drawn up to the write, and the write
+    // counts as a change, only when it changes what is shown (as 6502.ts's TIA tells); otherwise
+    // the span goes on, drawn later with registers that show the same.
+    switch (address) {
+      case 0x06:
+        // A colour change shows only where the colour is used: its player or missile shown, or score mode.
+        if (value >> 1 !== this.colup0 >> 1 && ((this.vdelp0 ? this.grp0Old : this.grp0) !== 0 || (this.enam0 && !this.resmp0) || (this.ctrlpf & 6) === 2)) this.changeColourAt(clock);
+        this.colup0 = value;
+        this.updateColours();
+        return;
+      case 0x07:
+        if (value >> 1 !== this.colup1 >> 1 && ((this.vdelp1 ? this.grp1Old : this.grp1) !== 0 || (this.enam1 && !this.resmp1) || (this.ctrlpf & 6) === 2)) this.changeColourAt(clock);
+        this.colup1 = value;
+        this.updateColours();
+        return;
+      case 0x08: this.changeColourAt(clock); this.colupf = value; this.updateColours(); return;
+      case 0x09: this.changeColourAt(clock); this.colubk = value; this.updateColours(); return;
+      case 0x0b: if (((value & 8) !== 0) !== this.refp0) this.changeAt(clock); this.refp0 = (value & 8) !== 0; this.maskDirty |= L_P0; return;
+      case 0x0c: if (((value & 8) !== 0) !== this.refp1) this.changeAt(clock); this.refp1 = (value & 8) !== 0; this.maskDirty |= L_P1; return;
+      case 0x0d: if (value >> 4 !== this.pf0 >> 4) { this.changeAt(this.playfieldClock(clock)); this.pf0 = value; this.updatePlayfield(); } return;
+      case 0x0e: if (value !== this.pf1) { this.changeAt(this.playfieldClock(clock)); this.pf1 = value; this.updatePlayfield(); } return;
+      case 0x0f: if (value !== this.pf2) { this.changeAt(this.playfieldClock(clock)); this.pf2 = value; this.updatePlayfield(); } return;
+      case 0x1b:
+        if ((value !== this.grp0 && !this.vdelp0) || (this.vdelp1 && this.grp1Old !== this.grp1)) this.changeAt(clock);
+        this.grp0 = value; this.grp1Old = this.grp1;
+        this.maskDirty |= L_P0 | L_P1;
+        this.updateShown(L_P0 | L_P1);
+        return;
+      case 0x1c:
+        if ((value !== this.grp1 && !this.vdelp1) || (this.vdelp0 && this.grp0Old !== this.grp0) || (this.vdelbl && this.enablOld !== this.enabl)) this.changeAt(clock);
+        this.grp1 = value; this.grp0Old = this.grp0; this.enablOld = this.enabl;
+        this.maskDirty |= L_P0 | L_P1;
+        this.updateShown(L_P0 | L_P1 | L_BL);
+        return;
+      case 0x1d: if (((value & 2) !== 0) !== this.enam0) this.changeAt(clock); this.enam0 = (value & 2) !== 0; this.updateShown(L_M0); return;
+      case 0x1e: if (((value & 2) !== 0) !== this.enam1) this.changeAt(clock); this.enam1 = (value & 2) !== 0; this.updateShown(L_M1); return;
+      case 0x1f: if (((value & 2) !== 0) !== this.enabl && !this.vdelbl) this.changeAt(clock); this.enabl = (value & 2) !== 0; this.updateShown(L_BL); return;
+      case 0x25: if (((value & 1) !== 0) !== this.vdelp0) this.changeAt(clock); this.vdelp0 = (value & 1) !== 0; this.maskDirty |= L_P0; this.updateShown(L_P0); return;
+      case 0x26: if (((value & 1) !== 0) !== this.vdelp1) this.changeAt(clock); this.vdelp1 = (value & 1) !== 0; this.maskDirty |= L_P1; this.updateShown(L_P1); return;
+      case 0x27: if (((value & 1) !== 0) !== this.vdelbl) this.changeAt(clock); this.vdelbl = (value & 1) !== 0; this.updateShown(L_BL); return;
     }
-    // Colours only change pixels: in a frame nobody looks at, the span before such a write
-    // need not be drawn first (within the line, so that h stays a clock of it).
-    if (this.observe || address < 0x06 || address > 0x09 || clock - this.lineStart >= CLOCKS_PER_LINE) this.catchUp(clock);
+    this.catchUp(clock);
     const h = clock - this.lineStart;
-    switch (address & 0x3f) {
+    switch (address) {
       case 0x00: { // VSYNC is no change for the line cache
         const on = (value & 2) !== 0;
         if (on && !this.vsync) {
@@ -639,19 +694,6 @@ export class Tia {
         break;
       case 0x04: this.change(h); this.nusiz(0, value, h); break;
       case 0x05: this.change(h); this.nusiz(1, value, h); break;
-      case 0x06:
-        // A colour change shows only where the colour is used: its player or missile shown, or score mode.
-        if (value >> 1 !== this.colup0 >> 1 && ((this.vdelp0 ? this.grp0Old : this.grp0) !== 0 || (this.enam0 && !this.resmp0) || (this.ctrlpf & 6) === 2)) this.change(h);
-        this.colup0 = value;
-        this.updateColours();
-        break;
-      case 0x07:
-        if (value >> 1 !== this.colup1 >> 1 && ((this.vdelp1 ? this.grp1Old : this.grp1) !== 0 || (this.enam1 && !this.resmp1) || (this.ctrlpf & 6) === 2)) this.change(h);
-        this.colup1 = value;
-        this.updateColours();
-        break;
-      case 0x08: this.change(h); this.colupf = value; this.updateColours(); break;
-      case 0x09: this.change(h); this.colubk = value; this.updateColours(); break;
       case 0x0a: {
         // Priority, reflection, score mode or ball width.
         if (((value ^ this.ctrlpf) & 0x37) !== 0 && (priorityMode(value) !== priorityMode(this.ctrlpf) || ((value ^ this.ctrlpf) & 0x31) !== 0)) this.change(h);
@@ -662,35 +704,12 @@ export class Tia {
         this.updateColours();
         break;
       }
-      case 0x0b: if (((value & 8) !== 0) !== this.refp0) this.change(h); this.refp0 = (value & 8) !== 0; this.maskDirty |= L_P0; break;
-      case 0x0c: if (((value & 8) !== 0) !== this.refp1) this.change(h); this.refp1 = (value & 8) !== 0; this.maskDirty |= L_P1; break;
-      case 0x0d: if (value >> 4 !== this.pf0 >> 4) { this.change(h); this.pf0 = value; this.updatePlayfield(); } break;
-      case 0x0e: if (value !== this.pf1) { this.change(h); this.pf1 = value; this.updatePlayfield(); } break;
-      case 0x0f: if (value !== this.pf2) { this.change(h); this.pf2 = value; this.updatePlayfield(); } break;
-      case 0x10: case 0x11: this.change(h); this.enterExact(h); this.objects.resetPlayer((address & 0x3f) - 0x10, this.resetCounter(h)); break;
-      case 0x12: case 0x13: this.change(h); this.enterExact(h); this.objects.resetMissile((address & 0x3f) - 0x10, this.resetCounter(h), h < this.hblankEnd); break;
+      case 0x10: case 0x11: this.change(h); this.enterExact(h); this.objects.resetPlayer(address - 0x10, this.resetCounter(h)); break;
+      case 0x12: case 0x13: this.change(h); this.enterExact(h); this.objects.resetMissile(address - 0x10, this.resetCounter(h), h < this.hblankEnd); break;
       case 0x14: this.change(h); this.enterExact(h); this.objects.resetBall(this.resetCounter(h)); this.leaveExact(h); break;
-      case 0x1b:
-        if ((value !== this.grp0 && !this.vdelp0) || (this.vdelp1 && this.grp1Old !== this.grp1)) this.change(h);
-        this.grp0 = value; this.grp1Old = this.grp1;
-        this.maskDirty |= L_P0 | L_P1;
-        this.updateShown(L_P0 | L_P1);
-        break;
-      case 0x1c:
-        if ((value !== this.grp1 && !this.vdelp1) || (this.vdelp0 && this.grp0Old !== this.grp0) || (this.vdelbl && this.enablOld !== this.enabl)) this.change(h);
-        this.grp1 = value; this.grp0Old = this.grp0; this.enablOld = this.enabl;
-        this.maskDirty |= L_P0 | L_P1;
-        this.updateShown(L_P0 | L_P1 | L_BL);
-        break;
-      case 0x1d: if (((value & 2) !== 0) !== this.enam0) this.change(h); this.enam0 = (value & 2) !== 0; this.updateShown(L_M0); break;
-      case 0x1e: if (((value & 2) !== 0) !== this.enam1) this.change(h); this.enam1 = (value & 2) !== 0; this.updateShown(L_M1); break;
-      case 0x1f: if (((value & 2) !== 0) !== this.enabl && !this.vdelbl) this.change(h); this.enabl = (value & 2) !== 0; this.updateShown(L_BL); break;
-      case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: this.objects.stopAt[(address & 0x3f) - 0x20] = ((value >> 4) & 15) ^ 8; break;
-      case 0x25: if (((value & 1) !== 0) !== this.vdelp0) this.change(h); this.vdelp0 = (value & 1) !== 0; this.maskDirty |= L_P0; this.updateShown(L_P0); break;
-      case 0x26: if (((value & 1) !== 0) !== this.vdelp1) this.change(h); this.vdelp1 = (value & 1) !== 0; this.maskDirty |= L_P1; this.updateShown(L_P1); break;
-      case 0x27: if (((value & 1) !== 0) !== this.vdelbl) this.change(h); this.vdelbl = (value & 1) !== 0; this.updateShown(L_BL); break;
+      case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: this.objects.stopAt[address - 0x20] = ((value >> 4) & 15) ^ 8; break;
       case 0x28: case 0x29: {
-        const on = (value & 2) !== 0, missile = (address & 0x3f) - 0x26;
+        const on = (value & 2) !== 0, missile = address - 0x26;
         if (on !== (missile === M0 ? this.resmp0 : this.resmp1)) { this.change(h); this.enterExact(h); this.objects.setResmp(missile, on); }
         if (missile === M0) this.resmp0 = on; else this.resmp1 = on;
         this.updateShown(L_M0 | L_M1);
