@@ -339,12 +339,14 @@ export class Tia {
   /** Playfield (colour `pf`) or background on the pixels [xFrom, xTo) from `base`: whole 4-pixel cells as one word store each. */
   private paintCells(base: number, xFrom: number, xTo: number, playfield: number, shifts: Uint8Array, pf: number, background: number): void {
     const screen = this.screen, words = this.screenWords;
+    // Branch-free choices (-bit is all ones for a playfield pixel): the bits are as good as random.
+    const pfOrNot = pf ^ background;
     let x = xFrom;
-    for (; x < xTo && (x & 3) !== 0; x++) screen[base + x] = (playfield >> shifts[x]) & 1 ? pf : background;
+    for (; x < xTo && (x & 3) !== 0; x++) screen[base + x] = background ^ (pfOrNot & -((playfield >> shifts[x]) & 1));
     // Four equal bytes (rows start on a word: 160 is a multiple of 4).
-    const pfWord = Math.imul(pf, 0x01010101), backgroundWord = Math.imul(background, 0x01010101);
-    for (const cellsEnd = xTo & ~3; x < cellsEnd; x += 4) words[(base + x) >> 2] = (playfield >> shifts[x]) & 1 ? pfWord : backgroundWord;
-    for (; x < xTo; x++) screen[base + x] = (playfield >> shifts[x]) & 1 ? pf : background;
+    const backgroundWord = Math.imul(background, 0x01010101), pfOrNotWord = Math.imul(pfOrNot, 0x01010101);
+    for (const cellsEnd = xTo & ~3; x < cellsEnd; x += 4) words[(base + x) >> 2] = backgroundWord ^ (pfOrNotWord & -((playfield >> shifts[x]) & 1));
+    for (; x < xTo; x++) screen[base + x] = background ^ (pfOrNot & -((playfield >> shifts[x]) & 1));
   }
 
   /**
