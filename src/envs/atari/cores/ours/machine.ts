@@ -144,9 +144,10 @@ export class Machine implements CpuBus {
     if (LITTLE_ENDIAN && (out.byteOffset & 3) === 0 && s.length % 4 === 0 && out.length >= 3 * s.length) {
       // Four pixels are three whole words: a third of the stores, no byte shuffling per channel.
       if (this.rgbWordsOf !== out) { this.rgbWordsOf = out; this.rgbWords = new Uint32Array(out.buffer, out.byteOffset, (3 * s.length) >> 2); }
-      const words = this.rgbWords;
-      for (let p = 0, q = 0; p < s.length; p += 4, q += 3) {
-        const c0 = NTSC_RGB[s[p]], c1 = NTSC_RGB[s[p + 1]], c2 = NTSC_RGB[s[p + 2]], c3 = NTSC_RGB[s[p + 3]];
+      const words = this.rgbWords, pixels = this.tia.screenWords;
+      for (let p = 0, q = 0; p < pixels.length; p++, q += 3) {
+        const four = pixels[p]; // four palette indices, the leftmost in the low byte
+        const c0 = NTSC_RGB[four & 0xff], c1 = NTSC_RGB[(four >>> 8) & 0xff], c2 = NTSC_RGB[(four >>> 16) & 0xff], c3 = NTSC_RGB[four >>> 24];
         words[q] = c0 | (c1 << 24);
         words[q + 1] = (c1 >>> 8) | (c2 << 16);
         words[q + 2] = (c2 >>> 16) | (c3 << 8);

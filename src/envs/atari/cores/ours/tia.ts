@@ -58,8 +58,8 @@ export interface TiaInputs {
 export class Tia {
   /** Palette indices (colour >> 1) of the visible frame, 160 per row. */
   readonly screen: Uint8Array;
-  /** The screen as words (four pixels each), for filling playfield cells. */
-  private readonly screenWords: Uint32Array;
+  /** The screen as words (four pixels each): playfield cells are filled, RGB conversion reads, a word at a time. */
+  readonly screenWords: Uint32Array;
   readonly rows: number;
   /** Draw pixels (true) or only compute collisions (false) for the frame being run. */
   observe = true;
@@ -125,6 +125,7 @@ export class Tia {
   /** Each object's extent as a line mask (`mayMeet`), and per 32-pixel word the collision bits whose objects' extents share it. */
   private readonly extents = new Int32Array(5 * MASK_WORDS);
   private readonly pairsInWord = new Int32Array(5);
+  private pairsInLine = 0;
   private extentsStale = true;
   /** Background, COLUP0, COLUP1, COLUPF and the playfield's colour on the left and right half (score mode: the players'), as palette indices. */
   private readonly colours = new Uint8Array(6);
@@ -193,8 +194,18 @@ export class Tia {
     if (this.cachedLine) { this.cachedLine = false; this.drawSpan(h); }
   }
 
-  /** A change (see `change`) at colour clock `clock`, the line drawn up to it first. */
+  /**
+   * A change (see `change`) to what is shown at colour clock `clock`, the line drawn up to it
+   * first; but not in a frame nobody looks at when no collision still unlatched can happen on
+   * this line whatever is shown (the objects' extents): the span before the write would set
+   * nothing, drawn now or later with what is shown then (within the line, so that the change
+   * lands on it).
+   */
   private changeAt(clock: number): void {
+    if (!this.observe && !this.exact && clock - this.lineStart < CLOCKS_PER_LINE) {
+      if (this.extentsStale) this.updateExtents();
+      if ((this.pairsInLine & ~this.collisions) === 0) { this.change(clock - this.lineStart); return; }
+    }
     this.catchUp(clock);
     this.change(clock - this.lineStart);
   }
@@ -284,10 +295,12 @@ export class Tia {
       foldWrap(extents, base);
     }
     const extentOf = (layer: number, w: number) => layer === L_PF ? -1 : extents[OBJECT_OF_LAYER[layer] * MASK_WORDS + w];
+    this.pairsInLine = 0;
     for (let w = 0; w < 5; w++) {
       let pairs = 0;
       for (const [a, b, bit] of PAIRS) if (extentOf(a, w) & extentOf(b, w)) pairs |= bit;
       this.pairsInWord[w] = pairs;
+      this.pairsInLine |= pairs;
     }
   }
 
@@ -795,7 +808,7 @@ export class Tia {
     const state: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(this)) {
       if (key === 'screen' || key === 'screenWords' || key === 'inputs' || key === 'layers' || key === 'patterns' || key === 'masks' || key === 'maskDirty' ||
-        key === 'extents' || key === 'pairsInWord' || key === 'extentsStale') continue; // scratch (masks, extents: caches of what they are built from)
+        key === 'extents' || key === 'pairsInWord' || key === 'pairsInLine' || key === 'extentsStale') continue; // scratch (masks, extents: caches of what they are built from)
       state[key] = key === 'objects' ? this.objects.saveState() : ArrayBuffer.isView(value) ? (value as Uint8Array).slice() : value;
     }
     return state;
