@@ -280,28 +280,31 @@ export class Tia {
   /** The objects' extents from their positions, NUSIZ and the ball's width, and the collisions each word of the line can hold. */
   private updateExtents(): void {
     this.extentsStale = false;
-    const extents = this.extents, position = this.position;
-    extents.fill(0);
+    const e = this.extents, position = this.position;
+    e.fill(0);
     for (let i = 0; i < 5; i++) {
       const base = i * MASK_WORDS;
       if (i < 2) {
-        const mode = (i === P0 ? this.nusiz0 : this.nusiz1) & 7, scale = PLAYER_SCALE[mode], delay = scale > 1 ? 1 : 0;
-        for (const copy of COPIES[mode]) orRun(extents, base, (position[i] + copy + delay) % 160, playerRun(0xff, scale), 8 * scale);
+        const mode = (i === P0 ? this.nusiz0 : this.nusiz1) & 7, scale = PLAYER_SCALE[mode], delay = scale > 1 ? 1 : 0, copies = COPIES[mode];
+        for (let c = 0; c < copies.length; c++) orRun(e, base, (position[i] + copies[c] + delay) % 160, playerRun(0xff, scale), 8 * scale);
       } else {
-        const nusiz = i === M0 ? this.nusiz0 : i === M1 ? this.nusiz1 : 0;
+        const nusiz = i === M0 ? this.nusiz0 : i === M1 ? this.nusiz1 : 0, copies = COPIES[nusiz & 7];
         const width = 1 << (((i === BL ? this.ctrlpf : nusiz) >> 4) & 3);
-        for (const copy of COPIES[nusiz & 7]) orRun(extents, base, (position[i] + copy) % 160, (1 << width) - 1, width);
+        for (let c = 0; c < copies.length; c++) orRun(e, base, (position[i] + copies[c]) % 160, (1 << width) - 1, width);
       }
-      foldWrap(extents, base);
+      foldWrap(e, base);
     }
-    const extentOf = (layer: number, w: number) => layer === L_PF ? -1 : extents[OBJECT_OF_LAYER[layer] * MASK_WORDS + w];
-    this.pairsInLine = 0;
+    let line = 0;
     for (let w = 0; w < 5; w++) {
-      let pairs = 0;
-      for (const [a, b, bit] of PAIRS) if (extentOf(a, w) & extentOf(b, w)) pairs |= bit;
+      const p0 = e[MASK_P0 + w], p1 = e[MASK_P1 + w], m0 = e[MASK_M0 + w], m1 = e[MASK_M1 + w], bl = e[MASK_BL + w];
+      // The playfield may be anywhere: a pair with it needs only the object.
+      const pairs = (m0 & p1 ? M0P1 : 0) | (m0 & p0 ? M0P0 : 0) | (m1 & p0 ? M1P0 : 0) | (m1 & p1 ? M1P1 : 0) | (p0 ? P0PF : 0) |
+        (p0 & bl ? P0BL : 0) | (p1 ? P1PF : 0) | (p1 & bl ? P1BL : 0) | (m0 ? M0PF : 0) | (m0 & bl ? M0BL : 0) | (m1 ? M1PF : 0) |
+        (m1 & bl ? M1BL : 0) | (bl ? BLPF : 0) | (p0 & p1 ? P0P1 : 0) | (m0 & m1 ? M0M1 : 0);
       this.pairsInWord[w] = pairs;
-      this.pairsInLine |= pairs;
+      line |= pairs;
     }
+    this.pairsInLine = line;
   }
 
   /** Brings the line masks of the objects `objects` (layer bits) up to date: those a write changed since they were built (`maskDirty`). */
@@ -833,9 +836,8 @@ function priorityMode(ctrlpf: number): number {
 
 // One bit per object in a pixel's layer byte.
 const L_P0 = 1, L_M0 = 2, L_P1 = 4, L_M1 = 8, L_BL = 16, L_PF = 32;
-/** The layer bit of each object index (P0 P1 M0 M1 BL), and the object index of each layer bit. */
+/** The layer bit of each object index (P0 P1 M0 M1 BL). */
 const LAYER_BIT = OBJECT_LAYER_BIT;
-const OBJECT_OF_LAYER: Record<number, number> = { [L_P0]: P0, [L_P1]: P1, [L_M0]: M0, [L_M1]: M1, [L_BL]: BL };
 const PF_LAYER_SHIFT = 5;
 const ALL_LAYERS = 63;
 /** Where each object's line mask starts in `masks`. */
