@@ -248,9 +248,9 @@ export class Cpu6507 {
    */
   run(): void {
     const memory = this.memory, pages = this.readPages, bus = this.bus;
+    if (this.jammed) { if (this.cycle < this.limit) this.read(this.pc); return; }
+    let pc = this.pc; // kept here while running: nothing else reads it meanwhile
     while (this.cycle < this.limit) {
-      let pc = this.pc;
-      if (this.jammed) { this.read(pc); return; }
       let at = pages[pc >> 7];
       this.cycle++;
       const opcode = (this.dataBus = at >= 0 ? memory[at + (pc & 127)] : bus.read(pc));
@@ -501,8 +501,8 @@ export class Cpu6507 {
           this.pc = (pc - 1) & 0xffff;
           return;
       }
-      this.pc = pc;
     }
+    this.pc = pc;
   }
 }
 
