@@ -1,12 +1,14 @@
 /**
  * The TIA of our 2600 core, lazy: nothing runs per colour clock. The CPU runs ahead; before a
  * TIA register changes (and at the end of a frame) the TIA draws the pixels since its last
- * update in one span with the registers as they were. Lines without writes are drawn whole.
- * When nobody will look at a frame (`observe = false`), spans only compute collisions, and
- * only where two objects or an object and the playfield can meet.
+ * update in one span with the registers as they were. Lines without writes are drawn whole, and
+ * a write that changes nothing shown ends no span. When nobody will look at a frame
+ * (`observe = false`), spans only compute collisions, and only where two objects or an object
+ * and the playfield can meet.
  *
- * Objects have two representations. Normally a pixel position 0-159 each, painted in closed
- * form per span. While something irregular goes on (HMOVE's movement, which ticks every 4 colour
+ * Objects have two representations. Normally a pixel position 0-159 each, from which each
+ * object's line mask (lineMasks.ts) is built when what it depends on changes: spans take their
+ * collisions and their object pixels from the masks. While something irregular goes on (HMOVE's movement, which ticks every 4 colour
  * clocks and reaches into the next line; a reset, NUSIZ or RESMP change while a copy is drawn)
  * the TIA switches to `MotionObjects`, the chip's counters pulsed one colour clock at a time,
  * and back to positions as soon as the two agree (see docs/emulator-core.md).
