@@ -223,7 +223,7 @@ export class Tia {
 
   /** The playfield is read at its 4-pixel cell edges: a write at `clock` shows from the next cell on. */
   private playfieldClock(clock: number): number {
-    this.catchUp(clock);
+    if (clock - this.lineStart >= CLOCKS_PER_LINE) this.catchUp(clock); // only the line's start is needed here
     const x = clock - this.lineStart - HBLANK;
     return x > 0 ? clock + ((4 - (x & 3)) & 3) : clock;
   }
