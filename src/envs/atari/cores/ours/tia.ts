@@ -171,7 +171,7 @@ export class Tia {
 
   /** The colour clock at which the next line starts (for WSYNC). */
   nextLineClock(clock: number): number {
-    this.catchUp(clock);
+    if (clock - this.lineStart >= CLOCKS_PER_LINE) this.catchUp(clock); // only the line's start is needed here
     return this.lineStart + CLOCKS_PER_LINE;
   }
 
