@@ -31,9 +31,17 @@ export class Cartridge {
   private lastWasFE = false;
   private bank = 0;
 
-  constructor(private readonly rom: Uint8Array, readonly scheme: Scheme) {
-    const ram = scheme === 'E7' ? 2048 : scheme === 'FA' ? 256 : ['F8', 'F6', 'F4'].includes(scheme) ? 128 : 0;
-    this.memory = new Uint8Array(rom.length + ram);
+  /** Set when the banks or the RAM ports change (the machine then refreshes its direct pages and clears it). */
+  remapped = true;
+
+  /** Bytes of cartridge memory (ROM, then RAM) an image needs. */
+  static memorySize(rom: Uint8Array, scheme: Scheme): number {
+    return rom.length + (scheme === 'E7' ? 2048 : scheme === 'FA' ? 256 : ['F8', 'F6', 'F4'].includes(scheme) ? 128 : 0);
+  }
+
+  /** `memory`: where ROM and RAM live (`memorySize` bytes; the machine's view into the memory the CPU reads directly). */
+  constructor(private readonly rom: Uint8Array, readonly scheme: Scheme, memory = new Uint8Array(Cartridge.memorySize(rom, scheme))) {
+    this.memory = memory;
     this.memory.set(rom);
     this.ramBase = rom.length;
     this.snoops = scheme === 'FE' || scheme === '3F';
@@ -84,6 +92,7 @@ export class Cartridge {
 
   /** Maps `count` pages from page `first` to `offset` (reads) and optionally writes. */
   private map(first: number, count: number, offset: number, writable = false): void {
+    this.remapped = true;
     for (let p = 0; p < count; p++) {
       this.readPage[first + p] = offset + p * PAGE;
       this.writePage[first + p] = writable ? offset + p * PAGE : -1;
@@ -124,6 +133,7 @@ export class Cartridge {
   }
 
   private mapSuperchip(): void {
+    this.remapped = true;
     this.writePage[0] = this.ramBase;
     this.readPage[0] = -1;
     this.readPage[1] = this.ramBase;
@@ -141,12 +151,25 @@ export class Cartridge {
         if (offset <= 0xfe6) this.map(0, 16, (offset - 0xfe0) * 2048);
         else if (offset === 0xfe7) { this.map(0, 8, this.ramBase, true); this.readPage.fill(-1, 0, 8); this.map(8, 8, this.ramBase); }
         else {
+          this.remapped = true;
           const base = this.ramBase + 1024 + (offset - 0xfe8) * 256;
           this.writePage[16] = base; this.writePage[17] = base + PAGE; this.readPage[16] = this.readPage[17] = -1;
           this.readPage[18] = base; this.readPage[19] = base + PAGE; this.writePage[18] = this.writePage[19] = -1;
         }
         break;
     }
+  }
+
+  /**
+   * Where page `page` (0-31, 128 bytes each) of the window can be read without telling the
+   * cartridge: its offset in memory, or -1 (a hot spot in it, a RAM write port, or a scheme that
+   * watches every access).
+   */
+  directReadPage(page: number): number {
+    if (this.snoops) return -1;
+    const first = page * PAGE;
+    if (this.hotLow <= first + PAGE - 1 && this.hotHigh >= first) return -1;
+    return this.readPage[page];
   }
 
   /** A read of the cartridge window; `bus` is the data bus's last value (a read of a write port stores it, as on hardware). */
@@ -201,5 +224,6 @@ export class Cartridge {
     this.readPage.set(s.readPage);
     this.writePage.set(s.writePage);
     this.bank = s.bank; this.superchip = s.superchip; this.lastWasFE = s.lastWasFE;
+    this.remapped = true;
   }
 }

@@ -1,10 +1,12 @@
 /**
  * The 6507 (an NMOS 6502 with 13 address lines) of our Atari 2600 core.
  *
- * One `step()` runs one whole instruction, but it makes exactly the bus accesses the chip makes,
- * in order, dummy reads and writes included: one access is one CPU cycle. The bus counts the
- * cycles, so a TIA or RIOT register write happens at the cycle it happens on hardware, and
- * hot-spot reads of bank-switching cartridges see the same addresses as on hardware.
+ * `step()` runs one whole instruction (`run()` runs them up to a cycle limit), but it makes
+ * exactly the bus accesses the chip makes, in order, dummy reads and writes included: one access
+ * is one CPU cycle. The CPU counts the cycles, so a TIA or RIOT register write happens at the
+ * cycle it happens on hardware, and hot-spot reads of bank-switching cartridges see the same
+ * addresses as on hardware. Plain memory (RAM, ROM pages without hot spots) the CPU reads
+ * itself through the bus's page tables (`DirectMemory`): the same accesses, without a call.
  *
  * Decimal mode follows the NMOS chip (N, V and Z of ADC come from the intermediate binary
  * result; SBC's flags are all binary). The undocumented opcodes are the stable NMOS ones
@@ -17,7 +19,28 @@
 export interface CpuBus {
   read(address: number): number;
   write(address: number, value: number): void;
+  /**
+   * How many of `max` reads of `address`, at cycles `first`, `first + period`, ..., would return
+   * non-zero and change nothing (so a loop polling it may skip them). Optional: without it none are skipped.
+   */
+  idlePolls?(address: number, first: number, period: number, max: number): number;
 }
+
+/**
+ * Memory the CPU may read and write itself, without a bus call: for each 128-byte page of the
+ * 64K address space, the offset of its bytes in `memory`, or -1 where an access must go to the
+ * bus (registers, bank-switching hot spots, a cartridge that watches every access). The bus
+ * keeps the tables current; the accesses still count as cycles.
+ */
+export interface DirectMemory {
+  memory: Uint8Array;
+  readPages: Int32Array;
+  writePages: Int32Array;
+}
+
+/** 128-byte pages in the 64K address space. */
+export const PAGES_64K = 512;
+const NO_DIRECT_MEMORY: DirectMemory = { memory: new Uint8Array(0), readPages: new Int32Array(PAGES_64K).fill(-1), writePages: new Int32Array(PAGES_64K).fill(-1) };
 
 /** Status register bits. */
 export const Flag = { C: 0x01, Z: 0x02, I: 0x04, D: 0x08, B: 0x10, U: 0x20, V: 0x40, N: 0x80 } as const;
@@ -44,8 +67,21 @@ export class Cpu6507 {
   jammed = false;
   /** The opcode that jammed the CPU (for the error message). */
   jamOpcode = 0;
+  /** Bus cycles since power-on: every access is one; during a bus call, the access's cycle is `cycle - 1`. The bus may move it on (WSYNC). */
+  cycle = 0;
+  /** The value of the last access on the data bus (undriven bits of some reads show it). */
+  dataBus = 0;
+  /** `run` stops before an instruction that would start at this cycle or later. */
+  limit = 0;
+  private readonly memory: Uint8Array;
+  private readonly readPages: Int32Array;
+  private readonly writePages: Int32Array;
 
-  constructor(private readonly bus: CpuBus) {}
+  constructor(private readonly bus: CpuBus, direct: DirectMemory = NO_DIRECT_MEMORY) {
+    this.memory = direct.memory;
+    this.readPages = direct.readPages;
+    this.writePages = direct.writePages;
+  }
 
   /** The status register as pushed by PHP (with B and the unused bit set). */
   get p(): number {
@@ -64,13 +100,27 @@ export class Cpu6507 {
 
   /** The reset sequence: 7 cycles (three reads, three stack reads, no writes), then PC from $FFFC. */
   reset(): void {
-    const bus = this.bus;
     this.jammed = false;
-    bus.read(0xff); bus.read(0xff); bus.read(0x100);
-    bus.read(0x1ff); bus.read(0x1fe); this.s = 0xfd;
+    this.read(0xff); this.read(0xff); this.read(0x100);
+    this.read(0x1ff); this.read(0x1fe); this.s = 0xfd;
     this.interruptDisable = 1;
-    const lo = bus.read(0xfffc);
-    this.pc = lo | (bus.read(0xfffd) << 8);
+    const lo = this.read(0xfffc);
+    this.pc = lo | (this.read(0xfffd) << 8);
+  }
+
+  /** One bus cycle reading `address`: from memory where the bus allows, else through it. */
+  private read(address: number): number {
+    this.cycle++;
+    const at = this.readPages[address >> 7];
+    return (this.dataBus = at >= 0 ? this.memory[at + (address & 127)] : this.bus.read(address));
+  }
+
+  private write(address: number, value: number): void {
+    this.cycle++;
+    this.dataBus = value;
+    const at = this.writePages[address >> 7];
+    if (at >= 0) this.memory[at + (address & 127)] = value;
+    else this.bus.write(address, value);
   }
 
   saveState(): CpuState {
@@ -82,65 +132,7 @@ export class Cpu6507 {
     this.p = state.p; this.jammed = state.jammed;
   }
 
-  // ---- addressing: each returns an effective address (or operand) after the mode's bus cycles
-
-  private fetch(): number {
-    const value = this.bus.read(this.pc);
-    this.pc = (this.pc + 1) & 0xffff;
-    return value;
-  }
-
-  private zeroPageIndexed(index: number): number {
-    const base = this.fetch();
-    this.bus.read(base); // the chip reads the unindexed address while it adds
-    return (base + index) & 0xff;
-  }
-
-  private absolute(): number {
-    const lo = this.fetch();
-    return lo | (this.fetch() << 8);
-  }
-
-  /** Absolute indexed for reads: one extra (dummy) cycle only when the index crosses a page. */
-  private indexedRead(base: number, index: number): number {
-    const address = (base + index) & 0xffff;
-    if ((base & 0xff) + index > 0xff) this.bus.read((base & 0xff00) | (address & 0xff));
-    return address;
-  }
-
-  /** Absolute indexed for writes and read-modify-writes: the dummy cycle is always there. */
-  private indexedWrite(base: number, index: number): number {
-    const address = (base + index) & 0xffff;
-    this.bus.read((base & 0xff00) | (address & 0xff));
-    return address;
-  }
-
-  private indirectX(): number {
-    const pointer = this.zeroPageIndexed(this.x);
-    const lo = this.bus.read(pointer);
-    return lo | (this.bus.read((pointer + 1) & 0xff) << 8);
-  }
-
-  /** The (zp),Y base before indexing. */
-  private indirectBase(): number {
-    const pointer = this.fetch();
-    const lo = this.bus.read(pointer);
-    return lo | (this.bus.read((pointer + 1) & 0xff) << 8);
-  }
-
-  /** Read-modify-write: read, write the old value back (the NMOS chip does), return it. */
-  private modify(address: number): number {
-    const value = this.bus.read(address);
-    this.bus.write(address, value);
-    return value;
-  }
-
-  // ---- operations
-
-  private nz(value: number): void {
-    this.nResult = value;
-    this.zResult = value;
-  }
+  // ---- operations with more than a line of logic (the rest are written out in `step`)
 
   private adc(value: number): void {
     const a = this.a;
@@ -159,8 +151,7 @@ export class Cpu6507 {
       const result = sum & 0xff;
       this.overflow = ~(a ^ value) & (a ^ result) & 0x80 ? 1 : 0;
       this.carry = sum >> 8;
-      this.a = result;
-      this.nz(result);
+      this.a = this.nResult = this.zResult = result;
     }
   }
 
@@ -170,7 +161,7 @@ export class Cpu6507 {
     const diff = a - value - borrow;
     const result = diff & 0xff;
     this.overflow = (a ^ value) & (a ^ result) & 0x80 ? 1 : 0;
-    this.nz(result);
+    this.nResult = this.zResult = result;
     if (this.decimal) {
       let lo = (a & 0x0f) - (value & 0x0f) - borrow;
       let hi = (a >> 4) - (value >> 4);
@@ -181,46 +172,6 @@ export class Cpu6507 {
       this.a = result;
     }
     this.carry = diff >= 0 ? 1 : 0;
-  }
-
-  private compare(register: number, value: number): void {
-    const diff = register - value;
-    this.carry = diff >= 0 ? 1 : 0;
-    this.nz(diff & 0xff);
-  }
-
-  private asl(value: number): number {
-    this.carry = value >> 7;
-    const result = (value << 1) & 0xff;
-    this.nz(result);
-    return result;
-  }
-
-  private lsr(value: number): number {
-    this.carry = value & 1;
-    const result = value >> 1;
-    this.nz(result);
-    return result;
-  }
-
-  private rol(value: number): number {
-    const result = ((value << 1) & 0xff) | this.carry;
-    this.carry = value >> 7;
-    this.nz(result);
-    return result;
-  }
-
-  private ror(value: number): number {
-    const result = (value >> 1) | (this.carry << 7);
-    this.carry = value & 1;
-    this.nz(result);
-    return result;
-  }
-
-  private bit(value: number): void {
-    this.nResult = value;
-    this.overflow = (value >> 6) & 1;
-    this.zResult = value & this.a;
   }
 
   private arr(value: number): void {
@@ -236,319 +187,358 @@ export class Cpu6507 {
       if ((t & 0xf0) + (t & 0x10) > 0x50) { a = (a + 0x60) & 0xff; this.carry = 1; } else this.carry = 0;
       this.a = a;
     } else {
-      this.a = result;
-      this.nz(result);
+      this.a = this.nResult = this.zResult = result;
       this.carry = (result >> 6) & 1;
       this.overflow = ((result >> 6) ^ (result >> 5)) & 1;
     }
   }
 
-  private push(value: number): void {
-    this.bus.write(0x100 | this.s, value);
-    this.s = (this.s - 1) & 0xff;
-  }
-
-  private branch(taken: boolean): void {
-    const offset = this.fetch();
-    if (!taken) return;
-    const bus = this.bus;
-    bus.read(this.pc);
-    const target = (this.pc + ((offset << 24) >> 24)) & 0xffff;
-    if ((target ^ this.pc) & 0xff00) bus.read((this.pc & 0xff00) | (target & 0xff));
-    this.pc = target;
-  }
-
-  /** SHA/SHX/SHY/TAS: store value & (high byte of the base + 1); on a page cross the high byte is garbled too. */
-  private storeHigh(base: number, index: number, value: number): void {
-    const address = this.indexedWrite(base, index);
+  /**
+   * SHA/SHX/SHY/TAS at `pc` (their operand): store value & (high byte of the base + 1); on a page
+   * cross the high byte is garbled too. `indirect`: (zp),Y, else absolute. Returns the next pc.
+   */
+  private storeHigh(pc: number, indirect: boolean, index: number, value: number): number {
+    let base: number;
+    if (indirect) {
+      const pointer = this.read(pc);
+      base = this.read(pointer) | (this.read((pointer + 1) & 0xff) << 8);
+      pc = (pc + 1) & 0xffff;
+    } else {
+      base = this.read(pc) | (this.read((pc + 1) & 0xffff) << 8);
+      pc = (pc + 2) & 0xffff;
+    }
+    const address = (base + index) & 0xffff;
+    this.read((base & 0xff00) | (address & 0xff));
     const stored = value & (((base >> 8) + 1) & 0xff);
     const crossed = (base & 0xff) + index > 0xff;
-    this.bus.write(crossed ? (address & 0xff) | (stored << 8) : address, stored);
+    this.write(crossed ? (address & 0xff) | (stored << 8) : address, stored);
+    return pc;
   }
 
-  private jam(opcode: number): void {
-    this.jammed = true;
-    this.jamOpcode = opcode;
-    this.pc = (this.pc - 1) & 0xffff;
+  /**
+   * At `target`, about to run again the loop `LDA abs; BNE target` (`period` cycles a turn):
+   * games wait so for the RIOT timer. The turns whose reads the bus says would be non-zero and
+   * without side effects (`idlePolls`) change nothing but the time, so they are skipped: the
+   * cycle count moves on by their cycles, no further than the turns `run` would have started
+   * before `limit`. The next turn then runs as usual.
+   */
+  private skipWaitLoop(target: number, period: number): void {
+    const at = this.readPages[target >> 7];
+    if (at < 0 || (target & 127) > 125 || this.memory[at + (target & 127)] !== 0xad || this.bus.idlePolls === undefined) return;
+    const address = this.memory[at + (target & 127) + 1] | (this.memory[at + (target & 127) + 2] << 8);
+    // A turn starts its LDA at cycle c + k * period and its BNE 4 cycles later; both must start before the limit.
+    const turns = Math.floor((this.limit - this.cycle - 5) / period) + 1;
+    if (turns <= 0) return;
+    this.cycle += period * this.bus.idlePolls(address, this.cycle + 3, period, turns);
   }
 
   /** Runs one instruction. */
   step(): void {
-    if (this.jammed) { this.bus.read(this.pc); return; }
-    const bus = this.bus;
-    const opcode = this.fetch();
-    let address = 0;
-    let value = 0;
-    switch (opcode) {
-      // ---- loads
-      case 0xa9: this.nz(this.a = this.fetch()); break;
-      case 0xa5: this.nz(this.a = bus.read(this.fetch())); break;
-      case 0xb5: this.nz(this.a = bus.read(this.zeroPageIndexed(this.x))); break;
-      case 0xad: this.nz(this.a = bus.read(this.absolute())); break;
-      case 0xbd: this.nz(this.a = bus.read(this.indexedRead(this.absolute(), this.x))); break;
-      case 0xb9: this.nz(this.a = bus.read(this.indexedRead(this.absolute(), this.y))); break;
-      case 0xa1: this.nz(this.a = bus.read(this.indirectX())); break;
-      case 0xb1: this.nz(this.a = bus.read(this.indexedRead(this.indirectBase(), this.y))); break;
-      case 0xa2: this.nz(this.x = this.fetch()); break;
-      case 0xa6: this.nz(this.x = bus.read(this.fetch())); break;
-      case 0xb6: this.nz(this.x = bus.read(this.zeroPageIndexed(this.y))); break;
-      case 0xae: this.nz(this.x = bus.read(this.absolute())); break;
-      case 0xbe: this.nz(this.x = bus.read(this.indexedRead(this.absolute(), this.y))); break;
-      case 0xa0: this.nz(this.y = this.fetch()); break;
-      case 0xa4: this.nz(this.y = bus.read(this.fetch())); break;
-      case 0xb4: this.nz(this.y = bus.read(this.zeroPageIndexed(this.x))); break;
-      case 0xac: this.nz(this.y = bus.read(this.absolute())); break;
-      case 0xbc: this.nz(this.y = bus.read(this.indexedRead(this.absolute(), this.x))); break;
-      // ---- stores
-      case 0x85: bus.write(this.fetch(), this.a); break;
-      case 0x95: bus.write(this.zeroPageIndexed(this.x), this.a); break;
-      case 0x8d: bus.write(this.absolute(), this.a); break;
-      case 0x9d: bus.write(this.indexedWrite(this.absolute(), this.x), this.a); break;
-      case 0x99: bus.write(this.indexedWrite(this.absolute(), this.y), this.a); break;
-      case 0x81: bus.write(this.indirectX(), this.a); break;
-      case 0x91: bus.write(this.indexedWrite(this.indirectBase(), this.y), this.a); break;
-      case 0x86: bus.write(this.fetch(), this.x); break;
-      case 0x96: bus.write(this.zeroPageIndexed(this.y), this.x); break;
-      case 0x8e: bus.write(this.absolute(), this.x); break;
-      case 0x84: bus.write(this.fetch(), this.y); break;
-      case 0x94: bus.write(this.zeroPageIndexed(this.x), this.y); break;
-      case 0x8c: bus.write(this.absolute(), this.y); break;
-      // ---- ALU with the accumulator: ORA AND EOR ADC CMP SBC (8 modes each)
-      case 0x09: this.nz(this.a |= this.fetch()); break;
-      case 0x05: this.nz(this.a |= bus.read(this.fetch())); break;
-      case 0x15: this.nz(this.a |= bus.read(this.zeroPageIndexed(this.x))); break;
-      case 0x0d: this.nz(this.a |= bus.read(this.absolute())); break;
-      case 0x1d: this.nz(this.a |= bus.read(this.indexedRead(this.absolute(), this.x))); break;
-      case 0x19: this.nz(this.a |= bus.read(this.indexedRead(this.absolute(), this.y))); break;
-      case 0x01: this.nz(this.a |= bus.read(this.indirectX())); break;
-      case 0x11: this.nz(this.a |= bus.read(this.indexedRead(this.indirectBase(), this.y))); break;
-      case 0x29: this.nz(this.a &= this.fetch()); break;
-      case 0x25: this.nz(this.a &= bus.read(this.fetch())); break;
-      case 0x35: this.nz(this.a &= bus.read(this.zeroPageIndexed(this.x))); break;
-      case 0x2d: this.nz(this.a &= bus.read(this.absolute())); break;
-      case 0x3d: this.nz(this.a &= bus.read(this.indexedRead(this.absolute(), this.x))); break;
-      case 0x39: this.nz(this.a &= bus.read(this.indexedRead(this.absolute(), this.y))); break;
-      case 0x21: this.nz(this.a &= bus.read(this.indirectX())); break;
-      case 0x31: this.nz(this.a &= bus.read(this.indexedRead(this.indirectBase(), this.y))); break;
-      case 0x49: this.nz(this.a ^= this.fetch()); break;
-      case 0x45: this.nz(this.a ^= bus.read(this.fetch())); break;
-      case 0x55: this.nz(this.a ^= bus.read(this.zeroPageIndexed(this.x))); break;
-      case 0x4d: this.nz(this.a ^= bus.read(this.absolute())); break;
-      case 0x5d: this.nz(this.a ^= bus.read(this.indexedRead(this.absolute(), this.x))); break;
-      case 0x59: this.nz(this.a ^= bus.read(this.indexedRead(this.absolute(), this.y))); break;
-      case 0x41: this.nz(this.a ^= bus.read(this.indirectX())); break;
-      case 0x51: this.nz(this.a ^= bus.read(this.indexedRead(this.indirectBase(), this.y))); break;
-      case 0x69: this.adc(this.fetch()); break;
-      case 0x65: this.adc(bus.read(this.fetch())); break;
-      case 0x75: this.adc(bus.read(this.zeroPageIndexed(this.x))); break;
-      case 0x6d: this.adc(bus.read(this.absolute())); break;
-      case 0x7d: this.adc(bus.read(this.indexedRead(this.absolute(), this.x))); break;
-      case 0x79: this.adc(bus.read(this.indexedRead(this.absolute(), this.y))); break;
-      case 0x61: this.adc(bus.read(this.indirectX())); break;
-      case 0x71: this.adc(bus.read(this.indexedRead(this.indirectBase(), this.y))); break;
-      case 0xc9: this.compare(this.a, this.fetch()); break;
-      case 0xc5: this.compare(this.a, bus.read(this.fetch())); break;
-      case 0xd5: this.compare(this.a, bus.read(this.zeroPageIndexed(this.x))); break;
-      case 0xcd: this.compare(this.a, bus.read(this.absolute())); break;
-      case 0xdd: this.compare(this.a, bus.read(this.indexedRead(this.absolute(), this.x))); break;
-      case 0xd9: this.compare(this.a, bus.read(this.indexedRead(this.absolute(), this.y))); break;
-      case 0xc1: this.compare(this.a, bus.read(this.indirectX())); break;
-      case 0xd1: this.compare(this.a, bus.read(this.indexedRead(this.indirectBase(), this.y))); break;
-      case 0xe9: case 0xeb: this.sbc(this.fetch()); break;
-      case 0xe5: this.sbc(bus.read(this.fetch())); break;
-      case 0xf5: this.sbc(bus.read(this.zeroPageIndexed(this.x))); break;
-      case 0xed: this.sbc(bus.read(this.absolute())); break;
-      case 0xfd: this.sbc(bus.read(this.indexedRead(this.absolute(), this.x))); break;
-      case 0xf9: this.sbc(bus.read(this.indexedRead(this.absolute(), this.y))); break;
-      case 0xe1: this.sbc(bus.read(this.indirectX())); break;
-      case 0xf1: this.sbc(bus.read(this.indexedRead(this.indirectBase(), this.y))); break;
-      case 0xe0: this.compare(this.x, this.fetch()); break;
-      case 0xe4: this.compare(this.x, bus.read(this.fetch())); break;
-      case 0xec: this.compare(this.x, bus.read(this.absolute())); break;
-      case 0xc0: this.compare(this.y, this.fetch()); break;
-      case 0xc4: this.compare(this.y, bus.read(this.fetch())); break;
-      case 0xcc: this.compare(this.y, bus.read(this.absolute())); break;
-      case 0x24: this.bit(bus.read(this.fetch())); break;
-      case 0x2c: this.bit(bus.read(this.absolute())); break;
-      // ---- shifts and increments: accumulator and read-modify-write
-      case 0x0a: bus.read(this.pc); this.a = this.asl(this.a); break;
-      case 0x4a: bus.read(this.pc); this.a = this.lsr(this.a); break;
-      case 0x2a: bus.read(this.pc); this.a = this.rol(this.a); break;
-      case 0x6a: bus.read(this.pc); this.a = this.ror(this.a); break;
-      case 0x06: address = this.fetch(); bus.write(address, this.asl(this.modify(address))); break;
-      case 0x16: address = this.zeroPageIndexed(this.x); bus.write(address, this.asl(this.modify(address))); break;
-      case 0x0e: address = this.absolute(); bus.write(address, this.asl(this.modify(address))); break;
-      case 0x1e: address = this.indexedWrite(this.absolute(), this.x); bus.write(address, this.asl(this.modify(address))); break;
-      case 0x46: address = this.fetch(); bus.write(address, this.lsr(this.modify(address))); break;
-      case 0x56: address = this.zeroPageIndexed(this.x); bus.write(address, this.lsr(this.modify(address))); break;
-      case 0x4e: address = this.absolute(); bus.write(address, this.lsr(this.modify(address))); break;
-      case 0x5e: address = this.indexedWrite(this.absolute(), this.x); bus.write(address, this.lsr(this.modify(address))); break;
-      case 0x26: address = this.fetch(); bus.write(address, this.rol(this.modify(address))); break;
-      case 0x36: address = this.zeroPageIndexed(this.x); bus.write(address, this.rol(this.modify(address))); break;
-      case 0x2e: address = this.absolute(); bus.write(address, this.rol(this.modify(address))); break;
-      case 0x3e: address = this.indexedWrite(this.absolute(), this.x); bus.write(address, this.rol(this.modify(address))); break;
-      case 0x66: address = this.fetch(); bus.write(address, this.ror(this.modify(address))); break;
-      case 0x76: address = this.zeroPageIndexed(this.x); bus.write(address, this.ror(this.modify(address))); break;
-      case 0x6e: address = this.absolute(); bus.write(address, this.ror(this.modify(address))); break;
-      case 0x7e: address = this.indexedWrite(this.absolute(), this.x); bus.write(address, this.ror(this.modify(address))); break;
-      case 0xe6: address = this.fetch(); value = (this.modify(address) + 1) & 0xff; this.nz(value); bus.write(address, value); break;
-      case 0xf6: address = this.zeroPageIndexed(this.x); value = (this.modify(address) + 1) & 0xff; this.nz(value); bus.write(address, value); break;
-      case 0xee: address = this.absolute(); value = (this.modify(address) + 1) & 0xff; this.nz(value); bus.write(address, value); break;
-      case 0xfe: address = this.indexedWrite(this.absolute(), this.x); value = (this.modify(address) + 1) & 0xff; this.nz(value); bus.write(address, value); break;
-      case 0xc6: address = this.fetch(); value = (this.modify(address) - 1) & 0xff; this.nz(value); bus.write(address, value); break;
-      case 0xd6: address = this.zeroPageIndexed(this.x); value = (this.modify(address) - 1) & 0xff; this.nz(value); bus.write(address, value); break;
-      case 0xce: address = this.absolute(); value = (this.modify(address) - 1) & 0xff; this.nz(value); bus.write(address, value); break;
-      case 0xde: address = this.indexedWrite(this.absolute(), this.x); value = (this.modify(address) - 1) & 0xff; this.nz(value); bus.write(address, value); break;
-      // ---- register transfers, increments, flags (2 cycles: the second is a dummy read of the next byte)
-      case 0xaa: bus.read(this.pc); this.nz(this.x = this.a); break;
-      case 0xa8: bus.read(this.pc); this.nz(this.y = this.a); break;
-      case 0x8a: bus.read(this.pc); this.nz(this.a = this.x); break;
-      case 0x98: bus.read(this.pc); this.nz(this.a = this.y); break;
-      case 0xba: bus.read(this.pc); this.nz(this.x = this.s); break;
-      case 0x9a: bus.read(this.pc); this.s = this.x; break;
-      case 0xe8: bus.read(this.pc); this.nz(this.x = (this.x + 1) & 0xff); break;
-      case 0xc8: bus.read(this.pc); this.nz(this.y = (this.y + 1) & 0xff); break;
-      case 0xca: bus.read(this.pc); this.nz(this.x = (this.x - 1) & 0xff); break;
-      case 0x88: bus.read(this.pc); this.nz(this.y = (this.y - 1) & 0xff); break;
-      case 0x18: bus.read(this.pc); this.carry = 0; break;
-      case 0x38: bus.read(this.pc); this.carry = 1; break;
-      case 0x58: bus.read(this.pc); this.interruptDisable = 0; break;
-      case 0x78: bus.read(this.pc); this.interruptDisable = 1; break;
-      case 0xd8: bus.read(this.pc); this.decimal = 0; break;
-      case 0xf8: bus.read(this.pc); this.decimal = 1; break;
-      case 0xb8: bus.read(this.pc); this.overflow = 0; break;
-      case 0xea: case 0x1a: case 0x3a: case 0x5a: case 0x7a: case 0xda: case 0xfa: bus.read(this.pc); break;
-      // ---- branches
-      case 0x10: this.branch((this.nResult & 0x80) === 0); break;
-      case 0x30: this.branch((this.nResult & 0x80) !== 0); break;
-      case 0x50: this.branch(this.overflow === 0); break;
-      case 0x70: this.branch(this.overflow !== 0); break;
-      case 0x90: this.branch(this.carry === 0); break;
-      case 0xb0: this.branch(this.carry !== 0); break;
-      case 0xd0: this.branch(this.zResult !== 0); break;
-      case 0xf0: this.branch(this.zResult === 0); break;
-      // ---- jumps, subroutines, stack
-      case 0x4c: this.pc = this.absolute(); break;
-      case 0x6c: {
-        const pointer = this.absolute();
-        const lo = bus.read(pointer);
-        this.pc = lo | (bus.read((pointer & 0xff00) | ((pointer + 1) & 0xff)) << 8); // the page-wrap bug
-        break;
-      }
-      case 0x20: {
-        const lo = this.fetch();
-        bus.read(0x100 | this.s);
-        this.push(this.pc >> 8);
-        this.push(this.pc & 0xff);
-        this.pc = lo | (bus.read(this.pc) << 8);
-        break;
-      }
-      case 0x60: {
-        bus.read(this.pc);
-        bus.read(0x100 | this.s);
-        this.s = (this.s + 1) & 0xff;
-        const lo = bus.read(0x100 | this.s);
-        this.s = (this.s + 1) & 0xff;
-        const hi = bus.read(0x100 | this.s);
-        bus.read(lo | (hi << 8));
-        this.pc = ((lo | (hi << 8)) + 1) & 0xffff;
-        break;
-      }
-      case 0x40: {
-        bus.read(this.pc);
-        bus.read(0x100 | this.s);
-        this.s = (this.s + 1) & 0xff;
-        this.p = bus.read(0x100 | this.s);
-        this.s = (this.s + 1) & 0xff;
-        const lo = bus.read(0x100 | this.s);
-        this.s = (this.s + 1) & 0xff;
-        this.pc = lo | (bus.read(0x100 | this.s) << 8);
-        break;
-      }
-      case 0x00: {
-        this.fetch(); // BRK skips a padding byte
-        this.push(this.pc >> 8);
-        this.push(this.pc & 0xff);
-        this.push(this.p);
-        this.interruptDisable = 1;
-        const lo = bus.read(0xfffe);
-        this.pc = lo | (bus.read(0xffff) << 8);
-        break;
-      }
-      case 0x48: bus.read(this.pc); this.push(this.a); break;
-      case 0x08: bus.read(this.pc); this.push(this.p); break;
-      case 0x68: bus.read(this.pc); bus.read(0x100 | this.s); this.s = (this.s + 1) & 0xff; this.nz(this.a = bus.read(0x100 | this.s)); break;
-      case 0x28: bus.read(this.pc); bus.read(0x100 | this.s); this.s = (this.s + 1) & 0xff; this.p = bus.read(0x100 | this.s); break;
-      // ---- undocumented NOPs (they read their operand like a load would)
-      case 0x80: case 0x82: case 0x89: case 0xc2: case 0xe2: this.fetch(); break;
-      case 0x04: case 0x44: case 0x64: bus.read(this.fetch()); break;
-      case 0x14: case 0x34: case 0x54: case 0x74: case 0xd4: case 0xf4: bus.read(this.zeroPageIndexed(this.x)); break;
-      case 0x0c: bus.read(this.absolute()); break;
-      case 0x1c: case 0x3c: case 0x5c: case 0x7c: case 0xdc: case 0xfc: bus.read(this.indexedRead(this.absolute(), this.x)); break;
-      // ---- LAX, SAX, LAS
-      case 0xa7: this.nz(this.a = this.x = bus.read(this.fetch())); break;
-      case 0xb7: this.nz(this.a = this.x = bus.read(this.zeroPageIndexed(this.y))); break;
-      case 0xaf: this.nz(this.a = this.x = bus.read(this.absolute())); break;
-      case 0xbf: this.nz(this.a = this.x = bus.read(this.indexedRead(this.absolute(), this.y))); break;
-      case 0xa3: this.nz(this.a = this.x = bus.read(this.indirectX())); break;
-      case 0xb3: this.nz(this.a = this.x = bus.read(this.indexedRead(this.indirectBase(), this.y))); break;
-      case 0x87: bus.write(this.fetch(), this.a & this.x); break;
-      case 0x97: bus.write(this.zeroPageIndexed(this.y), this.a & this.x); break;
-      case 0x8f: bus.write(this.absolute(), this.a & this.x); break;
-      case 0x83: bus.write(this.indirectX(), this.a & this.x); break;
-      case 0xbb: this.nz(this.a = this.x = this.s = this.s & bus.read(this.indexedRead(this.absolute(), this.y))); break;
-      // ---- immediate undocumented: ANC ALR ARR SBX ANE LXA
-      case 0x0b: case 0x2b: this.nz(this.a &= this.fetch()); this.carry = this.a >> 7; break;
-      case 0x4b: this.a = this.lsr(this.a & this.fetch()); break;
-      case 0x6b: this.arr(this.fetch()); break;
-      case 0xcb: {
-        const diff = (this.a & this.x) - this.fetch();
-        this.carry = diff >= 0 ? 1 : 0;
-        this.nz(this.x = diff & 0xff);
-        break;
-      }
-      case 0x8b: this.nz(this.a = this.x & this.fetch()); break; // ANE with magic 0xFF: (A | 0xFF) & X & imm
-      case 0xab: this.nz(this.a = this.x = this.a & this.fetch()); break; // LXA with magic 0xFF
-      // ---- undocumented read-modify-writes: SLO RLA SRE RRA DCP ISB (7 modes each)
-      case 0x07: case 0x17: case 0x0f: case 0x1f: case 0x1b: case 0x03: case 0x13:
-        address = this.rmwAddress(opcode);
-        value = this.asl(this.modify(address)); bus.write(address, value); this.nz(this.a |= value); break;
-      case 0x27: case 0x37: case 0x2f: case 0x3f: case 0x3b: case 0x23: case 0x33:
-        address = this.rmwAddress(opcode);
-        value = this.rol(this.modify(address)); bus.write(address, value); this.nz(this.a &= value); break;
-      case 0x47: case 0x57: case 0x4f: case 0x5f: case 0x5b: case 0x43: case 0x53:
-        address = this.rmwAddress(opcode);
-        value = this.lsr(this.modify(address)); bus.write(address, value); this.nz(this.a ^= value); break;
-      case 0x67: case 0x77: case 0x6f: case 0x7f: case 0x7b: case 0x63: case 0x73:
-        address = this.rmwAddress(opcode);
-        value = this.ror(this.modify(address)); bus.write(address, value); this.adc(value); break;
-      case 0xc7: case 0xd7: case 0xcf: case 0xdf: case 0xdb: case 0xc3: case 0xd3:
-        address = this.rmwAddress(opcode);
-        value = (this.modify(address) - 1) & 0xff; bus.write(address, value); this.compare(this.a, value); break;
-      case 0xe7: case 0xf7: case 0xef: case 0xff: case 0xfb: case 0xe3: case 0xf3:
-        address = this.rmwAddress(opcode);
-        value = (this.modify(address) + 1) & 0xff; bus.write(address, value); this.sbc(value); break;
-      // ---- unstable stores
-      case 0x93: this.storeHigh(this.indirectBase(), this.y, this.a & this.x); break;
-      case 0x9f: { const base = this.absolute(); this.storeHigh(base, this.y, this.a & this.x); break; }
-      case 0x9e: { const base = this.absolute(); this.storeHigh(base, this.y, this.x); break; }
-      case 0x9c: { const base = this.absolute(); this.storeHigh(base, this.x, this.y); break; }
-      case 0x9b: { const base = this.absolute(); this.s = this.a & this.x; this.storeHigh(base, this.y, this.s); break; }
-      // ---- the rest jam the CPU: 02 12 22 32 42 52 62 72 92 B2 D2 F2
-      default: this.jam(opcode);
-    }
+    this.limit = this.cycle + 1;
+    this.run();
   }
 
-  /** The address of an undocumented read-modify-write, by the low bits of its opcode. */
-  private rmwAddress(opcode: number): number {
-    switch (opcode & 0x1f) {
-      case 0x07: return this.fetch();
-      case 0x17: return this.zeroPageIndexed(this.x);
-      case 0x0f: return this.absolute();
-      case 0x1f: return this.indexedWrite(this.absolute(), this.x);
-      case 0x1b: return this.indexedWrite(this.absolute(), this.y);
-      case 0x03: return this.indirectX();
-      default: return this.indexedWrite(this.indirectBase(), this.y); // 0x13
+  /**
+   * Runs instructions until the cycle count reaches `limit` (the bus may lower it meanwhile) or
+   * the CPU jams. Each instruction: the opcode, the byte after it (every mode reads it in the
+   * second cycle), the mode's further cycles leaving the effective address in `address`, the
+   * operand's read for operations that read one, then the operation. All in one function with
+   * locals, and the hottest accesses (those four) written out rather than calls to `read`: V8
+   * inlines only so much into one function, and a call per access cost more than its work.
+   */
+  run(): void {
+    const memory = this.memory, pages = this.readPages, bus = this.bus;
+    if (this.jammed) { if (this.cycle < this.limit) this.read(this.pc); return; }
+    let pc = this.pc; // kept here while running: nothing else reads it meanwhile
+    while (this.cycle < this.limit) {
+      let at = pages[pc >> 7];
+      this.cycle++;
+      const opcode = (this.dataBus = at >= 0 ? memory[at + (pc & 127)] : bus.read(pc));
+      pc = (pc + 1) & 0xffff;
+      const mode = MODE[opcode];
+      let operand = 0;
+      if (mode !== OWN) {
+        at = pages[pc >> 7];
+        this.cycle++;
+        operand = this.dataBus = at >= 0 ? memory[at + (pc & 127)] : bus.read(pc);
+        if (mode !== IMP) pc = (pc + 1) & 0xffff; // implied: a dummy read of the next byte
+      }
+      let base = operand;
+      if (mode >= ABS && mode <= ABY_W) {
+        at = pages[pc >> 7];
+        this.cycle++;
+        base |= (this.dataBus = at >= 0 ? memory[at + (pc & 127)] : bus.read(pc)) << 8;
+        pc = (pc + 1) & 0xffff;
+      }
+      let address = base;
+      switch (mode) {
+        case ZPX: this.read(base); address = (base + this.x) & 0xff; break; // reads the unindexed address while it adds
+        case ZPY: this.read(base); address = (base + this.y) & 0xff; break;
+        // Indexed reads take the extra (dummy) cycle only when the index crosses a page; writes always.
+        case ABX_R:
+          address = (base + this.x) & 0xffff;
+          if ((base & 0xff) + this.x > 0xff) this.read((base & 0xff00) | (address & 0xff));
+          break;
+        case ABY_R:
+          address = (base + this.y) & 0xffff;
+          if ((base & 0xff) + this.y > 0xff) this.read((base & 0xff00) | (address & 0xff));
+          break;
+        case ABX_W: address = (base + this.x) & 0xffff; this.read((base & 0xff00) | (address & 0xff)); break;
+        case ABY_W: address = (base + this.y) & 0xffff; this.read((base & 0xff00) | (address & 0xff)); break;
+        case IZX: {
+          this.read(base);
+          const pointer = (base + this.x) & 0xff;
+          address = this.read(pointer) | (this.read((pointer + 1) & 0xff) << 8);
+          break;
+        }
+        case IZY_R: case IZY_W: {
+          base = this.read(operand) | (this.read((operand + 1) & 0xff) << 8);
+          address = (base + this.y) & 0xffff;
+          if ((base & 0xff) + this.y > 0xff || mode === IZY_W) this.read((base & 0xff00) | (address & 0xff));
+          break;
+        }
+        // IMP, IMM, ZP, ABS: nothing more; OWN: the operation makes its own cycles
+      }
+      let value = operand;
+      if (READS[opcode] && mode !== IMM) {
+        at = pages[address >> 7];
+        this.cycle++;
+        value = this.dataBus = at >= 0 ? memory[at + (address & 127)] : bus.read(address);
+      }
+      switch (opcode) {
+        // ---- loads
+        case 0xa9: case 0xa5: case 0xb5: case 0xad: case 0xbd: case 0xb9: case 0xa1: case 0xb1:
+          this.a = this.nResult = this.zResult = value; break;
+        case 0xa2: case 0xa6: case 0xb6: case 0xae: case 0xbe:
+          this.x = this.nResult = this.zResult = value; break;
+        case 0xa0: case 0xa4: case 0xb4: case 0xac: case 0xbc:
+          this.y = this.nResult = this.zResult = value; break;
+        // ---- stores
+        case 0x85: case 0x95: case 0x8d: case 0x9d: case 0x99: case 0x81: case 0x91: this.write(address, this.a); break;
+        case 0x86: case 0x96: case 0x8e: this.write(address, this.x); break;
+        case 0x84: case 0x94: case 0x8c: this.write(address, this.y); break;
+        // ---- ALU with the accumulator: ORA AND EOR ADC CMP SBC, compares, BIT
+        case 0x09: case 0x05: case 0x15: case 0x0d: case 0x1d: case 0x19: case 0x01: case 0x11:
+          this.a = this.nResult = this.zResult = this.a | value; break;
+        case 0x29: case 0x25: case 0x35: case 0x2d: case 0x3d: case 0x39: case 0x21: case 0x31:
+          this.a = this.nResult = this.zResult = this.a & value; break;
+        case 0x49: case 0x45: case 0x55: case 0x4d: case 0x5d: case 0x59: case 0x41: case 0x51:
+          this.a = this.nResult = this.zResult = this.a ^ value; break;
+        case 0x69: case 0x65: case 0x75: case 0x6d: case 0x7d: case 0x79: case 0x61: case 0x71:
+          this.adc(value); break;
+        case 0xe9: case 0xeb: case 0xe5: case 0xf5: case 0xed: case 0xfd: case 0xf9: case 0xe1: case 0xf1:
+          this.sbc(value); break;
+        case 0xc9: case 0xc5: case 0xd5: case 0xcd: case 0xdd: case 0xd9: case 0xc1: case 0xd1:
+          value = this.a - value; this.carry = value >= 0 ? 1 : 0; this.nResult = this.zResult = value & 0xff; break;
+        case 0xe0: case 0xe4: case 0xec:
+          value = this.x - value; this.carry = value >= 0 ? 1 : 0; this.nResult = this.zResult = value & 0xff; break;
+        case 0xc0: case 0xc4: case 0xcc:
+          value = this.y - value; this.carry = value >= 0 ? 1 : 0; this.nResult = this.zResult = value & 0xff; break;
+        case 0x24: case 0x2c:
+          this.nResult = value; this.overflow = (value >> 6) & 1; this.zResult = value & this.a; break;
+        // ---- shifts of the accumulator
+        case 0x0a: value = this.a; this.carry = value >> 7; this.a = this.nResult = this.zResult = (value << 1) & 0xff; break;
+        case 0x4a: value = this.a; this.carry = value & 1; this.a = this.nResult = this.zResult = value >> 1; break;
+        case 0x2a: value = this.a; this.a = this.nResult = this.zResult = ((value << 1) & 0xff) | this.carry; this.carry = value >> 7; break;
+        case 0x6a: value = this.a; this.a = this.nResult = this.zResult = (value >> 1) | (this.carry << 7); this.carry = value & 1; break;
+        // ---- read-modify-writes: read, write the old value back (the NMOS chip does), write the new one
+        case 0x06: case 0x16: case 0x0e: case 0x1e:
+          this.write(address, value);
+          this.carry = value >> 7; value = (value << 1) & 0xff; this.nResult = this.zResult = value; this.write(address, value); break;
+        case 0x46: case 0x56: case 0x4e: case 0x5e:
+          this.write(address, value);
+          this.carry = value & 1; value >>= 1; this.nResult = this.zResult = value; this.write(address, value); break;
+        case 0x26: case 0x36: case 0x2e: case 0x3e: {
+          const old = value; this.write(address, old);
+          value = ((old << 1) & 0xff) | this.carry; this.carry = old >> 7; this.nResult = this.zResult = value; this.write(address, value); break;
+        }
+        case 0x66: case 0x76: case 0x6e: case 0x7e: {
+          const old = value; this.write(address, old);
+          value = (old >> 1) | (this.carry << 7); this.carry = old & 1; this.nResult = this.zResult = value; this.write(address, value); break;
+        }
+        case 0xe6: case 0xf6: case 0xee: case 0xfe:
+          this.write(address, value);
+          value = (value + 1) & 0xff; this.nResult = this.zResult = value; this.write(address, value); break;
+        case 0xc6: case 0xd6: case 0xce: case 0xde:
+          this.write(address, value);
+          value = (value - 1) & 0xff; this.nResult = this.zResult = value; this.write(address, value); break;
+        // ---- register transfers, increments, flags
+        case 0xaa: this.x = this.nResult = this.zResult = this.a; break;
+        case 0xa8: this.y = this.nResult = this.zResult = this.a; break;
+        case 0x8a: this.a = this.nResult = this.zResult = this.x; break;
+        case 0x98: this.a = this.nResult = this.zResult = this.y; break;
+        case 0xba: this.x = this.nResult = this.zResult = this.s; break;
+        case 0x9a: this.s = this.x; break;
+        case 0xe8: this.x = this.nResult = this.zResult = (this.x + 1) & 0xff; break;
+        case 0xc8: this.y = this.nResult = this.zResult = (this.y + 1) & 0xff; break;
+        case 0xca: this.x = this.nResult = this.zResult = (this.x - 1) & 0xff; break;
+        case 0x88: this.y = this.nResult = this.zResult = (this.y - 1) & 0xff; break;
+        case 0x18: this.carry = 0; break;
+        case 0x38: this.carry = 1; break;
+        case 0x58: this.interruptDisable = 0; break;
+        case 0x78: this.interruptDisable = 1; break;
+        case 0xd8: this.decimal = 0; break;
+        case 0xf8: this.decimal = 1; break;
+        case 0xb8: this.overflow = 0; break;
+        case 0xea: case 0x1a: case 0x3a: case 0x5a: case 0x7a: case 0xda: case 0xfa: break;
+        // ---- branches: the offset, then one cycle if taken and one more if the target is on another page
+        case 0x10: case 0x30: case 0x50: case 0x70: case 0x90: case 0xb0: case 0xd0: case 0xf0: {
+          const offset = operand;
+          // Bits 7-6 pick the flag (N V C Z), bit 5 the value that takes the branch.
+          let flag: boolean;
+          switch (opcode >> 6) {
+            case 0: flag = (this.nResult & 0x80) !== 0; break;
+            case 1: flag = this.overflow !== 0; break;
+            case 2: flag = this.carry !== 0; break;
+            default: flag = this.zResult === 0;
+          }
+          if (flag !== ((opcode & 0x20) !== 0)) break;
+          this.read(pc);
+          const target = (pc + ((offset << 24) >> 24)) & 0xffff;
+          const crossed = (target ^ pc) & 0xff00;
+          if (crossed) this.read((pc & 0xff00) | (target & 0xff));
+          // BNE back over an LDA abs: perhaps the loop that waits for the timer.
+          if (offset === 0xfb && opcode === 0xd0) this.skipWaitLoop(target, crossed ? 8 : 7);
+          pc = target;
+          break;
+        }
+        // ---- jumps, subroutines, stack
+        case 0x4c: pc = address; break;
+        case 0x6c: pc = this.read(address) | (this.read((address & 0xff00) | ((address + 1) & 0xff)) << 8); break; // the page-wrap bug
+        case 0x20: {
+          const lo = operand;
+          this.read(0x100 | this.s);
+          this.write(0x100 | this.s, pc >> 8); this.s = (this.s - 1) & 0xff;
+          this.write(0x100 | this.s, pc & 0xff); this.s = (this.s - 1) & 0xff;
+          pc = lo | (this.read(pc) << 8);
+          break;
+        }
+        case 0x60: {
+          this.read(0x100 | this.s);
+          this.s = (this.s + 1) & 0xff;
+          const lo = this.read(0x100 | this.s);
+          this.s = (this.s + 1) & 0xff;
+          const target = lo | (this.read(0x100 | this.s) << 8);
+          this.read(target);
+          pc = (target + 1) & 0xffff;
+          break;
+        }
+        case 0x40: {
+          this.read(0x100 | this.s);
+          this.s = (this.s + 1) & 0xff;
+          this.p = this.read(0x100 | this.s);
+          this.s = (this.s + 1) & 0xff;
+          const lo = this.read(0x100 | this.s);
+          this.s = (this.s + 1) & 0xff;
+          pc = lo | (this.read(0x100 | this.s) << 8);
+          break;
+        }
+        case 0x00: // BRK: skips a padding byte (read as an immediate operand)
+          this.write(0x100 | this.s, pc >> 8); this.s = (this.s - 1) & 0xff;
+          this.write(0x100 | this.s, pc & 0xff); this.s = (this.s - 1) & 0xff;
+          this.write(0x100 | this.s, this.p); this.s = (this.s - 1) & 0xff;
+          this.interruptDisable = 1;
+          pc = this.read(0xfffe) | (this.read(0xffff) << 8);
+          break;
+        case 0x48: this.write(0x100 | this.s, this.a); this.s = (this.s - 1) & 0xff; break;
+        case 0x08: this.write(0x100 | this.s, this.p); this.s = (this.s - 1) & 0xff; break;
+        case 0x68: this.read(0x100 | this.s); this.s = (this.s + 1) & 0xff; this.a = this.nResult = this.zResult = this.read(0x100 | this.s); break;
+        case 0x28: this.read(0x100 | this.s); this.s = (this.s + 1) & 0xff; this.p = this.read(0x100 | this.s); break;
+        // ---- undocumented NOPs (they read their operand like a load would)
+        case 0x80: case 0x82: case 0x89: case 0xc2: case 0xe2: case 0x04: case 0x44: case 0x64:
+        case 0x14: case 0x34: case 0x54: case 0x74: case 0xd4: case 0xf4: case 0x0c:
+        case 0x1c: case 0x3c: case 0x5c: case 0x7c: case 0xdc: case 0xfc:
+          break;
+        // ---- LAX, SAX, LAS
+        case 0xa7: case 0xb7: case 0xaf: case 0xbf: case 0xa3: case 0xb3:
+          this.a = this.x = this.nResult = this.zResult = value; break;
+        case 0x87: case 0x97: case 0x8f: case 0x83: this.write(address, this.a & this.x); break;
+        case 0xbb: this.a = this.x = this.s = this.nResult = this.zResult = this.s & value; break;
+        // ---- immediate undocumented: ANC ALR ARR SBX ANE LXA
+        case 0x0b: case 0x2b: this.a = this.nResult = this.zResult = this.a & value; this.carry = this.a >> 7; break;
+        case 0x4b: value &= this.a; this.carry = value & 1; this.a = this.nResult = this.zResult = value >> 1; break;
+        case 0x6b: this.arr(value); break;
+        case 0xcb: value = (this.a & this.x) - value; this.carry = value >= 0 ? 1 : 0; this.x = this.nResult = this.zResult = value & 0xff; break;
+        case 0x8b: this.a = this.nResult = this.zResult = this.x & value; break; // ANE with magic 0xFF: (A | 0xFF) & X & imm
+        case 0xab: this.a = this.x = this.nResult = this.zResult = this.a & value; break; // LXA with magic 0xFF
+        // ---- undocumented read-modify-writes: SLO RLA SRE RRA DCP ISB
+        case 0x07: case 0x17: case 0x0f: case 0x1f: case 0x1b: case 0x03: case 0x13:
+          this.write(address, value);
+          this.carry = value >> 7; value = (value << 1) & 0xff; this.write(address, value);
+          this.a = this.nResult = this.zResult = this.a | value; break;
+        case 0x27: case 0x37: case 0x2f: case 0x3f: case 0x3b: case 0x23: case 0x33: {
+          const old = value; this.write(address, old);
+          value = ((old << 1) & 0xff) | this.carry; this.carry = old >> 7; this.write(address, value);
+          this.a = this.nResult = this.zResult = this.a & value; break;
+        }
+        case 0x47: case 0x57: case 0x4f: case 0x5f: case 0x5b: case 0x43: case 0x53:
+          this.write(address, value);
+          this.carry = value & 1; value >>= 1; this.write(address, value);
+          this.a = this.nResult = this.zResult = this.a ^ value; break;
+        case 0x67: case 0x77: case 0x6f: case 0x7f: case 0x7b: case 0x63: case 0x73: {
+          const old = value; this.write(address, old);
+          value = (old >> 1) | (this.carry << 7); this.carry = old & 1; this.write(address, value);
+          this.adc(value); break;
+        }
+        case 0xc7: case 0xd7: case 0xcf: case 0xdf: case 0xdb: case 0xc3: case 0xd3:
+          this.write(address, value);
+          value = (value - 1) & 0xff; this.write(address, value);
+          value = this.a - value; this.carry = value >= 0 ? 1 : 0; this.nResult = this.zResult = value & 0xff; break;
+        case 0xe7: case 0xf7: case 0xef: case 0xff: case 0xfb: case 0xe3: case 0xf3:
+          this.write(address, value);
+          value = (value + 1) & 0xff; this.write(address, value);
+          this.sbc(value); break;
+        // ---- unstable stores
+        case 0x93: pc = this.storeHigh(pc, true, this.y, this.a & this.x); break;
+        case 0x9f: pc = this.storeHigh(pc, false, this.y, this.a & this.x); break;
+        case 0x9e: pc = this.storeHigh(pc, false, this.y, this.x); break;
+        case 0x9c: pc = this.storeHigh(pc, false, this.x, this.y); break;
+        case 0x9b: this.s = this.a & this.x; pc = this.storeHigh(pc, false, this.y, this.s); break;
+        // ---- the rest jam the CPU: 02 12 22 32 42 52 62 72 92 B2 D2 F2
+        default:
+          this.jammed = true;
+          this.jamOpcode = opcode;
+          this.pc = (pc - 1) & 0xffff;
+          return;
+      }
     }
+    this.pc = pc;
   }
+}
+
+// Addressing modes. IMP: the implied/accumulator dummy read; IMM: the operand's own address;
+// _R/_W: indexed reads (a dummy cycle on page crossings only) and writes or read-modify-writes
+// (always); OWN: the operation makes its own cycles (JAM, the unstable stores).
+const IMP = 0, IMM = 1, ZP = 2, ZPX = 3, ZPY = 4, ABS = 5, ABX_R = 6, ABY_R = 7, ABX_W = 8, ABY_W = 9, IZX = 10, IZY_R = 11, IZY_W = 12, OWN = 13;
+
+/** The opcodes whose operation starts by reading its operand (`run` reads it for them). */
+const READS = new Uint8Array(256);
+
+/** The addressing mode of each opcode; rows are $x0-$xF (branches, JSR and BRK read an immediate). */
+const MODE = Uint8Array.from([
+  'imm izx own izx zp  zp  zp  zp  imp imm imp imm abs abs abs abs', // 0x
+  'imm izr own izw zpx zpx zpx zpx imp ayr imp ayw axr axr axw axw', // 1x
+  'imm izx own izx zp  zp  zp  zp  imp imm imp imm abs abs abs abs', // 2x
+  'imm izr own izw zpx zpx zpx zpx imp ayr imp ayw axr axr axw axw', // 3x
+  'imp izx own izx zp  zp  zp  zp  imp imm imp imm abs abs abs abs', // 4x
+  'imm izr own izw zpx zpx zpx zpx imp ayr imp ayw axr axr axw axw', // 5x
+  'imp izx own izx zp  zp  zp  zp  imp imm imp imm abs abs abs abs', // 6x
+  'imm izr own izw zpx zpx zpx zpx imp ayr imp ayw axr axr axw axw', // 7x
+  'imm izx imm izx zp  zp  zp  zp  imp imm imp imm abs abs abs abs', // 8x
+  'imm izw own own zpx zpx zpy zpy imp ayw imp own own axw own own', // 9x
+  'imm izx imm izx zp  zp  zp  zp  imp imm imp imm abs abs abs abs', // Ax
+  'imm izr own izr zpx zpx zpy zpy imp ayr imp ayr axr axr ayr ayr', // Bx
+  'imm izx imm izx zp  zp  zp  zp  imp imm imp imm abs abs abs abs', // Cx
+  'imm izr own izw zpx zpx zpx zpx imp ayr imp ayw axr axr axw axw', // Dx
+  'imm izx imm izx zp  zp  zp  zp  imp imm imp imm abs abs abs abs', // Ex
+  'imm izr own izw zpx zpx zpx zpx imp ayr imp ayw axr axr axw axw', // Fx
+].flatMap((row) => row.split(/ +/).map((name) => {
+  const modes: Record<string, number> = { imp: IMP, imm: IMM, zp: ZP, zpx: ZPX, zpy: ZPY, abs: ABS, axr: ABX_R, ayr: ABY_R, axw: ABX_W, ayw: ABY_W, izx: IZX, izr: IZY_R, izw: IZY_W, own: OWN };
+  return modes[name];
+})));
+
+{
+  // Everything that addresses memory reads it first, except the stores, jumps, JSR and BRK.
+  const noRead = [0x85, 0x95, 0x8d, 0x9d, 0x99, 0x81, 0x91, 0x86, 0x96, 0x8e, 0x84, 0x94, 0x8c, 0x87, 0x97, 0x8f, 0x83, 0x4c, 0x6c, 0x20, 0x00];
+  for (let opcode = 0; opcode < 256; opcode++) READS[opcode] = MODE[opcode] !== IMP && MODE[opcode] !== OWN && !noRead.includes(opcode) ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 /**
- * A line's objects as 160-bit masks (five 32-bit words, pixel x in word x >> 5, bit x & 31), for
- * collisions in frames nobody looks at: two objects meet in a span when their masks and the
- * span's share a bit, a few word ANDs instead of a loop over the span's pixels. Each mask has a
+ * A line's objects as 160-bit masks (five 32-bit words, pixel x in word x >> 5, bit x & 31): two
+ * objects meet in a span when their masks and the span's share a bit, a few word ANDs instead of
+ * a loop over the span's pixels, and a span's object pixels are the set bits. Each mask has a
  * sixth word that catches a copy running past pixel 159; `foldWrap` moves it to the line's start.
  */
 

@@ -16,7 +16,9 @@ export interface RiotState {
 }
 
 export class Riot {
-  readonly ram = new Uint8Array(128);
+  /** `ram`: the 128 bytes (the machine's view into the memory the CPU reads directly). */
+  constructor(readonly ram = new Uint8Array(128)) {}
+
   /** Port A as the pins read: joystick 0 in bits 4-7, joystick 1 in bits 0-3, active low. */
   swcha = 0xff;
   /** Port B as the pins read: RESET bit 0, SELECT bit 1 (active low), colour bit 3, difficulties bits 6-7. */
@@ -65,6 +67,20 @@ export class Riot {
     this.flag = 0x80;
     this.wrapCycle = cycle - ticks + 1 + wrapTick;
     this.value = (0xff - (ticks - 1 - wrapTick)) & 0xff;
+  }
+
+  /**
+   * How many of `max` INTIM reads at cycles `first`, `first + period`, ... return non-zero and
+   * change nothing: while the count has not reached zero (nor wrapped, nor raised the flag that a
+   * read would clear). `first` is at or after the last update.
+   */
+  pollsBeforeZero(first: number, period: number, max: number): number {
+    if (this.wrapped || this.flag !== 0 || this.value === 0) return 0;
+    // Decrements come at ticks t = firstDecrement + 1 + m * interval after lastCycle; the value-th one reaches zero.
+    const d = this.interval, firstDecrement = (d - this.phase) % d;
+    const zeroCycle = this.lastCycle + firstDecrement + 1 + (this.value - 1) * d;
+    if (zeroCycle <= first) return 0;
+    return Math.min(max, Math.ceil((zeroCycle - first) / period));
   }
 
   /** Writes a RIOT register (address bit 9 set) at CPU cycle `cycle`. */

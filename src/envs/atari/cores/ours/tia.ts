@@ -1,12 +1,14 @@
 /**
  * The TIA of our 2600 core, lazy: nothing runs per colour clock. The CPU runs ahead; before a
  * TIA register changes (and at the end of a frame) the TIA draws the pixels since its last
- * update in one span with the registers as they were. Lines without writes are drawn whole.
- * When nobody will look at a frame (`observe = false`), spans only compute collisions, and
- * only where two objects or an object and the playfield can meet.
+ * update in one span with the registers as they were. Lines without writes are drawn whole, and
+ * a write that changes nothing shown ends no span. When nobody will look at a frame
+ * (`observe = false`), spans only compute collisions, and only where two objects or an object
+ * and the playfield can meet.
  *
- * Objects have two representations. Normally a pixel position 0-159 each, painted in closed
- * form per span. While something irregular goes on (HMOVE's movement, which ticks every 4 colour
+ * Objects have two representations. Normally a pixel position 0-159 each, from which each
+ * object's line mask (lineMasks.ts) is built when what it depends on changes: spans take their
+ * collisions and their object pixels from the masks. While something irregular goes on (HMOVE's movement, which ticks every 4 colour
  * clocks and reaches into the next line; a reset, NUSIZ or RESMP change while a copy is drawn)
  * the TIA switches to `MotionObjects`, the chip's counters pulsed one colour clock at a time,
  * and back to positions as soon as the two agree (see docs/emulator-core.md).
@@ -58,6 +60,8 @@ export interface TiaInputs {
 export class Tia {
   /** Palette indices (colour >> 1) of the visible frame, 160 per row. */
   readonly screen: Uint8Array;
+  /** The screen as words (four pixels each): playfield cells are filled, RGB conversion reads, a word at a time. */
+  readonly screenWords: Uint32Array;
   readonly rows: number;
   /** Draw pixels (true) or only compute collisions (false) for the frame being run. */
   observe = true;
@@ -116,9 +120,17 @@ export class Tia {
   private readonly layers = new Uint8Array(160);
   /** Line masks of P0 P1 M0 M1 BL and the playfield (lineMasks.ts), and what each was built from (-1: nothing yet). */
   private readonly masks = new Int32Array(6 * MASK_WORDS);
-  private readonly maskKey = new Int32Array(6).fill(-1);
-  /** Background, COLUP0, COLUP1, COLUPF and the playfield's colour (score mode: the players'), as palette indices. */
-  private readonly colours = new Uint8Array(5);
+  /** The objects (and playfield) now shown, as layer bits: the ones that can collide and need painting. */
+  private shown = 0;
+  /** The masks (layer bits) that what they are built from changed since: registers, positions, the latched reflect bit. */
+  private maskDirty = ALL_LAYERS;
+  /** Each object's extent as a line mask (`mayMeet`), and per 32-pixel word the collision bits whose objects' extents share it. */
+  private readonly extents = new Int32Array(5 * MASK_WORDS);
+  private readonly pairsInWord = new Int32Array(5);
+  private pairsInLine = 0;
+  private extentsStale = true;
+  /** Background, COLUP0, COLUP1, COLUPF and the playfield's colour on the left and right half (score mode: the players'), as palette indices. */
+  private readonly colours = new Uint8Array(6);
 
   // inputs
   private dumped = false;
@@ -135,6 +147,7 @@ export class Tia {
     this.rows = rows;
     this.firstRowLine = firstRowLine;
     this.screen = new Uint8Array(160 * rows);
+    this.screenWords = new Uint32Array(this.screen.buffer);
   }
 
   /** Draws everything up to colour clock `clock` (lines in between drawn whole). */
@@ -158,7 +171,7 @@ export class Tia {
 
   /** The colour clock at which the next line starts (for WSYNC). */
   nextLineClock(clock: number): number {
-    this.catchUp(clock);
+    if (clock - this.lineStart >= CLOCKS_PER_LINE) this.catchUp(clock); // only the line's start is needed here
     return this.lineStart + CLOCKS_PER_LINE;
   }
 
@@ -183,6 +196,38 @@ export class Tia {
     if (this.cachedLine) { this.cachedLine = false; this.drawSpan(h); }
   }
 
+  /**
+   * A change (see `change`) to what is shown at colour clock `clock`, the line drawn up to it
+   * first; but not in a frame nobody looks at when no collision still unlatched can happen on
+   * this line whatever is shown (the objects' extents): the span before the write would set
+   * nothing, drawn now or later with what is shown then (within the line, so that the change
+   * lands on it).
+   */
+  private changeAt(clock: number): void {
+    if (!this.observe && !this.exact && clock - this.lineStart < CLOCKS_PER_LINE) {
+      if (this.extentsStale) this.updateExtents();
+      if ((this.pairsInLine & ~this.collisions) === 0) { this.change(clock - this.lineStart); return; }
+    }
+    this.catchUp(clock);
+    this.change(clock - this.lineStart);
+  }
+
+  /**
+   * A colour change at `clock`: in a frame nobody looks at, colours change no collision, so the
+   * span before it need not be drawn first (within the line, so that the line clock stays one of it).
+   */
+  private changeColourAt(clock: number): void {
+    if (this.observe || clock - this.lineStart >= CLOCKS_PER_LINE) this.catchUp(clock);
+    this.change(clock - this.lineStart);
+  }
+
+  /** The playfield is read at its 4-pixel cell edges: a write at `clock` shows from the next cell on. */
+  private playfieldClock(clock: number): number {
+    if (clock - this.lineStart >= CLOCKS_PER_LINE) this.catchUp(clock); // only the line's start is needed here
+    const x = clock - this.lineStart - HBLANK;
+    return x > 0 ? clock + ((4 - (x & 3)) & 3) : clock;
+  }
+
   /** Draws this line from `drawnTo` to line clock `until`. */
   private drawSpan(until: number): void {
     if (this.cachedLine) return; // drawn, if at all, when a change comes (or repeated at the line's end)
@@ -190,7 +235,10 @@ export class Tia {
     this.drawnTo = until;
     if (until <= start) return;
     // The playfield's reflect bit is latched where each half starts (line clocks 68 and 148).
-    if ((start <= HBLANK && until > HBLANK) || (start <= HBLANK + 80 && until > HBLANK + 80)) this.reflectLatched = (this.ctrlpf & 1) !== 0;
+    if ((start <= HBLANK && until > HBLANK) || (start <= HBLANK + 80 && until > HBLANK + 80)) {
+      const reflect = (this.ctrlpf & 1) !== 0;
+      if (reflect !== this.reflectLatched) { this.reflectLatched = reflect; this.maskDirty |= L_PF; }
+    }
     if (this.exact) { this.drawSpanExact(start, until); return; }
     const from = start > this.hblankEnd ? start : this.hblankEnd;
     if (until <= from) return;
@@ -203,38 +251,84 @@ export class Tia {
       if (visible) this.screen.fill(0, row * 160 + xFrom, row * 160 + xTo);
       return;
     }
-    painted[0] = 160; painted[1] = 0;
+    // Only the collisions these objects could make and that are not latched yet, and only the
+    // objects taking part in one.
+    const shown = this.shown;
+    const pending = COLLISIONS[shown] & ~this.collisions;
     if (visible) {
-      this.paintObjects(xFrom, xTo, ALL_OBJECTS);
-      this.resolveVisible(row, xFrom, xTo);
-    } else {
-      // Nobody looks: only collisions matter, only those these objects could make and that are
-      // not latched yet, and only the objects taking part in one.
-      const pending = this.possibleCollisions() & ~this.collisions;
-      if (pending === 0) return;
-      this.collideInSpan(xFrom, xTo, OBJECTS_IN[pending]);
+      this.buildMasks(shown);
+      if (pending !== 0 && this.mayMeet(xFrom, xTo, pending)) this.collideInSpan(xFrom, xTo, OBJECTS_IN[pending]);
+      this.paintRow(row, xFrom, xTo, shown);
+    } else if (pending !== 0 && this.mayMeet(xFrom, xTo, pending)) {
+      const needed = OBJECTS_IN[pending];
+      this.buildMasks(needed);
+      this.collideInSpan(xFrom, xTo, needed);
     }
   }
 
   /**
-   * Collisions of the objects `needed` (layer bits) over the pixels [xFrom, xTo), from their
-   * line masks: an object's mask is rebuilt only when what it depends on changed (`maskKey`).
+   * Whether any of the collisions `pending` can happen in the pixels [xFrom, xTo) at all: where
+   * the two objects' extents (every pixel their copies could show, whatever the graphics) share a
+   * 32-pixel word (the playfield: anywhere). Extents change only with positions, so most spans of
+   * a frame nobody looks at end here, without building a mask.
    */
+  private mayMeet(xFrom: number, xTo: number, pending: number): boolean {
+    if (this.extentsStale) this.updateExtents();
+    const pairs = this.pairsInWord;
+    for (let w = xFrom >> 5, last = (xTo - 1) >> 5; w <= last; w++) if (pairs[w] & pending) return true;
+    return false;
+  }
+
+  /** The objects' extents from their positions, NUSIZ and the ball's width, and the collisions each word of the line can hold. */
+  private updateExtents(): void {
+    this.extentsStale = false;
+    const e = this.extents, position = this.position;
+    e.fill(0);
+    for (let i = 0; i < 5; i++) {
+      const base = i * MASK_WORDS;
+      if (i < 2) {
+        const mode = (i === P0 ? this.nusiz0 : this.nusiz1) & 7, scale = PLAYER_SCALE[mode], delay = scale > 1 ? 1 : 0, copies = COPIES[mode];
+        for (let c = 0; c < copies.length; c++) orRun(e, base, (position[i] + copies[c] + delay) % 160, playerRun(0xff, scale), 8 * scale);
+      } else {
+        const nusiz = i === M0 ? this.nusiz0 : i === M1 ? this.nusiz1 : 0, copies = COPIES[nusiz & 7];
+        const width = 1 << (((i === BL ? this.ctrlpf : nusiz) >> 4) & 3);
+        for (let c = 0; c < copies.length; c++) orRun(e, base, (position[i] + copies[c]) % 160, (1 << width) - 1, width);
+      }
+      foldWrap(e, base);
+    }
+    let line = 0;
+    for (let w = 0; w < 5; w++) {
+      const p0 = e[MASK_P0 + w], p1 = e[MASK_P1 + w], m0 = e[MASK_M0 + w], m1 = e[MASK_M1 + w], bl = e[MASK_BL + w];
+      // The playfield may be anywhere: a pair with it needs only the object.
+      const pairs = (m0 & p1 ? M0P1 : 0) | (m0 & p0 ? M0P0 : 0) | (m1 & p0 ? M1P0 : 0) | (m1 & p1 ? M1P1 : 0) | (p0 ? P0PF : 0) |
+        (p0 & bl ? P0BL : 0) | (p1 ? P1PF : 0) | (p1 & bl ? P1BL : 0) | (m0 ? M0PF : 0) | (m0 & bl ? M0BL : 0) | (m1 ? M1PF : 0) |
+        (m1 & bl ? M1BL : 0) | (bl ? BLPF : 0) | (p0 & p1 ? P0P1 : 0) | (m0 & m1 ? M0M1 : 0);
+      this.pairsInWord[w] = pairs;
+      line |= pairs;
+    }
+    this.pairsInLine = line;
+  }
+
+  /** Brings the line masks of the objects `objects` (layer bits) up to date: those a write changed since they were built (`maskDirty`). */
+  private buildMasks(objects: number): void {
+    objects &= this.maskDirty;
+    if (objects === 0) return;
+    this.maskDirty &= ~objects;
+    if (objects & L_P0) this.playerMask(MASK_P0, this.vdelp0 ? this.grp0Old : this.grp0, this.refp0, this.nusiz0, this.position[P0]);
+    if (objects & L_P1) this.playerMask(MASK_P1, this.vdelp1 ? this.grp1Old : this.grp1, this.refp1, this.nusiz1, this.position[P1]);
+    if (objects & L_M0) this.missileMask(MASK_M0, this.nusiz0, this.position[M0]);
+    if (objects & L_M1) this.missileMask(MASK_M1, this.nusiz1, this.position[M1]);
+    if (objects & L_BL) this.ballMask(this.position[BL]);
+    if (objects & L_PF) playfieldMask(this.masks, MASK_PF, this.playfield, this.reflectLatched);
+  }
+
+  /** Collisions of the objects `needed` (layer bits, their masks built) over the pixels [xFrom, xTo): a few word ANDs. */
   private collideInSpan(xFrom: number, xTo: number, needed: number): void {
     const masks = this.masks;
-    if (needed & L_P0) this.playerMask(MASK_P0, this.vdelp0 ? this.grp0Old : this.grp0, this.refp0, this.nusiz0, this.position[P0]);
-    if (needed & L_P1) this.playerMask(MASK_P1, this.vdelp1 ? this.grp1Old : this.grp1, this.refp1, this.nusiz1, this.position[P1]);
-    if (needed & L_M0) this.missileMask(MASK_M0, this.nusiz0, this.position[M0]);
-    if (needed & L_M1) this.missileMask(MASK_M1, this.nusiz1, this.position[M1]);
-    if (needed & L_BL) this.ballMask(this.position[BL]);
-    if (needed & L_PF) {
-      const key = this.playfield | (this.reflectLatched ? 1 << 20 : 0);
-      if (this.maskKey[5] !== key) { this.maskKey[5] = key; playfieldMask(masks, MASK_PF, this.playfield, this.reflectLatched); }
-    }
     let c = this.collisions;
-    // Masks of objects not needed may be stale: they take part as zero.
-    const e0 = needed & L_P0 ? -1 : 0, e1 = needed & L_P1 ? -1 : 0, e2 = needed & L_M0 ? -1 : 0;
-    const e3 = needed & L_M1 ? -1 : 0, e4 = needed & L_BL ? -1 : 0, e5 = needed & L_PF ? -1 : 0;
+    // Masks of objects not needed may be stale: they take part as zero (-bit >> 31: -1 for a set bit, 0 else).
+    const e0 = -(needed & L_P0) >> 31, e1 = -(needed & L_P1) >> 31, e2 = -(needed & L_M0) >> 31;
+    const e3 = -(needed & L_M1) >> 31, e4 = -(needed & L_BL) >> 31, e5 = -(needed & L_PF) >> 31;
     for (let w = xFrom >> 5, last = (xTo - 1) >> 5; w <= last; w++) {
       const span = spanWord(w, xFrom, xTo);
       const p0 = masks[MASK_P0 + w] & span & e0, p1 = masks[MASK_P1 + w] & span & e1;
@@ -260,13 +354,54 @@ export class Tia {
     this.collisions = c;
   }
 
-  /** Rebuilds a player's line mask (as `paintPlayer` paints it) unless it is the one already built. */
+  /** Playfield (colour `pf`) or background on the pixels [xFrom, xTo) from `base`: whole 4-pixel cells as one word store each. */
+  private paintCells(base: number, xFrom: number, xTo: number, playfield: number, shifts: Uint8Array, pf: number, background: number): void {
+    const screen = this.screen, words = this.screenWords;
+    // Branch-free choices (-bit is all ones for a playfield pixel): the bits are as good as random.
+    const pfOrNot = pf ^ background;
+    let x = xFrom;
+    for (; x < xTo && (x & 3) !== 0; x++) screen[base + x] = background ^ (pfOrNot & -((playfield >> shifts[x]) & 1));
+    // Four equal bytes (rows start on a word: 160 is a multiple of 4).
+    const backgroundWord = Math.imul(background, 0x01010101), pfOrNotWord = Math.imul(pfOrNot, 0x01010101);
+    for (const cellsEnd = xTo & ~3; x < cellsEnd; x += 4) words[(base + x) >> 2] = backgroundWord ^ (pfOrNotWord & -((playfield >> shifts[x]) & 1));
+    for (; x < xTo; x++) screen[base + x] = background ^ (pfOrNot & -((playfield >> shifts[x]) & 1));
+  }
+
+  /**
+   * Row `row`'s pixels [xFrom, xTo) from the line masks of the objects `shown` (built): the
+   * playfield or background a 4-pixel cell at a time, then each object pixel by priority.
+   */
+  private paintRow(row: number, xFrom: number, xTo: number, shown: number): void {
+    const screen = this.screen, base = row * 160, colours = this.colours;
+    const background = colours[0], pfLeft = colours[4], pfRight = colours[5];
+    const playfield = this.playfield, shifts = this.reflectLatched ? PF_SHIFT_REFLECTED : PF_SHIFT_NORMAL;
+    const middle = xTo < 80 ? xTo : xFrom > 80 ? xFrom : 80;
+    this.paintCells(base, xFrom, middle, playfield, shifts, pfLeft, background);
+    this.paintCells(base, middle, xTo, playfield, shifts, pfRight, background);
+    if ((shown & ~L_PF) === 0) return;
+    // Score colours only without PF priority (the TIA ignores score mode then).
+    const source = this.ctrlpf & 4 ? SOURCE_PRIORITY : (this.ctrlpf & 2) !== 0 ? SOURCE_SCORE : SOURCE_NORMAL;
+    const masks = this.masks;
+    // Masks of objects not shown may be stale: they take part as zero (-bit >> 31: -1 for a set bit, 0 else).
+    const e0 = -(shown & L_P0) >> 31, e1 = -(shown & L_P1) >> 31, e2 = -(shown & L_M0) >> 31;
+    const e3 = -(shown & L_M1) >> 31, e4 = -(shown & L_BL) >> 31, e5 = -(shown & L_PF) >> 31;
+    for (let w = xFrom >> 5, last = (xTo - 1) >> 5; w <= last; w++) {
+      const p0 = masks[MASK_P0 + w] & e0, p1 = masks[MASK_P1 + w] & e1, m0 = masks[MASK_M0 + w] & e2;
+      const m1 = masks[MASK_M1 + w] & e3, bl = masks[MASK_BL + w] & e4, pf = masks[MASK_PF + w] & e5;
+      let objects = (p0 | p1 | m0 | m1 | bl) & spanWord(w, xFrom, xTo);
+      while (objects !== 0) {
+        const b = 31 - Math.clz32(objects & -objects);
+        objects &= objects - 1;
+        const layer = ((p0 >>> b) & 1) * L_P0 | ((m0 >>> b) & 1) * L_M0 | ((p1 >>> b) & 1) * L_P1 | ((m1 >>> b) & 1) * L_M1 | ((bl >>> b) & 1) * L_BL | ((pf >>> b) & 1) * L_PF;
+        const s = source[layer], px = 32 * w + b;
+        screen[base + px] = s === 4 ? (px < 80 ? pfLeft : pfRight) : colours[s];
+      }
+    }
+  }
+
+  /** Builds a player's line mask (as `paintPlayer` paints it). */
   private playerMask(base: number, graphics: number, reflected: boolean, nusiz: number, position: number): void {
     const mode = nusiz & 7;
-    const key = graphics | (reflected ? 0x100 : 0) | (mode << 9) | (position << 12);
-    const slot = base / MASK_WORDS;
-    if (this.maskKey[slot] === key) return;
-    this.maskKey[slot] = key;
     const masks = this.masks, scale = PLAYER_SCALE[mode], copies = COPIES[mode];
     const run = playerRun(reflected ? graphics : REVERSED[graphics], scale); // leftmost pixel in bit 0
     const delay = scale > 1 ? 1 : 0; // stretched players start one pixel later
@@ -275,12 +410,8 @@ export class Tia {
     foldWrap(masks, base);
   }
 
-  /** Rebuilds a missile's line mask (as `paintCopies` paints it): NUSIZ's copies and width. */
+  /** Builds a missile's line mask (as `paintCopies` paints it): NUSIZ's copies and width. */
   private missileMask(base: number, nusiz: number, position: number): void {
-    const key = (nusiz & 0x37) | (position << 8);
-    const slot = base / MASK_WORDS;
-    if (this.maskKey[slot] === key) return;
-    this.maskKey[slot] = key;
     const masks = this.masks, copies = COPIES[nusiz & 7], width = 1 << ((nusiz >> 4) & 3);
     clearMask(masks, base);
     for (let c = 0; c < copies.length; c++) orRun(masks, base, (position + copies[c]) % 160, (1 << width) - 1, width);
@@ -288,9 +419,7 @@ export class Tia {
   }
 
   private ballMask(position: number): void {
-    const width = 1 << ((this.ctrlpf >> 4) & 3), key = width | (position << 8);
-    if (this.maskKey[4] === key) return;
-    this.maskKey[4] = key;
+    const width = 1 << ((this.ctrlpf >> 4) & 3);
     clearMask(this.masks, MASK_BL);
     orRun(this.masks, MASK_BL, position, (1 << width) - 1, width);
     foldWrap(this.masks, MASK_BL);
@@ -335,20 +464,20 @@ export class Tia {
       if (visible) this.screen.fill(0, row * 160 + xFrom, row * 160 + xTo);
       return;
     }
-    if (fastFrom < xTo) this.paintObjects(fastFrom, xTo, ALL_OBJECTS);
+    if (fastFrom < xTo) this.paintObjects(fastFrom, xTo);
     if (visible) this.resolveVisible(row, xFrom, xTo);
     else this.resolveCollisions(true);
   }
 
   /** Paints the objects' pixels in [xFrom, xTo) from their positions into `layers` (all zero between spans: each span clears what it set). */
-  private paintObjects(xFrom: number, xTo: number, objects: number): void {
+  private paintObjects(xFrom: number, xTo: number): void {
     const layers = this.layers, position = this.position;
-    const p0 = objects & L_P0 ? (this.vdelp0 ? this.grp0Old : this.grp0) : 0, p1 = objects & L_P1 ? (this.vdelp1 ? this.grp1Old : this.grp1) : 0;
+    const p0 = this.vdelp0 ? this.grp0Old : this.grp0, p1 = this.vdelp1 ? this.grp1Old : this.grp1;
     if (p0) paintPlayer(layers, L_P0, p0, position[P0], this.nusiz0, this.refp0, xFrom, xTo);
     if (p1) paintPlayer(layers, L_P1, p1, position[P1], this.nusiz1, this.refp1, xFrom, xTo);
-    if (objects & L_M0 && this.enam0 && !this.resmp0) paintCopies(layers, L_M0, position[M0], this.nusiz0, 1 << ((this.nusiz0 >> 4) & 3), xFrom, xTo);
-    if (objects & L_M1 && this.enam1 && !this.resmp1) paintCopies(layers, L_M1, position[M1], this.nusiz1, 1 << ((this.nusiz1 >> 4) & 3), xFrom, xTo);
-    if (objects & L_BL && (this.vdelbl ? this.enablOld : this.enabl)) paint(layers, L_BL, position[BL], 1 << ((this.ctrlpf >> 4) & 3), xFrom, xTo);
+    if (this.enam0 && !this.resmp0) paintCopies(layers, L_M0, position[M0], this.nusiz0, 1 << ((this.nusiz0 >> 4) & 3), xFrom, xTo);
+    if (this.enam1 && !this.resmp1) paintCopies(layers, L_M1, position[M1], this.nusiz1, 1 << ((this.nusiz1 >> 4) & 3), xFrom, xTo);
+    if (this.vdelbl ? this.enablOld : this.enabl) paint(layers, L_BL, position[BL], 1 << ((this.ctrlpf >> 4) & 3), xFrom, xTo);
   }
 
   /** Collisions over the pixels the objects of the span cover (every collision involves one), with the playfield when `withPlayfield`; clears them. */
@@ -368,24 +497,20 @@ export class Tia {
     let collisions = this.collisions;
     if (playfield) for (let x = xFrom; x < xTo; x++) layers[x] |= ((playfield >> shifts[x]) & 1) << PF_LAYER_SHIFT;
     // Score colours only without PF priority (the TIA ignores score mode then).
-    const score = (this.ctrlpf & 6) === 2;
-    const source = this.ctrlpf & 4 ? SOURCE_PRIORITY : score ? SOURCE_SCORE : SOURCE_NORMAL;
-    const colours = this.colours;
-    colours[0] = this.colubk >> 1; colours[1] = this.colup0 >> 1; colours[2] = this.colup1 >> 1; colours[3] = this.colupf >> 1;
-    const screen = this.screen, base = row * 160;
+    const source = this.ctrlpf & 4 ? SOURCE_PRIORITY : (this.ctrlpf & 2) !== 0 ? SOURCE_SCORE : SOURCE_NORMAL;
+    const colours = this.colours, screen = this.screen, base = row * 160;
     const middle = Math.min(Math.max(80, xFrom), xTo);
-    colours[4] = (score ? this.colup0 : this.colupf) >> 1;
     for (let x = xFrom; x < middle; x++) {
       const layer = layers[x];
       collisions |= COLLISIONS[layer];
       screen[base + x] = colours[source[layer]];
       layers[x] = 0;
     }
-    colours[4] = (score ? this.colup1 : this.colupf) >> 1;
     for (let x = middle; x < xTo; x++) {
       const layer = layers[x];
       collisions |= COLLISIONS[layer];
-      screen[base + x] = colours[source[layer]];
+      const s = source[layer];
+      screen[base + x] = colours[s + (s >> 2)]; // the playfield's colour (4) is the right half's (5) here
       layers[x] = 0;
     }
     this.collisions = collisions;
@@ -462,6 +587,8 @@ export class Tia {
     for (let i = 0; i < 5; i++) this.position[i] = (x - o.counter[i] + COUNTER_AT_POSITION[i] + 320) % 160;
     this.exact = false;
     this.pulsesWhenLeft = this.pulses;
+    this.extentsStale = true;
+    this.maskDirty = ALL_LAYERS;
     return true;
   }
 
@@ -486,32 +613,75 @@ export class Tia {
     return h < this.hblankEnd ? (h >= 73 ? 158 : 159) : 157;
   }
 
-  /** The collision bits the objects now shown could set (all pairs of them). */
-  private possibleCollisions(): number {
-    let layer = 0;
-    if (this.playfield) layer |= L_PF;
-    if (this.vdelp0 ? this.grp0Old : this.grp0) layer |= L_P0;
-    if (this.vdelp1 ? this.grp1Old : this.grp1) layer |= L_P1;
-    if (this.enam0 && !this.resmp0) layer |= L_M0;
-    if (this.enam1 && !this.resmp1) layer |= L_M1;
-    if (this.vdelbl ? this.enablOld : this.enabl) layer |= L_BL;
-    return COLLISIONS[layer];
+  /** The palette indices painting uses, after a write to a colour or CTRLPF (score mode). */
+  private updateColours(): void {
+    const c = this.colours;
+    c[0] = this.colubk >> 1; c[1] = this.colup0 >> 1; c[2] = this.colup1 >> 1; c[3] = this.colupf >> 1;
+    // Score colours only without PF priority (the TIA ignores score mode then).
+    const score = (this.ctrlpf & 6) === 2;
+    c[4] = (score ? this.colup0 : this.colupf) >> 1;
+    c[5] = (score ? this.colup1 : this.colupf) >> 1;
+  }
+
+  /** Recomputes which of `objects` (layer bits) are shown (`shown`), after a write to what decides it. */
+  private updateShown(objects: number): void {
+    let shown = this.shown & ~objects;
+    if (objects & L_PF && this.playfield) shown |= L_PF;
+    if (objects & L_P0 && (this.vdelp0 ? this.grp0Old : this.grp0)) shown |= L_P0;
+    if (objects & L_P1 && (this.vdelp1 ? this.grp1Old : this.grp1)) shown |= L_P1;
+    if (objects & L_M0 && this.enam0 && !this.resmp0) shown |= L_M0;
+    if (objects & L_M1 && this.enam1 && !this.resmp1) shown |= L_M1;
+    if (objects & L_BL && (this.vdelbl ? this.enablOld : this.enabl)) shown |= L_BL;
+    this.shown = shown;
   }
 
   /** A register write at colour clock `clock` (the end of the CPU's write cycle) and CPU cycle `cycle`. */
   write(address: number, value: number, cycleClock: number, cycle: number): void {
-    let clock = cycleClock + WRITE_DELAY[address];
-    if (address >= 0x0d && address <= 0x0f) {
-      // The playfield is read at its 4-pixel cell edges: a new value shows from the next cell on.
-      this.catchUp(clock);
-      const x = clock - this.lineStart - HBLANK;
-      if (x > 0) clock += (4 - (x & 3)) & 3;
+    const clock = cycleClock + WRITE_DELAY[address];
+    // Registers that only decide what is shown: the line is drawn up to the write, and the write
+    // counts as a change, only when it changes what is shown (as 6502.ts's TIA tells); otherwise
+    // the span goes on, drawn later with registers that show the same.
+    switch (address) {
+      case 0x06:
+        // A colour change shows only where the colour is used: its player or missile shown, or score mode.
+        if (value >> 1 !== this.colup0 >> 1 && ((this.vdelp0 ? this.grp0Old : this.grp0) !== 0 || (this.enam0 && !this.resmp0) || (this.ctrlpf & 6) === 2)) this.changeColourAt(clock);
+        this.colup0 = value;
+        this.updateColours();
+        return;
+      case 0x07:
+        if (value >> 1 !== this.colup1 >> 1 && ((this.vdelp1 ? this.grp1Old : this.grp1) !== 0 || (this.enam1 && !this.resmp1) || (this.ctrlpf & 6) === 2)) this.changeColourAt(clock);
+        this.colup1 = value;
+        this.updateColours();
+        return;
+      case 0x08: this.changeColourAt(clock); this.colupf = value; this.updateColours(); return;
+      case 0x09: this.changeColourAt(clock); this.colubk = value; this.updateColours(); return;
+      case 0x0b: if (((value & 8) !== 0) !== this.refp0) this.changeAt(clock); this.refp0 = (value & 8) !== 0; this.maskDirty |= L_P0; return;
+      case 0x0c: if (((value & 8) !== 0) !== this.refp1) this.changeAt(clock); this.refp1 = (value & 8) !== 0; this.maskDirty |= L_P1; return;
+      case 0x0d: if (value >> 4 !== this.pf0 >> 4) { this.changeAt(this.playfieldClock(clock)); this.pf0 = value; this.updatePlayfield(); } return;
+      case 0x0e: if (value !== this.pf1) { this.changeAt(this.playfieldClock(clock)); this.pf1 = value; this.updatePlayfield(); } return;
+      case 0x0f: if (value !== this.pf2) { this.changeAt(this.playfieldClock(clock)); this.pf2 = value; this.updatePlayfield(); } return;
+      case 0x1b:
+        if ((value !== this.grp0 && !this.vdelp0) || (this.vdelp1 && this.grp1Old !== this.grp1)) this.changeAt(clock);
+        this.grp0 = value; this.grp1Old = this.grp1;
+        this.maskDirty |= L_P0 | L_P1;
+        this.updateShown(L_P0 | L_P1);
+        return;
+      case 0x1c:
+        if ((value !== this.grp1 && !this.vdelp1) || (this.vdelp0 && this.grp0Old !== this.grp0) || (this.vdelbl && this.enablOld !== this.enabl)) this.changeAt(clock);
+        this.grp1 = value; this.grp0Old = this.grp0; this.enablOld = this.enabl;
+        this.maskDirty |= L_P0 | L_P1;
+        this.updateShown(L_P0 | L_P1 | L_BL);
+        return;
+      case 0x1d: if (((value & 2) !== 0) !== this.enam0) this.changeAt(clock); this.enam0 = (value & 2) !== 0; this.updateShown(L_M0); return;
+      case 0x1e: if (((value & 2) !== 0) !== this.enam1) this.changeAt(clock); this.enam1 = (value & 2) !== 0; this.updateShown(L_M1); return;
+      case 0x1f: if (((value & 2) !== 0) !== this.enabl && !this.vdelbl) this.changeAt(clock); this.enabl = (value & 2) !== 0; this.updateShown(L_BL); return;
+      case 0x25: if (((value & 1) !== 0) !== this.vdelp0) this.changeAt(clock); this.vdelp0 = (value & 1) !== 0; this.maskDirty |= L_P0; this.updateShown(L_P0); return;
+      case 0x26: if (((value & 1) !== 0) !== this.vdelp1) this.changeAt(clock); this.vdelp1 = (value & 1) !== 0; this.maskDirty |= L_P1; this.updateShown(L_P1); return;
+      case 0x27: if (((value & 1) !== 0) !== this.vdelbl) this.changeAt(clock); this.vdelbl = (value & 1) !== 0; this.updateShown(L_BL); return;
     }
-    // Colours only change pixels: in a frame nobody looks at, the span before such a write
-    // need not be drawn first (within the line, so that h stays a clock of it).
-    if (this.observe || address < 0x06 || address > 0x09 || clock - this.lineStart >= CLOCKS_PER_LINE) this.catchUp(clock);
+    this.catchUp(clock);
     const h = clock - this.lineStart;
-    switch (address & 0x3f) {
+    switch (address) {
       case 0x00: { // VSYNC is no change for the line cache
         const on = (value & 2) !== 0;
         if (on && !this.vsync) {
@@ -544,52 +714,25 @@ export class Tia {
         break;
       case 0x04: this.change(h); this.nusiz(0, value, h); break;
       case 0x05: this.change(h); this.nusiz(1, value, h); break;
-      case 0x06:
-        // A colour change shows only where the colour is used: its player or missile shown, or score mode.
-        if (value >> 1 !== this.colup0 >> 1 && ((this.vdelp0 ? this.grp0Old : this.grp0) !== 0 || (this.enam0 && !this.resmp0) || (this.ctrlpf & 6) === 2)) this.change(h);
-        this.colup0 = value;
-        break;
-      case 0x07:
-        if (value >> 1 !== this.colup1 >> 1 && ((this.vdelp1 ? this.grp1Old : this.grp1) !== 0 || (this.enam1 && !this.resmp1) || (this.ctrlpf & 6) === 2)) this.change(h);
-        this.colup1 = value;
-        break;
-      case 0x08: this.change(h); this.colupf = value; break;
-      case 0x09: this.change(h); this.colubk = value; break;
       case 0x0a: {
         // Priority, reflection, score mode or ball width.
         if (((value ^ this.ctrlpf) & 0x37) !== 0 && (priorityMode(value) !== priorityMode(this.ctrlpf) || ((value ^ this.ctrlpf) & 0x31) !== 0)) this.change(h);
         const width = 1 << ((value >> 4) & 3);
         if (width !== this.objects.width[BL]) { this.enterExact(h); this.objects.ballWidth(width); }
         this.ctrlpf = value;
+        this.maskDirty |= L_BL;
+        this.updateColours();
         break;
       }
-      case 0x0b: if (((value & 8) !== 0) !== this.refp0) this.change(h); this.refp0 = (value & 8) !== 0; break;
-      case 0x0c: if (((value & 8) !== 0) !== this.refp1) this.change(h); this.refp1 = (value & 8) !== 0; break;
-      case 0x0d: if (value >> 4 !== this.pf0 >> 4) { this.change(h); this.pf0 = value; this.updatePlayfield(); } break;
-      case 0x0e: if (value !== this.pf1) { this.change(h); this.pf1 = value; this.updatePlayfield(); } break;
-      case 0x0f: if (value !== this.pf2) { this.change(h); this.pf2 = value; this.updatePlayfield(); } break;
-      case 0x10: case 0x11: this.change(h); this.enterExact(h); this.objects.resetPlayer((address & 0x3f) - 0x10, this.resetCounter(h)); break;
-      case 0x12: case 0x13: this.change(h); this.enterExact(h); this.objects.resetMissile((address & 0x3f) - 0x10, this.resetCounter(h), h < this.hblankEnd); break;
+      case 0x10: case 0x11: this.change(h); this.enterExact(h); this.objects.resetPlayer(address - 0x10, this.resetCounter(h)); break;
+      case 0x12: case 0x13: this.change(h); this.enterExact(h); this.objects.resetMissile(address - 0x10, this.resetCounter(h), h < this.hblankEnd); break;
       case 0x14: this.change(h); this.enterExact(h); this.objects.resetBall(this.resetCounter(h)); this.leaveExact(h); break;
-      case 0x1b:
-        if ((value !== this.grp0 && !this.vdelp0) || (this.vdelp1 && this.grp1Old !== this.grp1)) this.change(h);
-        this.grp0 = value; this.grp1Old = this.grp1;
-        break;
-      case 0x1c:
-        if ((value !== this.grp1 && !this.vdelp1) || (this.vdelp0 && this.grp0Old !== this.grp0) || (this.vdelbl && this.enablOld !== this.enabl)) this.change(h);
-        this.grp1 = value; this.grp0Old = this.grp0; this.enablOld = this.enabl;
-        break;
-      case 0x1d: if (((value & 2) !== 0) !== this.enam0) this.change(h); this.enam0 = (value & 2) !== 0; break;
-      case 0x1e: if (((value & 2) !== 0) !== this.enam1) this.change(h); this.enam1 = (value & 2) !== 0; break;
-      case 0x1f: if (((value & 2) !== 0) !== this.enabl && !this.vdelbl) this.change(h); this.enabl = (value & 2) !== 0; break;
-      case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: this.objects.stopAt[(address & 0x3f) - 0x20] = ((value >> 4) & 15) ^ 8; break;
-      case 0x25: if (((value & 1) !== 0) !== this.vdelp0) this.change(h); this.vdelp0 = (value & 1) !== 0; break;
-      case 0x26: if (((value & 1) !== 0) !== this.vdelp1) this.change(h); this.vdelp1 = (value & 1) !== 0; break;
-      case 0x27: if (((value & 1) !== 0) !== this.vdelbl) this.change(h); this.vdelbl = (value & 1) !== 0; break;
+      case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: this.objects.stopAt[address - 0x20] = ((value >> 4) & 15) ^ 8; break;
       case 0x28: case 0x29: {
-        const on = (value & 2) !== 0, missile = (address & 0x3f) - 0x26;
+        const on = (value & 2) !== 0, missile = address - 0x26;
         if (on !== (missile === M0 ? this.resmp0 : this.resmp1)) { this.change(h); this.enterExact(h); this.objects.setResmp(missile, on); }
         if (missile === M0) this.resmp0 = on; else this.resmp1 = on;
+        this.updateShown(L_M0 | L_M1);
         break;
       }
       case 0x2a: this.change(h); this.startHmove(h); break;
@@ -605,6 +748,7 @@ export class Tia {
     this.objects.nusizPlayer(which, value, h < this.hblankEnd);
     this.objects.nusizMissile(which + 2, value);
     if (which === 0) this.nusiz0 = value; else this.nusiz1 = value;
+    this.maskDirty |= which === 0 ? L_P0 | L_M0 : L_P1 | L_M1;
   }
 
   /** Lines between the current line and the one at which the frame ends. */
@@ -615,6 +759,8 @@ export class Tia {
   private updatePlayfield(): void {
     // Screen order: PF0 bits 4-7, PF1 bits 7-0, PF2 bits 0-7 (reversed bytes put bit 4, and bit 0, first).
     this.playfield = ((REVERSED[this.pf0] & 0x0f) << 16) | (this.pf1 << 8) | REVERSED[this.pf2];
+    this.maskDirty |= L_PF;
+    this.updateShown(L_PF);
   }
 
   /** A TIA read at CPU cycle `cycle` (`bus`: the data bus's last value, which drives bits 0-5). */
@@ -666,7 +812,8 @@ export class Tia {
   saveState(): Record<string, unknown> {
     const state: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(this)) {
-      if (key === 'screen' || key === 'inputs' || key === 'layers' || key === 'patterns' || key === 'masks' || key === 'maskKey') continue; // scratch (masks: a cache keyed by what they are built from)
+      if (key === 'screen' || key === 'screenWords' || key === 'inputs' || key === 'layers' || key === 'patterns' || key === 'masks' || key === 'maskDirty' ||
+        key === 'extents' || key === 'pairsInWord' || key === 'pairsInLine' || key === 'extentsStale') continue; // scratch (masks, extents: caches of what they are built from)
       state[key] = key === 'objects' ? this.objects.saveState() : ArrayBuffer.isView(value) ? (value as Uint8Array).slice() : value;
     }
     return state;
@@ -679,6 +826,8 @@ export class Tia {
       else if (ArrayBuffer.isView(own)) (own as Uint8Array).set(value as Uint8Array);
       else (this as unknown as Record<string, unknown>)[key] = value;
     }
+    this.extentsStale = true;
+    this.maskDirty = ALL_LAYERS;
   }
 }
 
@@ -692,6 +841,7 @@ const L_P0 = 1, L_M0 = 2, L_P1 = 4, L_M1 = 8, L_BL = 16, L_PF = 32;
 /** The layer bit of each object index (P0 P1 M0 M1 BL). */
 const LAYER_BIT = OBJECT_LAYER_BIT;
 const PF_LAYER_SHIFT = 5;
+const ALL_LAYERS = 63;
 /** Where each object's line mask starts in `masks`. */
 const MASK_P0 = 0, MASK_P1 = MASK_WORDS, MASK_M0 = 2 * MASK_WORDS, MASK_M1 = 3 * MASK_WORDS, MASK_BL = 4 * MASK_WORDS, MASK_PF = 5 * MASK_WORDS;
 
@@ -707,14 +857,15 @@ for (let x = 0; x < 160; x++) {
 const COLLISIONS = new Uint16Array(64);
 /** Which colour each combination shows (0 background, 1 COLUP0, 2 COLUP1, 3 COLUPF, 4 playfield colour), per priority mode. */
 const SOURCE_NORMAL = new Uint8Array(64), SOURCE_SCORE = new Uint8Array(64), SOURCE_PRIORITY = new Uint8Array(64);
+/** The two objects (layer bits) of each collision bit. */
+const PAIRS: [number, number, number][] = [
+  [L_M0, L_P1, M0P1], [L_M0, L_P0, M0P0], [L_M1, L_P0, M1P0], [L_M1, L_P1, M1P1], [L_P0, L_PF, P0PF], [L_P0, L_BL, P0BL],
+  [L_P1, L_PF, P1PF], [L_P1, L_BL, P1BL], [L_M0, L_PF, M0PF], [L_M0, L_BL, M0BL], [L_M1, L_PF, M1PF], [L_M1, L_BL, M1BL],
+  [L_BL, L_PF, BLPF], [L_P0, L_P1, P0P1], [L_M0, L_M1, M0M1],
+];
 for (let layer = 0; layer < 64; layer++) {
   const has = (bit: number) => (layer & bit) !== 0;
-  const pairs: [number, number, number][] = [
-    [L_M0, L_P1, M0P1], [L_M0, L_P0, M0P0], [L_M1, L_P0, M1P0], [L_M1, L_P1, M1P1], [L_P0, L_PF, P0PF], [L_P0, L_BL, P0BL],
-    [L_P1, L_PF, P1PF], [L_P1, L_BL, P1BL], [L_M0, L_PF, M0PF], [L_M0, L_BL, M0BL], [L_M1, L_PF, M1PF], [L_M1, L_BL, M1BL],
-    [L_BL, L_PF, BLPF], [L_P0, L_P1, P0P1], [L_M0, L_M1, M0M1],
-  ];
-  for (const [a, b, bit] of pairs) if (has(a) && has(b)) COLLISIONS[layer] |= bit;
+  for (const [a, b, bit] of PAIRS) if (has(a) && has(b)) COLLISIONS[layer] |= bit;
   const p0 = has(L_P0) || has(L_M0), p1 = has(L_P1) || has(L_M1), bl = has(L_BL), pf = has(L_PF);
   // Highest first. Normal: P0 M0 P1 M1 BL PF. Score: P0 M0 PF P1 M1 BL. Priority: BL PF P0 M0 P1 M1.
   SOURCE_NORMAL[layer] = p0 ? 1 : p1 ? 2 : bl || pf ? 3 : 0;
@@ -722,7 +873,6 @@ for (let layer = 0; layer < 64; layer++) {
   SOURCE_PRIORITY[layer] = bl ? 3 : pf ? 3 : p0 ? 1 : p1 ? 2 : 0;
 }
 
-const ALL_OBJECTS = 63;
 /** For each set of collision bits, the objects (layer bits) taking part in them. */
 const OBJECTS_IN = new Uint8Array(1 << 15);
 {
