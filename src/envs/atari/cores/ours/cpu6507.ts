@@ -7,6 +7,8 @@
  * cycle it happens on hardware, and hot-spot reads of bank-switching cartridges see the same
  * addresses as on hardware. Plain memory (RAM, ROM pages without hot spots) the CPU reads
  * itself through the bus's page tables (`DirectMemory`): the same accesses, without a call.
+ * One exception: the turns of a timer wait loop whose reads the bus says change nothing are
+ * skipped as time only (`skipWaitLoop`).
  *
  * Decimal mode follows the NMOS chip (N, V and Z of ADC come from the intermediate binary
  * result; SBC's flags are all binary). The undocumented opcodes are the stable NMOS ones
@@ -219,15 +221,16 @@ export class Cpu6507 {
    * At `target`, about to run again the loop `LDA abs; BNE target` (`period` cycles a turn):
    * games wait so for the RIOT timer. The turns whose reads the bus says would be non-zero and
    * without side effects (`idlePolls`) change nothing but the time, so they are skipped: the
-   * cycle count moves on by their cycles, no further than the turns `run` would have started
-   * before `limit`. The next turn then runs as usual.
+   * cycle count moves on by their cycles, short of the last turn `run` would have started before
+   * `limit`. The next turn then runs as usual, so A and the flags are those of a real read even
+   * when the limit (the frame's end) comes next.
    */
   private skipWaitLoop(target: number, period: number): void {
     const at = this.readPages[target >> 7];
     if (at < 0 || (target & 127) > 125 || this.memory[at + (target & 127)] !== 0xad || this.bus.idlePolls === undefined) return;
     const address = this.memory[at + (target & 127) + 1] | (this.memory[at + (target & 127) + 2] << 8);
     // A turn starts its LDA at cycle c + k * period and its BNE 4 cycles later; both must start before the limit.
-    const turns = Math.floor((this.limit - this.cycle - 5) / period) + 1;
+    const turns = Math.floor((this.limit - this.cycle - 5) / period); // the last one is left to run
     if (turns <= 0) return;
     this.cycle += period * this.bus.idlePolls(address, this.cycle + 3, period, turns);
   }

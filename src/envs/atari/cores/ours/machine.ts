@@ -53,7 +53,7 @@ export class Machine implements CpuBus {
     this.powerOn();
   }
 
-  /** CPU cycles since power-on (the bus's clock: every access is one). */
+  /** CPU cycles since power-on, counted by the CPU (an access is one; WSYNC and skipped timer polls add more). */
   get cycle(): number {
     return this.cpu.cycle;
   }
@@ -61,6 +61,7 @@ export class Machine implements CpuBus {
   /** Resets the CPU, RIOT timer, TIA registers and cartridge banks; RAM keeps its contents. */
   powerOn(): void {
     this.cartridge.reset();
+    this.refreshCartridgePages();
     this.riot.reset(this.cpu.cycle);
     this.cpu.reset();
   }
@@ -69,6 +70,7 @@ export class Machine implements CpuBus {
   private refreshCartridgePages(): void {
     const cartridge = this.cartridge, pages = this.direct.readPages;
     cartridge.remapped = false;
+    if (cartridge.snoops) return; // watches every access: no page is ever read directly (3F remaps on every TIA write)
     for (let page = 0; page < PAGES_64K; page++) {
       if (!(page & 0x20)) continue;
       const at = cartridge.directReadPage(page & 0x1f);
@@ -173,5 +175,6 @@ export class Machine implements CpuBus {
     this.riot.loadState(state.riot);
     this.tia.loadState(state.tia);
     this.cartridge.loadState(state.cartridge);
+    this.refreshCartridgePages();
   }
 }

@@ -118,7 +118,7 @@ export class Tia {
   /** Per object, what a pulse shows: players' patterns (leftmost pixel in bit 7), missiles' and ball's enable (0/1). */
   private readonly patterns = new Int32Array(5);
   private readonly layers = new Uint8Array(160);
-  /** Line masks of P0 P1 M0 M1 BL and the playfield (lineMasks.ts), and what each was built from (-1: nothing yet). */
+  /** Line masks of P0 P1 M0 M1 BL and the playfield (lineMasks.ts). */
   private readonly masks = new Int32Array(6 * MASK_WORDS);
   /** The objects (and playfield) now shown, as layer bits: the ones that can collide and need painting. */
   private shown = 0;
