@@ -43,7 +43,7 @@ function presetValue(preset: Preset, key: SettingKey): unknown {
 }
 
 /** A setting's default for `preset` (undefined: none); `resolved`: the settings above it in the table. */
-export function defaultValue(key: SettingKey, preset: Preset, resolved: Readonly<Record<string, unknown>> = {}): unknown {
+export function defaultValue(key: SettingKey, preset: Preset, resolved: Readonly<Record<string, unknown>>): unknown {
   const d = SETTINGS[key].default;
   if ('value' in d) return d.value;
   if ('machine' in d) return d.machine(resolved);

@@ -59,7 +59,7 @@ export interface Setting<S extends z.ZodType = z.ZodType> {
  * time-share the cores while each keeps its own copy of the network; else one thread each.
  */
 export function defaultEnvsPerThread(workers: number, cores: number): number {
-  return workers > cores ? Math.min(256, Math.ceil(workers / Math.max(1, cores))) : 1;
+  return workers > cores ? Math.ceil(workers / cores) : 1; // at most --workers' 256
 }
 
 /** A row, keeping its schema's type and where it is stored (the TrainConfig type is derived from them). */
