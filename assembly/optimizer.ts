@@ -3,6 +3,25 @@
 // the locked update runs as SIMD code on the shared data. Pointers are byte addresses.
 // `copyTo` (0: none) receives the new parameters too: the updating worker's local network,
 // which would otherwise copy them back in a second pass.
+//
+// Moments that fall below the smallest normal float are stored as 0, as TensorFlow (the
+// reference's framework) computes with denormals flushed to zero. WebAssembly has no flush
+// mode, and a moment that decays toward zero (a weight whose gradient stays 0: a dead unit)
+// sits in the denormal range for ~150 updates, where each operation on it costs ~100 cycles:
+// with 30-45% of the reference net's first moments there after ~1,000 updates, the optimizer
+// step took 3.4-4.0 ms instead of 1.7.
+
+/** The smallest normal float: below it a stored moment becomes 0. */
+const SMALLEST_NORMAL: f32 = 1.17549435e-38;
+
+/** Lanes below the smallest normal float in magnitude become 0. */
+@inline function flushDenormals(x: v128): v128 {
+  return v128.andnot(x, f32x4.lt(f32x4.abs(x), f32x4.splat(SMALLEST_NORMAL)));
+}
+
+@inline function flushDenormal(x: f32): f32 {
+  return Mathf.abs(x) < SMALLEST_NORMAL ? 0 : x;
+}
 
 /**
  * Adam over n floats, gradients multiplied by `gradScale` (global-norm clipping folded in).
@@ -20,8 +39,8 @@ export function adam(n: i32, params: usize, grads: usize, m: usize, v: usize, gr
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const g = f32x4.mul(v128.load(grads + o), scale);
-    const mi = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(ob1, g));
-    const vi = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(ob2, f32x4.mul(g, g)));
+    const mi = flushDenormals(f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(ob1, g)));
+    const vi = flushDenormals(f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(ob2, f32x4.mul(g, g))));
     v128.store(m + o, mi);
     v128.store(v + o, vi);
     const denominator = f32x4.add(f32x4.mul(f32x4.sqrt(vi), invSqrtC2), eps);
@@ -32,8 +51,8 @@ export function adam(n: i32, params: usize, grads: usize, m: usize, v: usize, gr
   for (; i < n; i++) {
     const o = <usize>i << 2;
     const g = load<f32>(grads + o) * gradScale;
-    const mi = beta1 * load<f32>(m + o) + oneMinusBeta1 * g;
-    const vi = beta2 * load<f32>(v + o) + oneMinusBeta2 * g * g;
+    const mi = flushDenormal(beta1 * load<f32>(m + o) + oneMinusBeta1 * g);
+    const vi = flushDenormal(beta2 * load<f32>(v + o) + oneMinusBeta2 * g * g);
     store<f32>(m + o, mi);
     store<f32>(v + o, vi);
     const denominator = (tfStyle ? Mathf.sqrt(vi) : Mathf.sqrt(vi) / sqrtC2) + epsilon;
@@ -51,7 +70,7 @@ export function rmsprop(n: i32, params: usize, grads: usize, g: usize, gradScale
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const grad = f32x4.mul(v128.load(grads + o), scale);
-    const gi = f32x4.add(f32x4.mul(a, v128.load(g + o)), f32x4.mul(oa, f32x4.mul(grad, grad)));
+    const gi = flushDenormals(f32x4.add(f32x4.mul(a, v128.load(g + o)), f32x4.mul(oa, f32x4.mul(grad, grad))));
     v128.store(g + o, gi);
     const p = f32x4.sub(v128.load(params + o), f32x4.div(f32x4.mul(rate, grad), f32x4.sqrt(f32x4.add(gi, eps))));
     v128.store(params + o, p);
@@ -60,7 +79,7 @@ export function rmsprop(n: i32, params: usize, grads: usize, g: usize, gradScale
   for (; i < n; i++) {
     const o = <usize>i << 2;
     const grad = load<f32>(grads + o) * gradScale;
-    const gi = alpha * load<f32>(g + o) + oneMinusAlpha * grad * grad;
+    const gi = flushDenormal(alpha * load<f32>(g + o) + oneMinusAlpha * grad * grad);
     store<f32>(g + o, gi);
     const p = load<f32>(params + o) - lr * grad / Mathf.sqrt(gi + epsilon);
     store<f32>(params + o, p);

@@ -19,9 +19,23 @@ export interface AdamOptions {
 
 export const defaultAdam: AdamOptions = { learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, epsilonStyle: 'tf' };
 
+/** The smallest normal float32: moments below it are stored as 0 (see flushDenormal). */
+const SMALLEST_NORMAL = 1.17549435e-38;
+
+/**
+ * `x`, or 0 where it is below the smallest normal float32 in magnitude. TensorFlow (the
+ * reference's framework) computes with denormals flushed to zero; the WebAssembly optimizers
+ * flush the moments they store (a decaying moment in the denormal range makes every operation
+ * on it ~100x slower), and these reference versions do the same so both stay equal.
+ */
+export function flushDenormal(x: number): number {
+  return Math.abs(x) < SMALLEST_NORMAL ? 0 : x;
+}
+
 /**
  * One Adam step at step number `step` (1-based), updating params, m and v in place, with the
  * gradients multiplied by `gradScale` (clipping by global norm folded into the same pass).
+ * Moments below the smallest normal float are stored as 0.
  */
 export function adamStep(
   params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, step: number, o: AdamOptions, gradScale = 1,
@@ -34,8 +48,8 @@ export function adamStep(
     const lrT = o.learningRate * Math.sqrt(c2) / c1;
     for (let i = 0; i < n; i++) {
       const g = grads[i] * gradScale;
-      const mi = (m[i] = beta1 * m[i] + (1 - beta1) * g);
-      const vi = (v[i] = beta2 * v[i] + (1 - beta2) * g * g);
+      const mi = (m[i] = flushDenormal(beta1 * m[i] + (1 - beta1) * g));
+      const vi = (v[i] = flushDenormal(beta2 * v[i] + (1 - beta2) * g * g));
       params[i] -= lrT * mi / (Math.sqrt(vi) + epsilon);
     }
   } else {
@@ -43,8 +57,8 @@ export function adamStep(
     const sqrtC2 = Math.sqrt(c2);
     for (let i = 0; i < n; i++) {
       const g = grads[i] * gradScale;
-      const mi = (m[i] = beta1 * m[i] + (1 - beta1) * g);
-      const vi = (v[i] = beta2 * v[i] + (1 - beta2) * g * g);
+      const mi = (m[i] = flushDenormal(beta1 * m[i] + (1 - beta1) * g));
+      const vi = (v[i] = flushDenormal(beta2 * v[i] + (1 - beta2) * g * g));
       params[i] -= stepSize * mi / (Math.sqrt(vi) / sqrtC2 + epsilon);
     }
   }
@@ -68,7 +82,7 @@ export function rmsPropStep(params: Float32Array, grads: Float32Array, g: Float3
   const { learningRate, alpha, epsilon } = o;
   for (let i = 0; i < params.length; i++) {
     const grad = grads[i] * gradScale;
-    const gi = (g[i] = alpha * g[i] + (1 - alpha) * grad * grad);
+    const gi = (g[i] = flushDenormal(alpha * g[i] + (1 - alpha) * grad * grad));
     params[i] -= learningRate * grad / Math.sqrt(gi + epsilon);
   }
 }

@@ -102,3 +102,48 @@ test('a locked update hands the updater its new weights in the same pass: in the
     assert.notDeepEqual(store.params.slice(0, 4), Float32Array.from([0, 1, 2, 3].map(Math.sin)), `${what}: the update was applied`);
   }
 });
+
+test('moments that decay below the smallest normal float are stored as 0, by the shared-memory (wasm) and the TypeScript optimizers alike (TensorFlow flushes denormals)', () => {
+  const SMALLEST_NORMAL = 1.17549435e-38;
+  const isDenormal = (x: number) => x !== 0 && Math.abs(x) < SMALLEST_NORMAL;
+  // Element 0 keeps a gradient; the others get none from the start, so their moments only decay
+  // (m by 0.9, v by 0.999 or alpha a step): from 2e-38 they fall into the denormal range at once.
+  // 9 elements: the SIMD loop and its scalar remainder both see it.
+  const n = 9, steps = 40;
+  const grads = new Float32Array(n); grads[0] = 0.5;
+  const o: AdamOptions = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, epsilonStyle: 'tf' };
+  const store = GlobalStore.create(n, 1);
+  assert.ok(store.buffers.memory, 'the optimizer module is built');
+  const js = { p: new Float32Array(n).fill(0.25), m: new Float32Array(n).fill(2e-38), v: new Float32Array(n).fill(SMALLEST_NORMAL * 1.0005) };
+  js.m[0] = 0; js.v[0] = 0;
+  store.params.set(js.p); store.moment1.set(js.m); store.moment2.set(js.v);
+  for (let step = 1; step <= steps; step++) {
+    store.applyGradients(0, grads, 1, { kind: 'adam', ...o });
+    adamStep(js.p, grads, js.m, js.v, step, o);
+    for (const [name, values] of [['wasm m', store.moment1], ['wasm v', store.moment2], ['ts m', js.m], ['ts v', js.v]] as const) {
+      for (let i = 0; i < n; i++) assert.ok(!isDenormal(values[i]), `${name}[${i}] is denormal after step ${step}: ${values[i]}`);
+    }
+  }
+  for (let i = 1; i < n; i++) {
+    assert.equal(store.moment1[i], 0, `wasm m[${i}] flushed`); assert.equal(js.m[i], 0, `ts m[${i}] flushed`);
+    assert.equal(store.moment2[i], 0, `wasm v[${i}] flushed`); assert.equal(js.v[i], 0, `ts v[${i}] flushed`);
+    assert.equal(store.params[i], js.p[i], `p[${i}] equal`);
+  }
+  // The element with a gradient is untouched by the flush and the two agree.
+  assert.ok(store.moment1[0] > 0.1 && Math.abs(store.moment1[0] - js.m[0]) < 1e-6, `m[0]: ${store.moment1[0]} vs ${js.m[0]}`);
+  assert.ok(Math.abs(store.params[0] - js.p[0]) < 1e-6, `p[0]: ${store.params[0]} vs ${js.p[0]}`);
+
+  // RMSProp's squared-gradient average decays the same way.
+  const rms = { kind: 'rmsprop' as const, learningRate: 1e-3, alpha: 0.5, epsilon: 0.1 };
+  const rmsStore = GlobalStore.create(n, 1);
+  const g = new Float32Array(n).fill(1.5e-38); g[0] = 0;
+  rmsStore.params.fill(0.25); rmsStore.moment1.set(g);
+  const p = new Float32Array(n).fill(0.25);
+  rmsStore.applyGradients(0, grads, 1, rms);
+  rmsPropStep(p, grads, g, rms);
+  for (let i = 1; i < n; i++) {
+    assert.equal(rmsStore.moment1[i], 0, `wasm g[${i}] flushed`);
+    assert.equal(g[i], 0, `ts g[${i}] flushed`);
+  }
+  assert.ok(rmsStore.moment1[0] > 0.1 && Math.abs(rmsStore.moment1[0] - g[0]) < 1e-6);
+});
