@@ -2,15 +2,15 @@ import { readFileSync } from 'node:fs';
 
 /**
  * The WebAssembly pass of GrayAreaResizer for palette-indexed frames (assembly/grayArea.ts):
- * per distinct input row a luma lookup and the horizontal taps, then the vertical taps and the
- * exact truncation four pixels at a time. Its own small memory holds the tables, two frames
- * (this one and the last, whose unchanged rows keep their sums) and the output.
+ * a luma lookup per pixel of each changed input row, then the vertical and horizontal taps and
+ * the exact truncation four values at a time. Its own small memory holds the tables, two
+ * frames (this one and the last, whose unchanged rows keep their luma) and the output.
  */
 
 interface GrayAreaExports {
   resizeIndexed(inHeight: number, inWidth: number, size: number, frame: number, previous: number, luma: number,
     xFirst: number, xWeight: number, xWidth: number, yFirst: number, yWeight: number, yWidth: number,
-    lumaRow: number, rows: number, out: number, offset: number, denominator: number, band: number, boundary: number): number;
+    lumaFrame: number, columns: number, out: number, offset: number, denominator: number, band: number, boundary: number): number;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -41,13 +41,14 @@ export class IndexedGrayKernel {
   private readonly exports: GrayAreaExports;
   private readonly luma: Int32Array;
   private readonly frames: [Uint8Array, Uint8Array];
-  private readonly at: { luma: number; xFirst: number; xWeight: number; yFirst: number; yWeight: number; lumaRow: number; rows: number; out: number; boundary: number; frames: [number, number] };
+  private readonly at: { luma: number; xFirst: number; xWeight: number; yFirst: number; yWeight: number; lumaFrame: number; columns: number; out: number; boundary: number; frames: [number, number] };
   /** Which of `frames` the next frame goes to; the other holds the last one, if `hasPrevious`. */
   private current = 0;
   private hasPrevious = false;
 
-  /** Null when the kernel is not built. */
+  /** Null when the kernel is not built, or for shapes it does not take (it works on four input columns and four output rows at a time). */
   static create(inHeight: number, inWidth: number, size: number, x: ContiguousTaps, y: ContiguousTaps, truncation: Truncation): IndexedGrayKernel | null {
+    if (inWidth % 4 !== 0 || size % 4 !== 0) return null;
     const module = grayAreaModule();
     return module === null ? null : new IndexedGrayKernel(module, inHeight, inWidth, size, x, y, truncation);
   }
@@ -60,8 +61,8 @@ export class IndexedGrayKernel {
     this.at = {
       luma: take(256 * 4),
       xFirst: take(size * 4), xWeight: take(x.weight.length * 4), yFirst: take(size * 4), yWeight: take(y.weight.length * 4),
-      lumaRow: take((inWidth + x.width) * 4), // padding taps (weight 0) may read past the last input
-      rows: take((inHeight + y.width) * size * 4),
+      lumaFrame: take((inHeight + y.width) * inWidth * 4), // padding taps (weight 0) may read past the last row
+      columns: take((inWidth + x.width) * 16), // or column
       out: take(size * size),
       boundary: take(size * size * 4),
       frames: [take(frameBytes), take(frameBytes)],
@@ -93,7 +94,7 @@ export class IndexedGrayKernel {
     this.frames[frame].set(indices.subarray(0, this.inHeight * this.inWidth));
     const previous = this.hasPrevious ? at.frames[1 - frame] : 0;
     const count = this.exports.resizeIndexed(this.inHeight, this.inWidth, size, at.frames[frame], previous, at.luma,
-      at.xFirst, at.xWeight, x.width, at.yFirst, at.yWeight, y.width, at.lumaRow, at.rows, at.out, t.offset, t.denominator, t.band, at.boundary);
+      at.xFirst, at.xWeight, x.width, at.yFirst, at.yWeight, y.width, at.lumaFrame, at.columns, at.out, t.offset, t.denominator, t.band, at.boundary);
     this.current = 1 - frame;
     this.hasPrevious = true;
     return count;
