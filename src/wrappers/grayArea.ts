@@ -1,3 +1,5 @@
+import { IndexedGrayKernel, type ContiguousTaps } from './grayAreaWasm.js';
+
 /**
  * RGB -> gray, area-resized, in exact integer arithmetic, equal in every output value to the
  * float recipe GrayResize always had (skimage luma 0.2125/0.7154/0.0721 in float32, area
@@ -11,8 +13,6 @@
  * V + 1e-4 lies within |e| of an integer; those rare pixels (about one in 6,500 on random
  * frames) are recomputed with the float recipe itself, so the two agree on every input.
  */
-import { IndexedGrayKernel, type ContiguousTaps } from './grayAreaWasm.js';
-
 export class GrayAreaResizer {
   /** Output pixels that fell near a rounding boundary and took the float recipe (for tests). */
   boundaryPixels = 0;
@@ -102,7 +102,8 @@ export class GrayAreaResizer {
    * Writes the gray image of a frame of palette indices (inHeight x inWidth, one byte a pixel;
    * `palette[i]` is index i's colour as 0x00BBGGRR) into `out`: the values `resize` gives for
    * the frame's RGB, boundary pixels included (they take the float recipe on the palette's RGB).
-   * Rows equal to the last indexed frame's keep their sums: pass the same palette each time.
+   * In WebAssembly where it is built, luma looked up per colour, and rows equal to the last
+   * indexed frame's keep their luma (until the palette changes); elsewhere through RGB.
    */
   resizeIndexed(indices: Uint8Array, palette: Uint32Array, out: Uint8Array): void {
     if (palette !== this.palette) this.setPalette(palette);
