@@ -114,7 +114,7 @@ function main() {
     const r = step(scratch);
     if (r.status !== 0) throw new Error(`the unmutated build failed in ${scratch}:\n${lastLines(r.output, 20)}`);
   }
-  const wasmFiles = ['kernels.wasm', 'kernels-fma.wasm', 'optimizer.wasm'];
+  const wasmFiles = ['kernels.wasm', 'kernels-fma.wasm', 'optimizer.wasm', 'grayArea.wasm'];
   const pristineWasm = new Map(wasmFiles.map((f) => [f, readFileSync(join(scratch, 'build', f))]));
   const testsFor = (m) => m.tests.filter((t) => !args.without.includes(t));
   const allTests = [...new Set(mutations.flatMap(testsFor))].sort();

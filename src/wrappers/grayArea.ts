@@ -1,3 +1,5 @@
+import { IndexedGrayKernel, type ContiguousTaps } from './grayAreaWasm.js';
+
 /**
  * RGB -> gray, area-resized, in exact integer arithmetic, equal in every output value to the
  * float recipe GrayResize always had (skimage luma 0.2125/0.7154/0.0721 in float32, area
@@ -29,8 +31,20 @@ export class GrayAreaResizer {
   private readonly band: number;
   /** False when N could overflow int32 (only for unusual sizes): every pixel takes the float recipe. */
   private readonly exact: boolean;
+  /** The WebAssembly pass for palette-indexed frames: undefined until first wanted, null where unavailable. */
+  private kernel: IndexedGrayKernel | null | undefined;
+  /** The palette `indexLuma` and `indexFloatLuma` were made from. */
+  private palette: Uint32Array | null = null;
+  /** Per palette index: the integer luma, the float recipe's luma, and its RGB as bytes. */
+  private readonly indexLuma = new Int32Array(256);
+  private readonly indexFloatLuma = new Float32Array(256);
+  private readonly indexRgb = new Uint8Array(256 * 3);
+  /** Frames the indexed path expands to RGB where the kernel is unavailable. */
+  private rgbScratch: Uint8Array | null = null;
 
-  constructor(readonly inHeight: number, readonly inWidth: number, readonly size: number) {
+  /** `wasm: false` keeps palette-indexed frames off the WebAssembly kernel (they are expanded to RGB instead). */
+  constructor(readonly inHeight: number, readonly inWidth: number, readonly size: number, options: { wasm?: boolean } = {}) {
+    if (options.wasm === false) this.kernel = null;
     this.xInt = integerTaps(inWidth, size);
     this.yInt = integerTaps(inHeight, size);
     this.xFloat = floatTaps(inWidth, size);
@@ -82,6 +96,66 @@ export class GrayAreaResizer {
       const outRow = oy * size;
       for (let ox = 0; ox < size; ox++) out[outRow + ox] = this.finish(acc[ox], rgb, ox, oy);
     }
+  }
+
+  /**
+   * Writes the gray image of a frame of palette indices (inHeight x inWidth, one byte a pixel;
+   * `palette[i]` is index i's colour as 0x00BBGGRR) into `out`: the values `resize` gives for
+   * the frame's RGB, boundary pixels included (they take the float recipe on the palette's RGB).
+   * In WebAssembly where it is built, luma looked up per colour, and rows equal to the last
+   * indexed frame's keep their luma (until the palette changes); elsewhere through RGB.
+   */
+  resizeIndexed(indices: Uint8Array, palette: Uint32Array, out: Uint8Array): void {
+    if (palette !== this.palette) this.setPalette(palette);
+    const kernel = this.indexedKernel();
+    if (kernel === null) {
+      this.resize(this.expand(indices), out);
+      return;
+    }
+    const count = kernel.resize(indices);
+    out.set(kernel.output);
+    const size = this.size, boundary = kernel.boundary;
+    for (let k = 0; k < count; k++) {
+      const pixel = boundary[k], oy = Math.floor(pixel / size);
+      this.boundaryPixels++;
+      out[pixel] = this.floatPixel(pixel - oy * size, oy, indices, this.indexFloatLuma, 1);
+    }
+  }
+
+  private setPalette(palette: Uint32Array): void {
+    this.palette = palette;
+    this.indexLuma.fill(0);
+    this.indexFloatLuma.fill(0);
+    this.indexRgb.fill(0);
+    for (let i = 0; i < Math.min(256, palette.length); i++) {
+      const r = palette[i] & 0xff, g = (palette[i] >>> 8) & 0xff, b = (palette[i] >>> 16) & 0xff;
+      this.indexLuma[i] = 2125 * r + 7154 * g + 721 * b;
+      this.indexFloatLuma[i] = 0.2125 * r + 0.7154 * g + 0.0721 * b; // rounded to float32, as the float recipe rounds each pixel's luma
+      this.indexRgb.set([r, g, b], 3 * i);
+    }
+    this.kernel?.setLuma(this.indexLuma);
+  }
+
+  /** The kernel, made on first use; null where it is not built or the sums could overflow. */
+  private indexedKernel(): IndexedGrayKernel | null {
+    if (this.kernel === undefined) {
+      const x = contiguous(this.xInt), y = contiguous(this.yInt);
+      this.kernel = this.exact && x !== null && y !== null
+        ? IndexedGrayKernel.create(this.inHeight, this.inWidth, this.size, x, y, { offset: this.offset, denominator: this.denominator, band: this.band })
+        : null;
+      this.kernel?.setLuma(this.indexLuma);
+    }
+    return this.kernel;
+  }
+
+  /** The RGB frame of `indices` (a scratch buffer). */
+  private expand(indices: Uint8Array): Uint8Array {
+    const rgb = (this.rgbScratch ??= new Uint8Array(this.inHeight * this.inWidth * 3)), table = this.indexRgb;
+    for (let p = 0, q = 0; q < rgb.length; p++, q += 3) {
+      const c = 3 * indices[p];
+      rgb[q] = table[c]; rgb[q + 1] = table[c + 1]; rgb[q + 2] = table[c + 2];
+    }
+    return rgb;
   }
 
   /**
@@ -143,6 +217,14 @@ export class GrayAreaResizer {
    * float32 luma, float32 taps, float64 sums stored as float32 row values, + 1e-4, truncation.
    */
   referencePixel(rgb: Uint8Array, ox: number, oy: number): number {
+    return this.floatPixel(ox, oy, rgb, null, 3);
+  }
+
+  /**
+   * The float recipe for pixel (ox, oy) of an RGB frame (`luma` null, 3 bytes a pixel) or of
+   * a frame of palette indices (`luma` the float32 luma of each index, 1 byte a pixel).
+   */
+  private floatPixel(ox: number, oy: number, frame: Uint8Array, luma: Float32Array | null, bytesPerPixel: number): number {
     const { xFloat, yFloat, inWidth } = this;
     const xw = xFloat.width, yw = yFloat.width;
     let sum = 0;
@@ -150,8 +232,9 @@ export class GrayAreaResizer {
       const rowBase = yFloat.index[t] * inWidth;
       let rowSum = 0;
       for (let u = ox * xw, uEnd = u + xw; u < uEnd; u++) {
-        const p = (rowBase + xFloat.index[u]) * 3;
-        rowSum += xFloat.weight[u] * Math.fround(0.2125 * rgb[p] + 0.7154 * rgb[p + 1] + 0.0721 * rgb[p + 2]);
+        const p = (rowBase + xFloat.index[u]) * bytesPerPixel;
+        const pixelLuma = luma !== null ? luma[frame[p]] : Math.fround(0.2125 * frame[p] + 0.7154 * frame[p + 1] + 0.0721 * frame[p + 2]);
+        rowSum += xFloat.weight[u] * pixelLuma;
       }
       sum += yFloat.weight[t] * Math.fround(rowSum);
     }
@@ -204,6 +287,16 @@ function integerTaps(inSize: number, outSize: number): IntTaps {
   const index = new Int32Array(outSize * width), weight = new Int32Array(outSize * width);
   lists.forEach((taps, o) => taps.forEach((t, k) => { index[o * width + k] = t.index; weight[o * width + k] = t.weight; }));
   return { width, index, weight, denominator: inSize / g };
+}
+
+/** The taps as first input and weights, or null if some output's inputs are not contiguous. */
+function contiguous(taps: IntTaps): ContiguousTaps | null {
+  const { width, index, weight } = taps, first = new Int32Array(index.length / width);
+  for (let o = 0; o < first.length; o++) {
+    first[o] = index[o * width];
+    for (let k = 0; k < width; k++) if (weight[o * width + k] !== 0 && index[o * width + k] !== first[o] + k) return null;
+  }
+  return { first, weight, width };
 }
 
 function sameRow(words: Uint32Array, a: number, b: number, n: number): boolean {

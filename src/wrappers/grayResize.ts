@@ -1,5 +1,6 @@
 import type { BoxSpace, Env, ResetOptions, ResetResult, StepResult } from '../envs/env.js';
 import { reportsFrameChanges, type FrameChanges } from '../envs/frameChanges.js';
+import { reportsIndexedFrames, type IndexedFrame } from '../envs/indexedFrames.js';
 import { GrayAreaResizer } from './grayArea.js';
 import { Wrapper } from './wrapper.js';
 
@@ -12,13 +13,17 @@ import { Wrapper } from './wrapper.js';
  *
  * When the game below (through wrappers that pass observations on unchanged) reports which
  * rectangles of its frame buffer changed, only the output pixels those touch are recomputed:
- * the same values, since each pixel is the same function of the same input pixels.
+ * the same values, since each pixel is the same function of the same input pixels. When it
+ * gives its frame as palette indices (a 2600 core), luma is looked up per colour, not computed
+ * per pixel: the same values again (see GrayAreaResizer.resizeIndexed).
  */
 export class GrayResize extends Wrapper<Uint8Array> {
   readonly size: number;
   readonly resizer: GrayAreaResizer;
   /** The game's change reports, or null when it redraws whole frames. */
   readonly changes: FrameChanges | null;
+  /** The game's frame as palette indices (when it has no change reports), or null. */
+  readonly indexed: IndexedFrame | null;
   /** Observations computed from reported changes alone (for tests). */
   partialUpdates = 0;
   private readonly output: Uint8Array;
@@ -34,7 +39,8 @@ export class GrayResize extends Wrapper<Uint8Array> {
     this.resizer = new GrayAreaResizer(h, w, size);
     this.output = new Uint8Array(size * size);
     this.space = { kind: 'box', shape: [size, size], low: 0, high: 255 };
-    this.changes = changeSource(env)?.watchFrameChanges() ?? null;
+    this.changes = below(env, reportsFrameChanges)?.watchFrameChanges() ?? null;
+    this.indexed = this.changes === null ? below(env, reportsIndexedFrames)?.indexedFrame() ?? null : null;
   }
 
   override get observationSpace(): BoxSpace { return this.space; }
@@ -58,7 +64,11 @@ export class GrayResize extends Wrapper<Uint8Array> {
 
   /** Converts the game's observation, recomputing only what its reported changes touch. */
   private observe(rgb: Uint8Array): Uint8Array {
-    const changes = this.changes;
+    const changes = this.changes, indexed = this.indexed;
+    if (indexed !== null) {
+      this.resizer.resizeIndexed(indexed.indices, indexed.palette, this.output);
+      return this.output;
+    }
     if (changes === null) return this.transform(rgb);
     if (changes.all || rgb !== this.lastFrame) {
       this.resizer.resize(rgb, this.output);
@@ -73,10 +83,10 @@ export class GrayResize extends Wrapper<Uint8Array> {
   }
 }
 
-/** The environment under `env` that reports its frame changes, reached through wrappers that pass observations on unchanged. */
-function changeSource(env: Env<Uint8Array>) {
+/** The environment under `env` that `has` what is wanted, reached through wrappers that pass observations on unchanged. */
+function below<T extends object>(env: Env<Uint8Array>, has: (env: object) => env is T): T | null {
   for (let e: Env<Uint8Array> = env; ;) {
-    if (reportsFrameChanges(e)) return e;
+    if (has(e)) return e;
     if (!(e instanceof Wrapper) || !e.passesObservationsOn) return null;
     e = e.env as Env<Uint8Array>;
   }

@@ -1,4 +1,5 @@
 import { Rng } from '../../util/rng.js';
+import type { IndexedFrame, ReportsIndexedFrames } from '../indexedFrames.js';
 import { checkAction, type BoxSpace, type DiscreteSpace, type Env, type ResetOptions, type ResetResult, type StepResult } from '../env.js';
 import { ACTION_NAMES, AleAction, type GameSettings, type GameTracker } from './games.js';
 import { SCREEN_HEIGHT, SCREEN_WIDTH } from './stella.js';
@@ -58,7 +59,7 @@ export function movePaddle(resistance: number, inputs: Pick<Inputs, 'left' | 'ri
  * sequence, frame skip with sticky actions, reward/lives/terminal from RAM, the minimal action
  * set, 210x160 RGB observations in the NTSC palette, truncation after `maxEpisodeFrames`.
  */
-export class AtariEnv implements Env<Uint8Array> {
+export class AtariEnv implements Env<Uint8Array>, ReportsIndexedFrames {
   readonly observationSpace: BoxSpace = { kind: 'box', shape: [SCREEN_HEIGHT, SCREEN_WIDTH, 3], low: 0, high: 255 };
   readonly actionSpace: DiscreteSpace;
   readonly options: AtariOptions;
@@ -139,6 +140,16 @@ export class AtariEnv implements Env<Uint8Array> {
 
   render(): { width: number; height: number; rgb: Uint8Array } {
     return { width: SCREEN_WIDTH, height: SCREEN_HEIGHT, rgb: this.frame };
+  }
+
+  /**
+   * The observation as the core's palette indices: they are what `screen` converts at the end
+   * of each step and reset, and nothing draws into them until the next. Null when frames are
+   * max-pooled (a pixel-wise max of RGB is no palette colour) or the core gives RGB only.
+   */
+  indexedFrame(): IndexedFrame | null {
+    if (this.options.maxPoolLastTwoFrames && this.options.frameSkip > 1) return null;
+    return this.machine.indexedScreen?.() ?? null;
   }
 
   /** RIOT RAM byte (for tests and tools). */

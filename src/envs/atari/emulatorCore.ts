@@ -1,3 +1,4 @@
+import type { IndexedFrame } from '../indexedFrames.js';
 import { Atari2600 } from './stella.js';
 import { OurAtari2600 } from './cores/ours/core.js';
 
@@ -30,6 +31,8 @@ export interface EmulatorCore {
   ram(index: number): number;
   /** The last observed frame, 210x160, as packed RGB. */
   screen(out: Uint8Array): void;
+  /** The last observed frame as palette indices (the buffer `screen` converts, kept current), where the core draws them. */
+  indexedScreen?(): IndexedFrame;
   readonly framesEmulated: number;
 }
 

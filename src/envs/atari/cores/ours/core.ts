@@ -1,6 +1,7 @@
 import type { EmulatorCore, Inputs } from '../../emulatorCore.js';
 import { Cartridge } from './cartridge.js';
-import { Machine, type MachineState } from './machine.js';
+import type { IndexedFrame } from '../../../indexedFrames.js';
+import { Machine, NTSC_RGB, type MachineState } from './machine.js';
 
 /**
  * Our 2600 core behind the emulator-core interface, wired as the 6502.ts adapter is: joystick 0
@@ -48,6 +49,10 @@ export class OurAtari2600 implements EmulatorCore {
 
   screen(out: Uint8Array): void {
     this.machine.screenRgb(out);
+  }
+
+  indexedScreen(): IndexedFrame {
+    return { indices: this.machine.tia.screen, palette: NTSC_RGB };
   }
 
   /** The ALE's cloneState: everything needed to continue exactly from here. */

@@ -15,7 +15,7 @@ const require = createRequire(import.meta.url);
 const NTSC_PALETTE = (require('6502.ts/lib/machine/stella/tia/palette.js') as { NTSC: Uint32Array }).NTSC;
 
 /** The palette as 0x00BBGGRR: a pixel's three bytes in the low bits of a little-endian word. */
-const NTSC_RGB = NTSC_PALETTE.map((word) => word & 0xffffff);
+export const NTSC_RGB = NTSC_PALETTE.map((word) => word & 0xffffff);
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** Bytes of RIOT RAM (first in the machine's memory). */
