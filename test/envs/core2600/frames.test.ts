@@ -39,6 +39,10 @@ test('the game-like kernel ROM as an F8 cartridge (kernel in bank 0): 400 frames
   assert.equal(compareFrames(kernelRom(2), 400, inputs), null);
 });
 
+test('the kernel ROM with HMOVE at the start of every line (the movement and its comb in every HBLANK): 400 frames identical to 6502.ts', () => {
+  assert.equal(compareFrames(kernelRom(1, { hmoveEveryLine: true }), 400, inputs), null);
+});
+
 test('state save/restore: a restored machine runs on exactly as the original (RAM, screen, cycle count)', () => {
   const a = new Machine(kernelRom(2));
   for (let f = 0; f < 50; f++) a.runFrame();
