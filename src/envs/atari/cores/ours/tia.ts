@@ -46,6 +46,8 @@ const PLAYER_SCALE = [1, 1, 1, 1, 1, 2, 1, 4];
 // Collision bits, as the read registers report them (CXM0P bit 7 is M0-P1, and so on).
 const M0P1 = 1 << 0, M0P0 = 1 << 1, M1P0 = 1 << 2, M1P1 = 1 << 3, P0PF = 1 << 4, P0BL = 1 << 5, P1PF = 1 << 6, P1BL = 1 << 7;
 const M0PF = 1 << 8, M0BL = 1 << 9, M1PF = 1 << 10, M1BL = 1 << 11, BLPF = 1 << 12, P0P1 = 1 << 13, M0M1 = 1 << 14;
+/** The collisions between two movable objects (the others involve the playfield). */
+const OBJECT_PAIRS = M0P1 | M0P0 | M1P0 | M1P1 | P0BL | P1BL | M0BL | M1BL | P0P1 | M0M1;
 
 export interface TiaInputs {
   /** INPT4 and INPT5 pins: true when the fire button is pressed. */
@@ -121,6 +123,8 @@ export class Tia {
    * changed (positions, counters, last movement ticks, starfield widths, pulsesWhenLeft), so
    * that a write meeting the movement before its end can run it exactly instead.
    */
+  /** Take HMOVEs in HBLANK in closed form where that is exact (off: always the exact counters; tests compare the two). */
+  closedFormHmove = true;
   private closedMoveAt = 0;
   private closedMoveEnd = -1;
   private closedMoveShows = 0;
@@ -300,25 +304,23 @@ export class Tia {
     const e = this.extents, position = this.position;
     for (let i = 0; i < 5; i++) {
       if ((stale & LAYER_BIT[i]) === 0) continue;
-      const base = i * MASK_WORDS;
-      for (let w = 0; w < MASK_WORDS; w++) e[base + w] = 0;
-      if (i < 2) {
-        const mode = (i === P0 ? this.nusiz0 : this.nusiz1) & 7, scale = PLAYER_SCALE[mode], delay = scale > 1 ? 1 : 0, copies = COPIES[mode];
-        for (let c = 0; c < copies.length; c++) orRun(e, base, (position[i] + copies[c] + delay) % 160, playerRun(0xff, scale), 8 * scale);
-      } else {
-        const nusiz = i === M0 ? this.nusiz0 : i === M1 ? this.nusiz1 : 0, copies = COPIES[nusiz & 7];
-        const width = 1 << (((i === BL ? this.ctrlpf : nusiz) >> 4) & 3);
-        for (let c = 0; c < copies.length; c++) orRun(e, base, (position[i] + copies[c]) % 160, (1 << width) - 1, width);
-      }
-      foldWrap(e, base);
+      // A copy of the object's extent at pixel 0, rotated to its position (tables per NUSIZ mode and width).
+      const nusiz = i === P0 || i === M0 ? this.nusiz0 : i === P1 || i === M1 ? this.nusiz1 : 0;
+      const key = i < 2 ? nusiz & 7 : 8 + (nusiz & 7) * 4 + (((i === BL ? this.ctrlpf : nusiz) >> 4) & 3);
+      const from = (key * 160 + position[i]) * 5, base = i * MASK_WORDS;
+      for (let w = 0; w < 5; w++) e[base + w] = EXTENTS[from + w];
     }
     let line = 0;
     for (let w = 0; w < 5; w++) {
       const p0 = e[MASK_P0 + w], p1 = e[MASK_P1 + w], m0 = e[MASK_M0 + w], m1 = e[MASK_M1 + w], bl = e[MASK_BL + w];
-      // The playfield may be anywhere: a pair with it needs only the object.
-      const pairs = (m0 & p1 ? M0P1 : 0) | (m0 & p0 ? M0P0 : 0) | (m1 & p0 ? M1P0 : 0) | (m1 & p1 ? M1P1 : 0) | (p0 ? P0PF : 0) |
-        (p0 & bl ? P0BL : 0) | (p1 ? P1PF : 0) | (p1 & bl ? P1BL : 0) | (m0 ? M0PF : 0) | (m0 & bl ? M0BL : 0) | (m1 ? M1PF : 0) |
-        (m1 & bl ? M1BL : 0) | (bl ? BLPF : 0) | (p0 & p1 ? P0P1 : 0) | (m0 & m1 ? M0M1 : 0);
+      // The playfield may be anywhere: a pair with it needs only the object. Two objects can meet
+      // only in a word both reach (most words hold one object or none).
+      const reach = nonZero(p0) * L_P0 | nonZero(m0) * L_M0 | nonZero(p1) * L_P1 | nonZero(m1) * L_M1 | nonZero(bl) * L_BL;
+      let pairs = COLLISIONS[reach | L_PF] & ~OBJECT_PAIRS;
+      if ((reach & (reach - 1)) !== 0) {
+        pairs |= nonZero(m0 & p1) * M0P1 | nonZero(m0 & p0) * M0P0 | nonZero(m1 & p0) * M1P0 | nonZero(m1 & p1) * M1P1 | nonZero(p0 & bl) * P0BL |
+          nonZero(p1 & bl) * P1BL | nonZero(m0 & bl) * M0BL | nonZero(m1 & bl) * M1BL | nonZero(p0 & p1) * P0P1 | nonZero(m0 & m1) * M0M1;
+      }
       this.pairsInWord[w] = pairs;
       line |= pairs;
     }
@@ -611,7 +613,7 @@ export class Tia {
 
   /** HMOVE reaches the motion logic at line clock h. */
   private startHmove(h: number): void {
-    if (!this.exact && !this.hmoveThisLine && h > 0 && h < HBLANK && this.drawnTo === h && this.moveInClosedForm(h)) return;
+    if (this.closedFormHmove && !this.exact && !this.hmoveThisLine && h > 0 && h < HBLANK && this.drawnTo === h && this.moveInClosedForm(h)) return;
     this.enterExact(h);
     // In HBLANK (not at its very first clock, which restarts the line's HBLANK) it extends
     // HBLANK by 8 clocks: the black bar, and 8 pulses every object misses.
@@ -645,62 +647,67 @@ export class Tia {
     for (let i = 0; i < 5; i++) if (stopAt[i] > last) last = stopAt[i];
     const end = firstTick + 4 * last;
     if (end > HBLANK_EXTENDED) return false;
-    this.updatePatterns();
-    // Objects that can show a pixel on their last pulse before the HMOVE or on a movement pulse:
-    // their outputs, bit j the pulse at counter c - 1 + j (c: at pixel 0, as enterExact puts it).
-    const outputs = moveOutputs, patterns = this.patterns;
-    let shows = 0, showing = 0;
-    for (let i = 0; i < 5; i++) {
-      const c = COUNTER_AT_POSITION[i] - position[i];
-      start[i] = c < 0 ? c + 160 : c;
-      const before = c <= 0 ? c + 159 : c - 1, n = stopAt[i];
-      outputs[i] = 0;
-      if (!o.mayShow(i, before, n + 1)) continue;
-      shows |= LAYER_BIT[i];
-      if (patterns[i] === 0) continue;
-      let bits = 0;
-      for (let j = 0; j <= n; j++) bits |= o.pixelAt(i, before + j, patterns[i]) << j;
-      outputs[i] = bits;
-      if (bits !== 0) showing |= LAYER_BIT[i];
-    }
-    for (let i = 0; i < 5; i++) { saved[i] = position[i]; saved[5 + i] = o.counter[i]; saved[10 + i] = o.lastMovementTick[i]; saved[15 + i] = o.effectiveWidth[i]; }
     saved[20] = this.pulsesWhenLeft;
-    saved[21] = this.collisions;
-    if (showing !== 0 && (COLLISIONS[showing | L_PF] & ~this.collisions) !== 0 && !(this.vblank & 2)) {
-      // HBLANK's collisions as moveInHblank checks them: after each tick while the movement
-      // runs, among every object's last output (the pulse at this tick, or its last one) and the playfield's.
-      let collisions = 0;
-      for (let k = 0; k < last; k++) {
-        let layer = (((firstTick + 4 * k <= HBLANK ? this.playfieldAtLineStart : this.playfield) >> 19) & 1) << PF_LAYER_SHIFT;
-        for (let i = 0; i < 5; i++) if (outputs[i] !== 0) layer |= ((outputs[i] >> (k + 1 < stopAt[i] ? k + 1 : stopAt[i])) & 1) * LAYER_BIT[i];
-        collisions |= COLLISIONS[layer];
-      }
-      this.collisions |= collisions;
-    }
-    let moved = 0;
+    const collisionsBefore = this.collisions;
     const pulses = this.pulses - this.pulsesWhenLeft;
+    // shows: objects that can show a pixel on their last pulse before the HMOVE or on a movement
+    // pulse (at counters c - 1 to c - 1 + stopAt, c: at pixel 0, as enterExact puts it); lit: of those, the ones with graphics on.
+    let shows = 0, moved = 0;
     for (let i = 0; i < 5; i++) {
+      saved[i] = position[i]; saved[5 + i] = o.counter[i]; saved[10 + i] = o.lastMovementTick[i]; saved[15 + i] = o.effectiveWidth[i];
+      const n = stopAt[i], c = COUNTER_AT_POSITION[i] - position[i]; // -158 to 2
+      const at = c < 0 ? c + 160 : c;
+      start[i] = at;
+      if (o.mayShow(i, at === 0 ? 159 : at - 1, n + 1)) shows |= LAYER_BIT[i];
       o.passPulses(i, pulses); // as enterExact would
-      const n = stopAt[i];
-      o.moveCounter(i, start[i], n);
+      o.moveCounter(i, at, n);
       if (n !== 8) {
         const x = position[i] + 8 - n; // -7 to 167
         position[i] = x < 0 ? x + 160 : x >= 160 ? x - 160 : x;
         moved |= LAYER_BIT[i];
       }
     }
+    const lit = shows & this.shown; // `shown`: the objects whose graphics or enable show pixels
+    if (lit !== 0 && (COLLISIONS[lit | L_PF] & ~this.collisions) !== 0 && !(this.vblank & 2)) this.collideWhileMoving(firstTick, last, lit);
+    saved[21] = this.collisions & ~collisionsBefore; // the latches it set (a redo clears them; anything else that clears or sets latches meets it)
     this.pulsesWhenLeft = this.pulses; // as leaveExact would at the movement's end
     this.extentsStale |= moved;
     this.maskDirty |= moved;
     this.closedMoveAt = h;
     this.closedMoveEnd = this.lineStart + end;
     // The playfield's own writes matter only to a check after HBLANK's usual end (as the line started before).
-    this.closedMoveShows = shows | MOVE_RULES | (showing !== 0 ? OUTPUT_RULES | (end > HBLANK + 4 ? PLAYFIELD_RULES : 0) : 0);
+    this.closedMoveShows = shows | MOVE_RULES | (lit !== 0 ? OUTPUT_RULES | (end > HBLANK + 4 ? PLAYFIELD_RULES : 0) : 0);
     this.hmoveThisLine = true;
     this.hblankEnd = HBLANK_EXTENDED;
     const row = this.line - this.firstRowLine;
-    if (this.observe && row >= 0 && row < this.rows) this.screen.fill(0, row * 160, row * 160 + 8);
+    if (this.observe && row >= 0 && row < this.rows) this.screenWords[row * 40] = this.screenWords[row * 40 + 1] = 0; // pixels 0-7
     return true;
+  }
+
+  /**
+   * HBLANK's collisions during an HMOVE's movement taken in closed form, as moveInHblank checks
+   * them: after each of the `last` ticks from line clock `firstTick` on, among every object's
+   * last output (the pulse at this tick, or its last one) and the playfield's; `lit`: the objects
+   * that may show a pixel (the others show none). Counters at pixel 0 in `moveStart`.
+   */
+  private collideWhileMoving(firstTick: number, last: number, lit: number): void {
+    const o = this.objects, stopAt = o.stopAt, outputs = moveOutputs, patterns = this.patterns;
+    this.updatePatterns();
+    for (let i = 0; i < 5; i++) {
+      let bits = 0;
+      if (lit & LAYER_BIT[i]) {
+        const before = this.moveStart[i] === 0 ? 159 : this.moveStart[i] - 1;
+        for (let j = 0; j <= stopAt[i]; j++) bits |= o.pixelAt(i, before + j, patterns[i]) << j; // bit j: the pulse at counter c - 1 + j
+      }
+      outputs[i] = bits;
+    }
+    let collisions = 0;
+    for (let k = 0; k < last; k++) {
+      let layer = (((firstTick + 4 * k <= HBLANK ? this.playfieldAtLineStart : this.playfield) >> 19) & 1) << PF_LAYER_SHIFT;
+      for (let i = 0; i < 5; i++) if (outputs[i] !== 0) layer |= ((outputs[i] >> (k + 1 < stopAt[i] ? k + 1 : stopAt[i])) & 1) * LAYER_BIT[i];
+      collisions |= COLLISIONS[layer];
+    }
+    this.collisions |= collisions;
   }
 
   /**
@@ -716,7 +723,7 @@ export class Tia {
       this.position[i] = saved[i]; o.counter[i] = saved[5 + i]; o.lastMovementTick[i] = saved[10 + i]; o.effectiveWidth[i] = saved[15 + i];
     }
     this.pulsesWhenLeft = saved[20];
-    this.collisions = saved[21];
+    this.collisions &= ~saved[21];
     this.extentsStale = ALL_LAYERS;
     this.maskDirty = ALL_LAYERS;
     this.hblankEnd = HBLANK; // the HMOVE's enterExact ran before it extended HBLANK
@@ -1026,6 +1033,35 @@ const OBJECTS_IN = new Uint8Array(1 << 15);
   const pairObjects = new Uint8Array(15); // collision bit -> its two objects
   for (let a = 1; a < 64; a <<= 1) for (let b = a << 1; b < 64; b <<= 1) pairObjects[31 - Math.clz32(COLLISIONS[a | b])] = a | b;
   for (let set = 1; set < 1 << 15; set++) { const low = set & -set; OBJECTS_IN[set] = OBJECTS_IN[set ^ low] | pairObjects[31 - Math.clz32(low)]; }
+}
+
+/** 1 when x (an int32) is not 0, else 0. */
+function nonZero(x: number): number {
+  return (x | -x) >>> 31;
+}
+
+/**
+ * Every pixel an object's copies can cover (its extent, `updateExtents`), per key (players: the
+ * NUSIZ mode, 0-7; missiles and the ball: 8 + mode x 4 + log2(width)) and position (0-159), as
+ * the five words of a line mask.
+ */
+const EXTENTS = new Int32Array(40 * 160 * 5);
+{
+  const scratchMask = new Int32Array(MASK_WORDS);
+  for (let key = 0; key < 40; key++) {
+    for (let position = 0; position < 160; position++) {
+      scratchMask.fill(0);
+      if (key < 8) {
+        const scale = PLAYER_SCALE[key], delay = scale > 1 ? 1 : 0, copies = COPIES[key];
+        for (let c = 0; c < copies.length; c++) orRun(scratchMask, 0, (position + copies[c] + delay) % 160, playerRun(0xff, scale), 8 * scale);
+      } else {
+        const copies = COPIES[(key - 8) >> 2], width = 1 << ((key - 8) & 3);
+        for (let c = 0; c < copies.length; c++) orRun(scratchMask, 0, (position + copies[c]) % 160, (1 << width) - 1, width);
+      }
+      foldWrap(scratchMask, 0);
+      EXTENTS.set(scratchMask.subarray(0, 5), (key * 160 + position) * 5);
+    }
+  }
 }
 
 /** Sets `bit` on the pixels [start, start + width) (modulo 160) that fall in [xFrom, xTo). */
