@@ -46,6 +46,8 @@ const PLAYER_SCALE = [1, 1, 1, 1, 1, 2, 1, 4];
 // Collision bits, as the read registers report them (CXM0P bit 7 is M0-P1, and so on).
 const M0P1 = 1 << 0, M0P0 = 1 << 1, M1P0 = 1 << 2, M1P1 = 1 << 3, P0PF = 1 << 4, P0BL = 1 << 5, P1PF = 1 << 6, P1BL = 1 << 7;
 const M0PF = 1 << 8, M0BL = 1 << 9, M1PF = 1 << 10, M1BL = 1 << 11, BLPF = 1 << 12, P0P1 = 1 << 13, M0M1 = 1 << 14;
+/** The collisions between two movable objects (the others involve the playfield). */
+const OBJECT_PAIRS = M0P1 | M0P0 | M1P0 | M1P1 | P0BL | P1BL | M0BL | M1BL | P0P1 | M0M1;
 
 export interface TiaInputs {
   /** INPT4 and INPT5 pins: true when the fire button is pressed. */
@@ -114,6 +116,21 @@ export class Tia {
   /** Object pulses given in closed form (visible clocks drawn from positions), and their count when the exact counters last handed over. */
   private pulses = 0;
   private pulsesWhenLeft = 0;
+  /**
+   * An HMOVE in HBLANK taken in closed form (`moveInClosedForm`): the line clock it reached the
+   * motion logic, the colour clock of its movement's last tick (-1: none taken), the objects
+   * that could show a pixel during their movement pulses (their graphics were off), and what it
+   * changed (positions, counters, last movement ticks, starfield widths, pulsesWhenLeft), so
+   * that a write meeting the movement before its end can run it exactly instead.
+   */
+  /** Take HMOVEs in HBLANK in closed form where that is exact (off: always the exact counters; tests compare the two). */
+  closedFormHmove = true;
+  private closedMoveAt = 0;
+  private closedMoveEnd = -1;
+  private closedMoveShows = 0;
+  private readonly closedMoveSaved = new Int32Array(22);
+  /** Scratch: each object's counter at pixel 0 when an HMOVE is taken in closed form. */
+  private readonly moveStart = new Int32Array(5);
   private cachedLine = false;
   /** Per object, what a pulse shows: players' patterns (leftmost pixel in bit 7), missiles' and ball's enable (0/1). */
   private readonly patterns = new Int32Array(5);
@@ -128,7 +145,8 @@ export class Tia {
   private readonly extents = new Int32Array(5 * MASK_WORDS);
   private readonly pairsInWord = new Int32Array(5);
   private pairsInLine = 0;
-  private extentsStale = true;
+  /** The objects (layer bits) whose extents changed since `extents` was built. */
+  private extentsStale = ALL_LAYERS;
   /** Background, COLUP0, COLUP1, COLUPF and the playfield's colour on the left and right half (score mode: the players'), as palette indices. */
   private readonly colours = new Uint8Array(6);
 
@@ -205,7 +223,7 @@ export class Tia {
    */
   private changeAt(clock: number): void {
     if (!this.observe && !this.exact && clock - this.lineStart < CLOCKS_PER_LINE) {
-      if (this.extentsStale) this.updateExtents();
+      if (this.extentsStale !== 0) this.updateExtents();
       if ((this.pairsInLine & ~this.collisions) === 0) { this.change(clock - this.lineStart); return; }
     }
     this.catchUp(clock);
@@ -273,7 +291,7 @@ export class Tia {
    * a frame nobody looks at end here, without building a mask.
    */
   private mayMeet(xFrom: number, xTo: number, pending: number): boolean {
-    if (this.extentsStale) this.updateExtents();
+    if (this.extentsStale !== 0) this.updateExtents();
     const pairs = this.pairsInWord;
     for (let w = xFrom >> 5, last = (xTo - 1) >> 5; w <= last; w++) if (pairs[w] & pending) return true;
     return false;
@@ -281,28 +299,28 @@ export class Tia {
 
   /** The objects' extents from their positions, NUSIZ and the ball's width, and the collisions each word of the line can hold. */
   private updateExtents(): void {
-    this.extentsStale = false;
+    const stale = this.extentsStale;
+    this.extentsStale = 0;
     const e = this.extents, position = this.position;
-    e.fill(0);
     for (let i = 0; i < 5; i++) {
-      const base = i * MASK_WORDS;
-      if (i < 2) {
-        const mode = (i === P0 ? this.nusiz0 : this.nusiz1) & 7, scale = PLAYER_SCALE[mode], delay = scale > 1 ? 1 : 0, copies = COPIES[mode];
-        for (let c = 0; c < copies.length; c++) orRun(e, base, (position[i] + copies[c] + delay) % 160, playerRun(0xff, scale), 8 * scale);
-      } else {
-        const nusiz = i === M0 ? this.nusiz0 : i === M1 ? this.nusiz1 : 0, copies = COPIES[nusiz & 7];
-        const width = 1 << (((i === BL ? this.ctrlpf : nusiz) >> 4) & 3);
-        for (let c = 0; c < copies.length; c++) orRun(e, base, (position[i] + copies[c]) % 160, (1 << width) - 1, width);
-      }
-      foldWrap(e, base);
+      if ((stale & LAYER_BIT[i]) === 0) continue;
+      // A copy of the object's extent at pixel 0, rotated to its position (tables per NUSIZ mode and width).
+      const nusiz = i === P0 || i === M0 ? this.nusiz0 : i === P1 || i === M1 ? this.nusiz1 : 0;
+      const key = i < 2 ? nusiz & 7 : 8 + (nusiz & 7) * 4 + (((i === BL ? this.ctrlpf : nusiz) >> 4) & 3);
+      const from = (key * 160 + position[i]) * 5, base = i * MASK_WORDS;
+      for (let w = 0; w < 5; w++) e[base + w] = EXTENTS[from + w];
     }
     let line = 0;
     for (let w = 0; w < 5; w++) {
       const p0 = e[MASK_P0 + w], p1 = e[MASK_P1 + w], m0 = e[MASK_M0 + w], m1 = e[MASK_M1 + w], bl = e[MASK_BL + w];
-      // The playfield may be anywhere: a pair with it needs only the object.
-      const pairs = (m0 & p1 ? M0P1 : 0) | (m0 & p0 ? M0P0 : 0) | (m1 & p0 ? M1P0 : 0) | (m1 & p1 ? M1P1 : 0) | (p0 ? P0PF : 0) |
-        (p0 & bl ? P0BL : 0) | (p1 ? P1PF : 0) | (p1 & bl ? P1BL : 0) | (m0 ? M0PF : 0) | (m0 & bl ? M0BL : 0) | (m1 ? M1PF : 0) |
-        (m1 & bl ? M1BL : 0) | (bl ? BLPF : 0) | (p0 & p1 ? P0P1 : 0) | (m0 & m1 ? M0M1 : 0);
+      // The playfield may be anywhere: a pair with it needs only the object. Two objects can meet
+      // only in a word both reach (most words hold one object or none).
+      const reach = nonZero(p0) * L_P0 | nonZero(m0) * L_M0 | nonZero(p1) * L_P1 | nonZero(m1) * L_M1 | nonZero(bl) * L_BL;
+      let pairs = COLLISIONS[reach | L_PF] & ~OBJECT_PAIRS;
+      if ((reach & (reach - 1)) !== 0) {
+        pairs |= nonZero(m0 & p1) * M0P1 | nonZero(m0 & p0) * M0P0 | nonZero(m1 & p0) * M1P0 | nonZero(m1 & p1) * M1P1 | nonZero(p0 & bl) * P0BL |
+          nonZero(p1 & bl) * P1BL | nonZero(m0 & bl) * M0BL | nonZero(m1 & bl) * M1BL | nonZero(p0 & p1) * P0P1 | nonZero(m0 & m1) * M0M1;
+      }
       this.pairsInWord[w] = pairs;
       line |= pairs;
     }
@@ -561,6 +579,7 @@ export class Tia {
 
   /** Hands the objects to the exact counters at line clock h, in the state their positions imply. */
   private enterExact(h: number): void {
+    if (this.lineStart + h <= this.closedMoveEnd) this.redoMoveExactly(h);
     if (this.exact) return;
     this.exact = true;
     this.updatePatterns();
@@ -587,13 +606,14 @@ export class Tia {
     for (let i = 0; i < 5; i++) this.position[i] = (x - o.counter[i] + COUNTER_AT_POSITION[i] + 320) % 160;
     this.exact = false;
     this.pulsesWhenLeft = this.pulses;
-    this.extentsStale = true;
+    this.extentsStale = ALL_LAYERS;
     this.maskDirty = ALL_LAYERS;
     return true;
   }
 
   /** HMOVE reaches the motion logic at line clock h. */
   private startHmove(h: number): void {
+    if (this.closedFormHmove && !this.exact && !this.hmoveThisLine && h > 0 && h < HBLANK && this.drawnTo === h && this.moveInClosedForm(h)) return;
     this.enterExact(h);
     // In HBLANK (not at its very first clock, which restarts the line's HBLANK) it extends
     // HBLANK by 8 clocks: the black bar, and 8 pulses every object misses.
@@ -606,6 +626,111 @@ export class Tia {
       }
     }
     this.objects.startMovement();
+  }
+
+  /**
+   * HMOVE reaching the motion logic at line clock h in HBLANK, while positions are in charge,
+   * in closed form: each object's counter gets its `stopAt` extra pulses (one per movement tick
+   * before the count reaches its HM value) and misses HBLANK's 8 extended clocks, so it moves
+   * by 8 - stopAt pixels. Taken only when that is what the exact counters would do: the last
+   * tick falls in the extended HBLANK (no object moves on the visible line, where copies get
+   * starfield widths). Pixels objects show on their last pulse before the HMOVE or on movement
+   * pulses meet in HBLANK's collisions, computed here as `moveInHblank` checks them. A later
+   * write that meets the movement before its last tick (HMxx, HMCLR, a reset, NUSIZ, graphics
+   * of an object that could show; with such pixels also the playfield, VBLANK, CXCLR and
+   * collision reads) runs it exactly after all (`redoMoveExactly`). False: not taken.
+   */
+  private moveInClosedForm(h: number): boolean {
+    const o = this.objects, stopAt = o.stopAt, position = this.position, saved = this.closedMoveSaved, start = this.moveStart;
+    const firstTick = (h + 3) & ~3;
+    let last = 0;
+    for (let i = 0; i < 5; i++) if (stopAt[i] > last) last = stopAt[i];
+    const end = firstTick + 4 * last;
+    if (end > HBLANK_EXTENDED) return false;
+    saved[20] = this.pulsesWhenLeft;
+    const collisionsBefore = this.collisions;
+    const pulses = this.pulses - this.pulsesWhenLeft;
+    // shows: objects that can show a pixel on their last pulse before the HMOVE or on a movement
+    // pulse (at counters c - 1 to c - 1 + stopAt, c: at pixel 0, as enterExact puts it); lit: of those, the ones with graphics on.
+    let shows = 0, moved = 0;
+    for (let i = 0; i < 5; i++) {
+      saved[i] = position[i]; saved[5 + i] = o.counter[i]; saved[10 + i] = o.lastMovementTick[i]; saved[15 + i] = o.effectiveWidth[i];
+      const n = stopAt[i], c = COUNTER_AT_POSITION[i] - position[i]; // -158 to 2
+      const at = c < 0 ? c + 160 : c;
+      start[i] = at;
+      if (o.mayShow(i, at === 0 ? 159 : at - 1, n + 1)) shows |= LAYER_BIT[i];
+      o.passPulses(i, pulses); // as enterExact would
+      o.moveCounter(i, at, n);
+      if (n !== 8) {
+        const x = position[i] + 8 - n; // -7 to 167
+        position[i] = x < 0 ? x + 160 : x >= 160 ? x - 160 : x;
+        moved |= LAYER_BIT[i];
+      }
+    }
+    const lit = shows & this.shown; // `shown`: the objects whose graphics or enable show pixels
+    if (lit !== 0 && (COLLISIONS[lit | L_PF] & ~this.collisions) !== 0 && !(this.vblank & 2)) this.collideWhileMoving(firstTick, last, lit);
+    saved[21] = this.collisions & ~collisionsBefore; // the latches it set (a redo clears them; anything else that clears or sets latches meets it)
+    this.pulsesWhenLeft = this.pulses; // as leaveExact would at the movement's end
+    this.extentsStale |= moved;
+    this.maskDirty |= moved;
+    this.closedMoveAt = h;
+    this.closedMoveEnd = this.lineStart + end;
+    // The playfield's own writes matter only to a check after HBLANK's usual end (as the line started before).
+    this.closedMoveShows = shows | MOVE_RULES | (lit !== 0 ? OUTPUT_RULES | (end > HBLANK + 4 ? PLAYFIELD_RULES : 0) : 0);
+    this.hmoveThisLine = true;
+    this.hblankEnd = HBLANK_EXTENDED;
+    const row = this.line - this.firstRowLine;
+    if (this.observe && row >= 0 && row < this.rows) this.screenWords[row * 40] = this.screenWords[row * 40 + 1] = 0; // pixels 0-7
+    return true;
+  }
+
+  /**
+   * HBLANK's collisions during an HMOVE's movement taken in closed form, as moveInHblank checks
+   * them: after each of the `last` ticks from line clock `firstTick` on, among every object's
+   * last output (the pulse at this tick, or its last one) and the playfield's; `lit`: the objects
+   * that may show a pixel (the others show none). Counters at pixel 0 in `moveStart`.
+   */
+  private collideWhileMoving(firstTick: number, last: number, lit: number): void {
+    const o = this.objects, stopAt = o.stopAt, outputs = moveOutputs, patterns = this.patterns;
+    this.updatePatterns();
+    for (let i = 0; i < 5; i++) {
+      let bits = 0;
+      if (lit & LAYER_BIT[i]) {
+        const before = this.moveStart[i] === 0 ? 159 : this.moveStart[i] - 1;
+        for (let j = 0; j <= stopAt[i]; j++) bits |= o.pixelAt(i, before + j, patterns[i]) << j; // bit j: the pulse at counter c - 1 + j
+      }
+      outputs[i] = bits;
+    }
+    let collisions = 0;
+    for (let k = 0; k < last; k++) {
+      let layer = (((firstTick + 4 * k <= HBLANK ? this.playfieldAtLineStart : this.playfield) >> 19) & 1) << PF_LAYER_SHIFT;
+      for (let i = 0; i < 5; i++) if (outputs[i] !== 0) layer |= ((outputs[i] >> (k + 1 < stopAt[i] ? k + 1 : stopAt[i])) & 1) * LAYER_BIT[i];
+      collisions |= COLLISIONS[layer];
+    }
+    this.collisions |= collisions;
+  }
+
+  /**
+   * A write at line clock h (the line drawn up to it, all in HBLANK) meets the movement of an
+   * HMOVE taken in closed form: undo that and run the movement on the exact counters from the
+   * HMOVE to h, as if it had been taken exactly (nothing was drawn in between, and nothing the
+   * movement's pixels depend on changed).
+   */
+  private redoMoveExactly(h: number): void {
+    this.closedMoveEnd = -1;
+    const saved = this.closedMoveSaved, o = this.objects;
+    for (let i = 0; i < 5; i++) {
+      this.position[i] = saved[i]; o.counter[i] = saved[5 + i]; o.lastMovementTick[i] = saved[10 + i]; o.effectiveWidth[i] = saved[15 + i];
+    }
+    this.pulsesWhenLeft = saved[20];
+    this.collisions &= ~saved[21];
+    this.extentsStale = ALL_LAYERS;
+    this.maskDirty = ALL_LAYERS;
+    this.hblankEnd = HBLANK; // the HMOVE's enterExact ran before it extended HBLANK
+    this.enterExact(this.closedMoveAt);
+    this.hblankEnd = HBLANK_EXTENDED;
+    o.startMovement();
+    this.drawSpanExact(this.closedMoveAt, h);
   }
 
   /** The counter a reset loads at line clock h: 157 on the visible line, 159 in HBLANK (158 late in an extended one). */
@@ -638,6 +763,10 @@ export class Tia {
   /** A register write at colour clock `clock` (the end of the CPU's write cycle) and CPU cycle `cycle`. */
   write(address: number, value: number, cycleClock: number, cycle: number): void {
     const clock = cycleClock + WRITE_DELAY[address];
+    if (clock <= this.closedMoveEnd && (MEETS_MOVEMENT[address] & this.closedMoveShows) !== 0) {
+      this.catchUp(clock);
+      this.redoMoveExactly(clock - this.lineStart);
+    }
     // Registers that only decide what is shown: the line is drawn up to the write, and the write
     // counts as a change, only when it changes what is shown (as 6502.ts's TIA tells); otherwise
     // the span goes on, drawn later with registers that show the same.
@@ -766,6 +895,10 @@ export class Tia {
   /** A TIA read at CPU cycle `cycle` (`bus`: the data bus's last value, which drives bits 0-5). */
   read(address: number, clock: number, cycle: number, bus: number): number {
     let result = 0;
+    if ((address & 0x08) === 0 && clock <= this.closedMoveEnd && (this.closedMoveShows & OUTPUT_RULES) !== 0) {
+      this.catchUp(clock);
+      this.redoMoveExactly(clock - this.lineStart);
+    }
     const c = this.collisions;
     switch (address & 0x0f) {
       case 0x0: this.catchUp(clock); result = (c & M0P1 ? 0x80 : 0) | (c & M0P0 ? 0x40 : 0); break;
@@ -826,10 +959,31 @@ export class Tia {
       else if (ArrayBuffer.isView(own)) (own as Uint8Array).set(value as Uint8Array);
       else (this as unknown as Record<string, unknown>)[key] = value;
     }
-    this.extentsStale = true;
+    this.extentsStale = ALL_LAYERS;
     this.maskDirty = ALL_LAYERS;
   }
 }
+
+/**
+ * Per register, what a write meets of an HMOVE's movement taken in closed form: MOVE_RULES
+ * (HMxx, HMCLR, RSYNC: always), or the objects (layer bits) whose graphics it can change
+ * (those matter when the object could show a pixel). Writes that hand objects to the exact
+ * counters (resets, NUSIZ, RESMP, ball width, HMOVE) meet it in `enterExact`.
+ */
+const MOVE_RULES = 0x80;
+/** VBLANK and CXCLR writes (and collision reads) meet it when an object shows a pixel during it (HBLANK's collisions). */
+const OUTPUT_RULES = 0x40;
+/** PF0-2 writes meet it when, besides, a collision check falls after line clock 68 (which reads the playfield as it is then). */
+const PLAYFIELD_RULES = 0x20;
+/** Scratch: per object, its outputs on the pulses of an HMOVE's movement taken in closed form. */
+const moveOutputs = new Int32Array(5);
+const MEETS_MOVEMENT = new Uint8Array(64);
+for (const register of [0x03, 0x20, 0x21, 0x22, 0x23, 0x24, 0x2b]) MEETS_MOVEMENT[register] = MOVE_RULES;
+MEETS_MOVEMENT[0x01] = MEETS_MOVEMENT[0x2c] = OUTPUT_RULES;
+MEETS_MOVEMENT[0x0d] = MEETS_MOVEMENT[0x0e] = MEETS_MOVEMENT[0x0f] = PLAYFIELD_RULES;
+MEETS_MOVEMENT[0x1b] = 1 | 4; MEETS_MOVEMENT[0x1c] = 1 | 4 | 16; // GRP0/GRP1 (VDEL's old copies; GRP1 also VDELBL's ENABL)
+MEETS_MOVEMENT[0x1d] = 2; MEETS_MOVEMENT[0x1e] = 8; MEETS_MOVEMENT[0x1f] = 16; // ENAM0, ENAM1, ENABL
+MEETS_MOVEMENT[0x0b] = 1; MEETS_MOVEMENT[0x0c] = 4; MEETS_MOVEMENT[0x25] = 1; MEETS_MOVEMENT[0x26] = 4; MEETS_MOVEMENT[0x27] = 16; // REFPx, VDELxx
 
 /** CTRLPF's priority as 6502.ts tells them apart: PF priority, score mode, normal. */
 function priorityMode(ctrlpf: number): number {
@@ -879,6 +1033,35 @@ const OBJECTS_IN = new Uint8Array(1 << 15);
   const pairObjects = new Uint8Array(15); // collision bit -> its two objects
   for (let a = 1; a < 64; a <<= 1) for (let b = a << 1; b < 64; b <<= 1) pairObjects[31 - Math.clz32(COLLISIONS[a | b])] = a | b;
   for (let set = 1; set < 1 << 15; set++) { const low = set & -set; OBJECTS_IN[set] = OBJECTS_IN[set ^ low] | pairObjects[31 - Math.clz32(low)]; }
+}
+
+/** 1 when x (an int32) is not 0, else 0. */
+function nonZero(x: number): number {
+  return (x | -x) >>> 31;
+}
+
+/**
+ * Every pixel an object's copies can cover (its extent, `updateExtents`), per key (players: the
+ * NUSIZ mode, 0-7; missiles and the ball: 8 + mode x 4 + log2(width)) and position (0-159), as
+ * the five words of a line mask.
+ */
+const EXTENTS = new Int32Array(40 * 160 * 5);
+{
+  const scratchMask = new Int32Array(MASK_WORDS);
+  for (let key = 0; key < 40; key++) {
+    for (let position = 0; position < 160; position++) {
+      scratchMask.fill(0);
+      if (key < 8) {
+        const scale = PLAYER_SCALE[key], delay = scale > 1 ? 1 : 0, copies = COPIES[key];
+        for (let c = 0; c < copies.length; c++) orRun(scratchMask, 0, (position + copies[c] + delay) % 160, playerRun(0xff, scale), 8 * scale);
+      } else {
+        const copies = COPIES[(key - 8) >> 2], width = 1 << ((key - 8) & 3);
+        for (let c = 0; c < copies.length; c++) orRun(scratchMask, 0, (position + copies[c]) % 160, (1 << width) - 1, width);
+      }
+      foldWrap(scratchMask, 0);
+      EXTENTS.set(scratchMask.subarray(0, 5), (key * 160 + position) * 5);
+    }
+  }
 }
 
 /** Sets `bit` on the pixels [start, start + width) (modulo 160) that fall in [xFrom, xTo). */

@@ -82,15 +82,37 @@ export class MotionObjects {
    * them set the starfield width (all decode counters are multiples of 4, so any would set the same).
    */
   passPulses(i: number, n: number): void {
-    if (i < 2 || this.resmp[i]) return;
-    const decodes = i === BL ? BALL_DECODES : DECODES[this.mode[i]];
-    const c = this.counter[i];
-    for (let k = 0; k < n && k < 160; k++) {
-      if (!decodes[(c + k) % 160]) continue;
-      const delta = (160 - this.lastMovementTick[i]) % 4, w = this.width[i];
-      this.effectiveWidth[i] = delta === 3 ? (w === 1 ? 2 : w) : delta === 2 ? 0 : w;
-      return;
-    }
+    if (i < 2 || this.resmp[i] || TO_NEXT_DECODE[i === BL ? 0 : this.mode[i]][this.counter[i]] >= n) return;
+    const delta = (160 - this.lastMovementTick[i]) % 4, w = this.width[i];
+    this.effectiveWidth[i] = delta === 3 ? (w === 1 ? 2 : w) : delta === 2 ? 0 : w;
+  }
+
+  /**
+   * Whether object i, pulsed steadily, could show a pixel (its graphics permitting) on a pulse
+   * at any of the `n` counter values from c on (wrapping).
+   */
+  mayShow(i: number, c: number, n: number): boolean {
+    if (i >= 2 && this.resmp[i]) return false;
+    const prefix = i < 2 ? PLAYER_SHOWS[this.mode[i]] : MISSILE_SHOWS[(i === BL ? 0 : this.mode[i]) * 4 + 31 - Math.clz32(this.width[i])];
+    return prefix[c + n] !== prefix[c];
+  }
+
+  /** The pixel (1 or 0) a pulse of object i at counter c (0-319: the circle twice) shows after a steady run, with graphics `pattern` (players) or enable 0/1. */
+  pixelAt(i: number, c: number, pattern: number): number {
+    if (i >= 2 && this.resmp[i]) return 0;
+    const shift = i < 2 ? PLAYER_PIXEL[this.mode[i]][c] : MISSILE_PIXEL[(i === BL ? 0 : this.mode[i]) * 4 + 31 - Math.clz32(this.width[i])][c];
+    return (((i < 2 ? pattern : pattern * 0xff) << shift) >> 7) & 1;
+  }
+
+  /**
+   * HMOVE's movement in closed form (`Tia.startHmove`): object i, at counter c, gets its `n`
+   * extra pulses in HBLANK, none of them showing a pixel, and the movement ends with the counter
+   * where the last tick found it. A missile or ball copy started among them sets the width its
+   * starfield would have (delta 0: the tick's counter is the decode's).
+   */
+  moveCounter(i: number, c: number, n: number): void {
+    if (i >= 2 && !this.resmp[i] && TO_NEXT_DECODE[i === BL ? 0 : this.mode[i]][c] < n) this.effectiveWidth[i] = this.width[i];
+    this.counter[i] = this.lastMovementTick[i] = c + n < 160 ? c + n : c + n - 160;
   }
 
   /** True when object i's render state is the one its counter implies (the closed form then paints it exactly). */
@@ -318,3 +340,30 @@ export class MotionObjects {
 }
 
 const scratch = new Int32Array(3);
+
+/**
+ * Per players' NUSIZ mode (PLAYER_*) and per missile mode x 4 + log2(width) (MISSILE_*; the
+ * ball: mode 0), for a steady run: which pattern bit a pulse at each counter value shows, as the
+ * left shift that brings it to bit 7 (8: none) (`*_PIXEL`, the circle twice); and how many counter values in
+ * [0, j) (j up to 320: the circle twice) show one when the graphics have it (`*_SHOWS`).
+ */
+const PLAYER_PIXEL: Uint8Array[] = [], MISSILE_PIXEL: Uint8Array[] = [];
+const PLAYER_SHOWS: Uint16Array[] = [], MISSILE_SHOWS: Uint16Array[] = [];
+{
+  const probe = new MotionObjects();
+  const tables = (i: number, pixels: Uint8Array[], shows: Uint16Array[]) => {
+    const pixel = new Uint8Array(320).fill(8), prefix = new Uint16Array(321);
+    for (let c = 0; c < 160; c++) {
+      probe.setRegular(i, c);
+      if (probe.output(i, 0xff)) pixel[c] = pixel[c + 160] = i < 2 ? probe.sample[i] : 0;
+    }
+    for (let j = 0; j < 320; j++) prefix[j + 1] = prefix[j] + (pixel[j] < 8 ? 1 : 0);
+    pixels.push(pixel); shows.push(prefix);
+  };
+  for (let mode = 0; mode < 8; mode++) {
+    probe.mode[P0] = mode;
+    tables(P0, PLAYER_PIXEL, PLAYER_SHOWS);
+    probe.mode[M0] = mode;
+    for (let w = 1; w <= 8; w <<= 1) { probe.width[M0] = w; tables(M0, MISSILE_PIXEL, MISSILE_SHOWS); }
+  }
+}
