@@ -21,3 +21,13 @@ export interface ReportsIndexedFrames {
 export function reportsIndexedFrames(env: object): env is ReportsIndexedFrames {
   return typeof (env as Partial<ReportsIndexedFrames>).indexedFrame === 'function';
 }
+
+/** Writes the RGB frame of `indices` (3 bytes a pixel: `palette[index]`'s low three bytes; 0 for an index past the palette) into `out`. */
+export function indexedToRgb(indices: Uint8Array, palette: Uint32Array, out: Uint8Array): void {
+  for (let p = 0, q = 0; p < indices.length; p++, q += 3) {
+    const word = palette[indices[p]] ?? 0;
+    out[q] = word & 0xff;
+    out[q + 1] = (word >>> 8) & 0xff;
+    out[q + 2] = (word >>> 16) & 0xff;
+  }
+}

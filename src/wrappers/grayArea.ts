@@ -1,3 +1,4 @@
+import { indexedToRgb } from '../envs/indexedFrames.js';
 import { IndexedGrayKernel, type ContiguousTaps } from './grayAreaWasm.js';
 
 /**
@@ -35,10 +36,9 @@ export class GrayAreaResizer {
   private kernel: IndexedGrayKernel | null | undefined;
   /** The palette `indexLuma` and `indexFloatLuma` were made from. */
   private palette: Uint32Array | null = null;
-  /** Per palette index: the integer luma, the float recipe's luma, and its RGB as bytes. */
+  /** Per palette index: the integer luma and the float recipe's luma. */
   private readonly indexLuma = new Int32Array(256);
   private readonly indexFloatLuma = new Float32Array(256);
-  private readonly indexRgb = new Uint8Array(256 * 3);
   /** Frames the indexed path expands to RGB where the kernel is unavailable. */
   private rgbScratch: Uint8Array | null = null;
 
@@ -126,12 +126,10 @@ export class GrayAreaResizer {
     this.palette = palette;
     this.indexLuma.fill(0);
     this.indexFloatLuma.fill(0);
-    this.indexRgb.fill(0);
     for (let i = 0; i < Math.min(256, palette.length); i++) {
       const r = palette[i] & 0xff, g = (palette[i] >>> 8) & 0xff, b = (palette[i] >>> 16) & 0xff;
       this.indexLuma[i] = 2125 * r + 7154 * g + 721 * b;
       this.indexFloatLuma[i] = 0.2125 * r + 0.7154 * g + 0.0721 * b; // rounded to float32, as the float recipe rounds each pixel's luma
-      this.indexRgb.set([r, g, b], 3 * i);
     }
     this.kernel?.setLuma(this.indexLuma);
   }
@@ -150,13 +148,11 @@ export class GrayAreaResizer {
 
   /** The RGB frame of `indices` (a scratch buffer). */
   private expand(indices: Uint8Array): Uint8Array {
-    const rgb = (this.rgbScratch ??= new Uint8Array(this.inHeight * this.inWidth * 3)), table = this.indexRgb;
-    for (let p = 0, q = 0; q < rgb.length; p++, q += 3) {
-      const c = 3 * indices[p];
-      rgb[q] = table[c]; rgb[q + 1] = table[c + 1]; rgb[q + 2] = table[c + 2];
-    }
+    const rgb = (this.rgbScratch ??= new Uint8Array(this.inHeight * this.inWidth * 3));
+    indexedToRgb(indices, this.palette!, rgb);
     return rgb;
   }
+
 
   /**
    * Recomputes only the output pixels whose area overlaps the input rectangle [x0, x1) x

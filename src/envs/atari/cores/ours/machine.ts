@@ -3,6 +3,7 @@ import { Cpu6507, PAGES_64K, type CpuBus, type CpuState, type DirectMemory } fro
 import { Riot, type RiotState } from './riot.js';
 import { Cartridge, type CartridgeState, type Scheme } from './cartridge.js';
 import { Tia } from './tia.js';
+import { indexedToRgb } from '../../../indexedFrames.js';
 
 /**
  * Our Atari 2600: the 6507, the RIOT, the TIA and a cartridge on the 13-bit bus. The bus is the
@@ -156,12 +157,7 @@ export class Machine implements CpuBus {
       }
       return;
     }
-    for (let p = 0, q = 0; p < s.length; p++, q += 3) {
-      const word = NTSC_PALETTE[s[p]];
-      out[q] = word & 0xff;
-      out[q + 1] = (word >> 8) & 0xff;
-      out[q + 2] = (word >> 16) & 0xff;
-    }
+    indexedToRgb(s, NTSC_RGB, out);
   }
 
   saveState(): MachineState {

@@ -116,6 +116,8 @@ export class Tia {
   /** Object pulses given in closed form (visible clocks drawn from positions), and their count when the exact counters last handed over. */
   private pulses = 0;
   private pulsesWhenLeft = 0;
+  /** Take HMOVEs in HBLANK in closed form where that is exact (off: always the exact counters; tests compare the two). */
+  closedFormHmove = true;
   /**
    * An HMOVE in HBLANK taken in closed form (`moveInClosedForm`): the line clock it reached the
    * motion logic, the colour clock of its movement's last tick (-1: none taken), the objects
@@ -123,8 +125,6 @@ export class Tia {
    * changed (positions, counters, last movement ticks, starfield widths, pulsesWhenLeft), so
    * that a write meeting the movement before its end can run it exactly instead.
    */
-  /** Take HMOVEs in HBLANK in closed form where that is exact (off: always the exact counters; tests compare the two). */
-  closedFormHmove = true;
   private closedMoveAt = 0;
   private closedMoveEnd = -1;
   private closedMoveShows = 0;
