@@ -93,15 +93,20 @@ export class MotionObjects {
    */
   mayShow(i: number, c: number, n: number): boolean {
     if (i >= 2 && this.resmp[i]) return false;
-    const prefix = i < 2 ? PLAYER_SHOWS[this.mode[i]] : MISSILE_SHOWS[(i === BL ? 0 : this.mode[i]) * 4 + 31 - Math.clz32(this.width[i])];
+    const prefix = i < 2 ? PLAYER_SHOWS[this.mode[i]] : MISSILE_SHOWS[this.missileTable(i)];
     return prefix[c + n] !== prefix[c];
   }
 
   /** The pixel (1 or 0) a pulse of object i at counter c (0-319: the circle twice) shows after a steady run, with graphics `pattern` (players) or enable 0/1. */
   pixelAt(i: number, c: number, pattern: number): number {
     if (i >= 2 && this.resmp[i]) return 0;
-    const shift = i < 2 ? PLAYER_PIXEL[this.mode[i]][c] : MISSILE_PIXEL[(i === BL ? 0 : this.mode[i]) * 4 + 31 - Math.clz32(this.width[i])][c];
+    const shift = i < 2 ? PLAYER_PIXEL[this.mode[i]][c] : MISSILE_PIXEL[this.missileTable(i)][c];
     return (((i < 2 ? pattern : pattern * 0xff) << shift) >> 7) & 1;
+  }
+
+  /** Missile or ball i's entry in the MISSILE_* tables: its mode (the ball: 0) x 4 + log2(width). */
+  private missileTable(i: number): number {
+    return (i === BL ? 0 : this.mode[i]) * 4 + 31 - Math.clz32(this.width[i]);
   }
 
   /**
