@@ -37,9 +37,18 @@ export interface TrainBenchResult {
   game?: string;
   rom_md5?: string;
   emulator?: EmulatorKind;
-  /** With a ROM: the built-in Breakout trained in the same run with the same net, workers and seconds. */
+  /**
+   * The process's peak resident set size once the run ended, in MiB (its worker threads
+   * included); only for the command's first run, since a baseline after it would see its peak.
+   */
+  peak_rss_mib?: number;
+  /**
+   * Trained right after, in the same process: with a ROM the built-in Breakout with the same
+   * net, workers and seconds; with --baseline-workers or --baseline-envs-per-thread the same
+   * environment with those.
+   */
   baseline?: TrainBenchResult;
-  /** With a ROM: agent_steps_per_s / baseline.agent_steps_per_s. */
+  /** With a baseline: agent_steps_per_s / baseline.agent_steps_per_s. */
   agent_steps_ratio_to_baseline?: number;
 }
 
@@ -51,6 +60,9 @@ export interface TrainBenchOptions {
   envsPerThread?: number;
   /** Train on this Atari 2600 ROM (`game`: its settings where the MD5 is unknown; `emulator`: the core). */
   rom?: { path: string; game?: string; emulator?: EmulatorKind };
+  /** A baseline of the same environment with these workers and/or actor-learners per thread (not with a ROM). */
+  baselineWorkers?: number;
+  baselineEnvsPerThread?: number;
 }
 
 /** The environment the ROM runs is the one the baseline must beat: the game without the emulator. */
@@ -64,14 +76,24 @@ export interface TrainBenchPlan {
 }
 
 /**
- * The configs a bench run trains: the asked one, and with a ROM the built-in Breakout with the
- * same net, workers and seconds. Every problem with the settings or the ROM (the ROM loader's
- * one-line refusals) is thrown here, before anything trains.
+ * The configs a bench run trains: the asked one, and its baseline if any: with a ROM the
+ * built-in Breakout with the same net, workers and seconds; with `baselineWorkers` or
+ * `baselineEnvsPerThread` the same environment and net with those (the scaling of workers, or
+ * batched against one thread per actor-learner). Every problem with the settings or the ROM
+ * (the ROM loader's one-line refusals) is thrown here, before anything trains.
  */
 export function planTrainBench(envId: string, options: TrainBenchOptions): TrainBenchPlan {
   const common = { workers: options.workers, envsPerThread: options.envsPerThread, seed: 0, maxSeconds: options.seconds, net: options.net, kernels: options.kernels, targetReturn: null };
   const rom = options.rom;
+  const againstSameEnv = options.baselineWorkers !== undefined || options.baselineEnvsPerThread !== undefined;
+  if (rom && againstSameEnv) {
+    throw new Error('--baseline-workers and --baseline-envs-per-thread cannot be used with --rom (a ROM\'s baseline is the built-in game): drop one of them');
+  }
   const measured = buildTrainConfig(envId, rom ? { ...common, rom: rom.path, game: rom.game, emulator: rom.emulator } : common);
+  if (againstSameEnv) {
+    const baseline = buildTrainConfig(envId, { ...common, workers: options.baselineWorkers ?? options.workers, envsPerThread: options.baselineEnvsPerThread, net: measured.net });
+    return { measured, baseline };
+  }
   if (!rom) return { measured };
   const loaded = loadRom(rom.path, rom.game);
   getPreset(measured.env).makeEnv(measured.seed, measured, 'train').close(); // the workers' environment builds: its errors come now, not from a thread
@@ -114,15 +136,14 @@ function steadyRate(metricsPath: string, endSteps: number, endSeconds: number): 
 }
 
 /**
- * Trains `plan.measured` and reports its throughput; with a baseline (a ROM run), trains the
- * built-in game right after it and adds its figures and the ratio of agent steps/s.
+ * Trains `plan.measured` and reports its throughput and the process's peak memory; with a
+ * baseline, trains it right after and adds its figures and the ratio of agent steps/s.
  */
 export async function benchTrain(plan: TrainBenchPlan): Promise<TrainBenchResult> {
-  const result = await measureTraining(plan.measured);
-  if (!plan.baseline || !plan.rom) return result;
+  const measured = await measureTraining(plan.measured);
+  const result: TrainBenchResult = { ...measured, peak_rss_mib: process.resourceUsage().maxRSS / 1024 };
+  if (plan.rom) Object.assign(result, { game: plan.rom.game, rom_md5: plan.rom.md5, emulator: plan.measured.emulator });
+  if (!plan.baseline) return result;
   const baseline = await measureTraining(plan.baseline);
-  return {
-    ...result, game: plan.rom.game, rom_md5: plan.rom.md5, emulator: plan.measured.emulator,
-    baseline, agent_steps_ratio_to_baseline: result.agent_steps_per_s / baseline.agent_steps_per_s,
-  };
+  return { ...result, baseline, agent_steps_ratio_to_baseline: result.agent_steps_per_s / baseline.agent_steps_per_s };
 }

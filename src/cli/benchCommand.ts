@@ -27,6 +27,8 @@ const trainFlags = z.object({
   rom: z.string().min(1).optional(),
   game: z.string().min(1).optional(),
   emulator: z.enum(EMULATORS).optional(),
+  baselineWorkers: fromDecimalText(integerIn(1, 256)).optional(),
+  baselineEnvsPerThread: fromDecimalText(integerIn(1, 256)).optional(),
   json: z.boolean().default(false),
 });
 
@@ -105,7 +107,8 @@ async function runTrainBench(envId: string, raw: Record<string, unknown>): Promi
   const o = parseFlags(trainFlags, raw);
   let plan;
   try {
-    plan = planTrainBench(envId, { workers: o.workers ?? availableParallelism(), seconds: o.seconds, net: o.net, kernels: o.kernels, envsPerThread: o.envsPerThread, rom: o.rom ? { path: o.rom, game: o.game, emulator: o.emulator } : undefined });
+    plan = planTrainBench(envId, { workers: o.workers ?? availableParallelism(), seconds: o.seconds, net: o.net, kernels: o.kernels, envsPerThread: o.envsPerThread, rom: o.rom ? { path: o.rom, game: o.game, emulator: o.emulator } : undefined,
+      baselineWorkers: o.baselineWorkers, baselineEnvsPerThread: o.baselineEnvsPerThread });
   } catch (error) {
     throw new UsageError((error as Error).message); // the environment and ROM are the user's choice, as for train
   }
@@ -113,10 +116,13 @@ async function runTrainBench(envId: string, raw: Record<string, unknown>): Promi
   if (o.json) return out(JSON.stringify(r));
   const rom = r.game ? ` on ROM ${r.rom_md5} as ${r.game} (${r.emulator} emulator)` : '';
   out(`train: ${r.env}${rom} (${r.net} net, ${r.kernels} kernels), ${formatWorkers(r.workers, r.envs_per_thread)}, ${f(r.seconds, 1)} s`);
-  out(table(trainRows(r)));
+  out(table([...trainRows(r), ['peak resident memory (the process)', `${f(r.peak_rss_mib ?? 0, 0)} MiB`]]));
   if (!r.baseline) return;
-  out(`baseline: built-in ${r.baseline.env}, same net, workers and seconds, right after (${f(r.baseline.seconds, 1)} s)`);
-  out(table([...trainRows(r.baseline), ['ROM / built-in, agent steps/s', f(r.agent_steps_ratio_to_baseline ?? 0, 2)]]));
+  const b = r.baseline;
+  out(r.game
+    ? `baseline: built-in ${b.env}, same net, workers and seconds, right after (${f(b.seconds, 1)} s)`
+    : `baseline: ${b.env}, same net, ${formatWorkers(b.workers, b.envs_per_thread)}, right after (${f(b.seconds, 1)} s)`);
+  out(table([...trainRows(b), [r.game ? 'ROM / built-in, agent steps/s' : 'measured / baseline, agent steps/s', f(r.agent_steps_ratio_to_baseline ?? 0, 2)]]));
 }
 
 async function runServiceBench(envId: string, raw: Record<string, unknown>): Promise<void> {
@@ -189,6 +195,8 @@ export function addBenchCommand(program: Command): void {
     .option('--rom <file>', 'train on an Atari 2600 ROM, then the built-in Breakout with the same net and workers (any ROM with --game, e.g. a test fixture)')
     .option('--game <id>', 'game settings for a ROM whose MD5 is not in the table')
     .addOption(new Option('--emulator <kind>', 'the 2600 core that runs the ROM').choices(EMULATORS))
+    .option('--baseline-workers <n>', 'then train the same environment with n workers and report the ratio (e.g. 1, for the scaling of --workers 2)')
+    .option('--baseline-envs-per-thread <k>', 'then train the same environment with k actor-learners per thread and report the ratio (e.g. 1: batched against one thread each)')
     .option('--json', 'print one JSON object', false)
     .action((envId: string, options: Record<string, unknown>) => runTrainBench(envId, options));
   bench.command('service')
