@@ -141,8 +141,8 @@ export class Tia {
   private shown = 0;
   /** The masks (layer bits) that what they are built from changed since: registers, positions, the latched reflect bit. */
   private maskDirty = ALL_LAYERS;
-  /** Each object's extent as a line mask (`mayMeet`), and per 32-pixel word the collision bits whose objects' extents share it. */
-  private readonly extents = new Int32Array(5 * MASK_WORDS);
+  /** Where each object's extent (a line mask, `mayMeet`) starts in EXTENTS, and per 32-pixel word the collision bits whose objects' extents share it. */
+  private readonly extentAt = new Int32Array(5);
   private readonly pairsInWord = new Int32Array(5);
   private pairsInLine = 0;
   /** The objects (layer bits) whose extents changed since `extents` was built. */
@@ -301,18 +301,18 @@ export class Tia {
   private updateExtents(): void {
     const stale = this.extentsStale;
     this.extentsStale = 0;
-    const e = this.extents, position = this.position;
+    const at = this.extentAt, position = this.position;
     for (let i = 0; i < 5; i++) {
       if ((stale & LAYER_BIT[i]) === 0) continue;
       // A copy of the object's extent at pixel 0, rotated to its position (tables per NUSIZ mode and width).
       const nusiz = i === P0 || i === M0 ? this.nusiz0 : i === P1 || i === M1 ? this.nusiz1 : 0;
       const key = i < 2 ? nusiz & 7 : 8 + (nusiz & 7) * 4 + (((i === BL ? this.ctrlpf : nusiz) >> 4) & 3);
-      const from = (key * 160 + position[i]) * 5, base = i * MASK_WORDS;
-      for (let w = 0; w < 5; w++) e[base + w] = EXTENTS[from + w];
+      at[i] = (key * 160 + position[i]) * 5;
     }
+    const e = EXTENTS, p0At = at[P0], p1At = at[P1], m0At = at[M0], m1At = at[M1], blAt = at[BL];
     let line = 0;
     for (let w = 0; w < 5; w++) {
-      const p0 = e[MASK_P0 + w], p1 = e[MASK_P1 + w], m0 = e[MASK_M0 + w], m1 = e[MASK_M1 + w], bl = e[MASK_BL + w];
+      const p0 = e[p0At + w], p1 = e[p1At + w], m0 = e[m0At + w], m1 = e[m1At + w], bl = e[blAt + w];
       // The playfield may be anywhere: a pair with it needs only the object. Two objects can meet
       // only in a word both reach (most words hold one object or none).
       const reach = nonZero(p0) * L_P0 | nonZero(m0) * L_M0 | nonZero(p1) * L_P1 | nonZero(m1) * L_M1 | nonZero(bl) * L_BL;
@@ -946,7 +946,7 @@ export class Tia {
     const state: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(this)) {
       if (key === 'screen' || key === 'screenWords' || key === 'inputs' || key === 'layers' || key === 'patterns' || key === 'masks' || key === 'maskDirty' ||
-        key === 'extents' || key === 'pairsInWord' || key === 'pairsInLine' || key === 'extentsStale') continue; // scratch (masks, extents: caches of what they are built from)
+        key === 'extentAt' || key === 'pairsInWord' || key === 'pairsInLine' || key === 'extentsStale') continue; // scratch (masks, extents: caches of what they are built from)
       state[key] = key === 'objects' ? this.objects.saveState() : ArrayBuffer.isView(value) ? (value as Uint8Array).slice() : value;
     }
     return state;
