@@ -219,10 +219,11 @@ export class Tia {
    * first; but not in a frame nobody looks at when no collision still unlatched can happen on
    * this line whatever is shown (the objects' extents): the span before the write would set
    * nothing, drawn now or later with what is shown then (within the line, so that the change
-   * lands on it).
+   * lands on it). Where what is shown now can latch none (a hidden ball, say, whose pairs are
+   * the only ones left), drawing the span now is a few checks: the extents are not asked.
    */
   private changeAt(clock: number): void {
-    if (!this.observe && !this.exact && clock - this.lineStart < CLOCKS_PER_LINE) {
+    if (!this.observe && !this.exact && clock - this.lineStart < CLOCKS_PER_LINE && (COLLISIONS[this.shown] & ~this.collisions) !== 0) {
       if (this.extentsStale !== 0) this.updateExtents();
       if ((this.pairsInLine & ~this.collisions) === 0) { this.change(clock - this.lineStart); return; }
     }
