@@ -19,7 +19,7 @@ export interface EnvBenchResult {
   preprocessed_steps_per_s: number;
   /** With a ROM: the core the raw and preprocessed figures ran on. */
   emulator?: EmulatorKind;
-  /** With a ROM: emulated Atari frames per second on that core (reset frames included). */
+  /** With a ROM: emulated Atari frames per second on that core, after a short warm-up (the frames of resets in the measured steps included). */
   emulated_frames_per_s?: number;
   /** With a ROM: emulated frames per second of each 2600 core, measured one after the other. */
   emulated_frames_per_s_by_emulator?: Record<EmulatorKind, number>;
@@ -43,12 +43,16 @@ function stepsPerSecond(env: Env<unknown>, seconds: number, seed: number): numbe
   return measure(env, seconds, seed, true).steps;
 }
 
-/** Steps/s and seconds stepped; with `warmUp`, after a short unmeasured run (the JIT compiles the first steps). */
-function measure(env: Env<unknown>, seconds: number, seed: number, warmUp = false): { steps: number; seconds: number } {
+/**
+ * Steps/s and seconds stepped, and how fast `count` (e.g. the frames an emulator ran) grew over
+ * the same steps; with `warmUp`, after a short unmeasured run (the JIT compiles the first steps).
+ */
+function measure(env: Env<unknown>, seconds: number, seed: number, warmUp = false, count: () => number = () => 0): { steps: number; seconds: number; countPerSecond: number } {
   const rng = new Rng(seed);
   env.reset({ seed });
-  const run = (ms: number): { steps: number; seconds: number } => {
+  const run = (ms: number): { steps: number; seconds: number; countPerSecond: number } => {
     let steps = 0;
+    const counted = count();
     const start = performance.now(), end = start + ms;
     while (performance.now() < end) {
       for (let i = 0; i < 100; i++) {
@@ -58,7 +62,7 @@ function measure(env: Env<unknown>, seconds: number, seed: number, warmUp = fals
       }
     }
     const elapsed = (performance.now() - start) / 1000;
-    return { steps: steps / elapsed, seconds: elapsed };
+    return { steps: steps / elapsed, seconds: elapsed, countPerSecond: (count() - counted) / elapsed };
   };
   if (warmUp) run(Math.min(200, seconds * 100));
   return run(seconds * 1000);
@@ -90,8 +94,8 @@ export async function benchEnv(envId: string, seconds = 2, rom?: { path: string;
     let rawSteps = 0;
     for (const kind of EMULATORS) {
       const env = new AtariEnv(loaded.game, loaded.bytes, 0, { emulator: kind });
-      const run = measure(env, seconds, 1);
-      byEmulator[kind] = env.framesEmulated / run.seconds;
+      const run = measure(env, seconds, 1, true, () => env.framesEmulated);
+      byEmulator[kind] = run.countPerSecond;
       if (kind === emulator) rawSteps = run.steps;
     }
     const processed = preset.makeEnv(0, { envOptions: {}, rewardClip: preset.defaults.rewardClip, rom: rom.path, game: loaded.game.id, emulator }, 'train');
