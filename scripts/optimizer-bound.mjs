@@ -2,7 +2,7 @@
 /**
  * Is the optimizer step bound by memory or by arithmetic? Times the shared-memory Adam
  * (build/optimizer.wasm, as the global store runs it) over the reference net's 2,697,828
- * parameters and over 16,384 (its four arrays then fit in the core's L2 cache), in ns per
+ * parameters and over 16,384 (its four arrays, 256 KB, then fit in most cores' L2 cache), in ns per
  * parameter; then the full size again while a second thread streams 64 MB copies (the other
  * actor-learner thread's traffic). Equal figures mean arithmetic sets the pace. Run after
  * `npm run build`. docs/performance.md reports its output.
@@ -19,7 +19,11 @@ if (!isMainThread) {
   for (;;) b.set(a);
 }
 
-const { OptimizerStep } = await import('../dist/src/nn/kernels/sharedOptimizer.js');
+const { OptimizerStep, optimizerModule } = await import('../dist/src/nn/kernels/sharedOptimizer.js');
+if (optimizerModule() === null) {
+  console.error('optimizer-bound: build/optimizer.wasm is missing (the figures would be the TypeScript fallback\'s): run npm run build first');
+  process.exit(1);
+}
 const pages = Math.ceil((4 * REFERENCE_PARAMS * 4 + 64) / 65536);
 const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
 const optimizer = new OptimizerStep(memory);

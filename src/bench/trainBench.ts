@@ -60,7 +60,7 @@ export interface TrainBenchOptions {
   envsPerThread?: number;
   /** Train on this Atari 2600 ROM (`game`: its settings where the MD5 is unknown; `emulator`: the core). */
   rom?: { path: string; game?: string; emulator?: EmulatorKind };
-  /** A baseline of the same environment with these workers and/or actor-learners per thread (not with a ROM). */
+  /** A baseline of the same environment with these workers and/or actor-learners per thread (not with a ROM); what is not given stays as asked. */
   baselineWorkers?: number;
   baselineEnvsPerThread?: number;
 }
@@ -91,7 +91,7 @@ export function planTrainBench(envId: string, options: TrainBenchOptions): Train
   }
   const measured = buildTrainConfig(envId, rom ? { ...common, rom: rom.path, game: rom.game, emulator: rom.emulator } : common);
   if (againstSameEnv) {
-    const baseline = buildTrainConfig(envId, { ...common, workers: options.baselineWorkers ?? options.workers, envsPerThread: options.baselineEnvsPerThread, net: measured.net });
+    const baseline = buildTrainConfig(envId, { ...common, workers: options.baselineWorkers ?? options.workers, envsPerThread: options.baselineEnvsPerThread ?? options.envsPerThread, net: measured.net });
     return { measured, baseline };
   }
   if (!rom) return { measured };

@@ -36,6 +36,13 @@ test('bench train --baseline-envs-per-thread 1: the same workers, one thread eac
   assert.deepEqual([result.baseline.workers, result.baseline.envs_per_thread], [4, 1]);
 });
 
+test('bench train --baseline-workers keeps the asked --envs-per-thread: the baseline differs in the workers alone', () => {
+  const r = run('bench', 'train', 'cartpole', '--workers', '4', '--envs-per-thread', '2', '--baseline-workers', '2', '--seconds', '2', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const result = JSON.parse(r.stdout);
+  assert.deepEqual([result.baseline.workers, result.baseline.envs_per_thread], [2, 2]);
+});
+
 test('bench train: a baseline of workers with --rom (whose baseline is the built-in game) gets one line and a non-zero exit before anything trains', () => {
   const r = run('bench', 'train', 'breakout', '--rom', 'any.bin', '--baseline-workers', '1', '--seconds', '1');
   assert.equal(r.status, 2, r.stderr);

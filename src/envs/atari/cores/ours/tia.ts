@@ -145,7 +145,7 @@ export class Tia {
   private readonly extentAt = new Int32Array(5);
   private readonly pairsInWord = new Int32Array(5);
   private pairsInLine = 0;
-  /** The objects (layer bits) whose extents changed since `extents` was built. */
+  /** The objects (layer bits) whose extents changed since `extentAt` and the pair words were built. */
   private extentsStale = ALL_LAYERS;
   /** Background, COLUP0, COLUP1, COLUPF and the playfield's colour on the left and right half (score mode: the players'), as palette indices. */
   private readonly colours = new Uint8Array(6);
