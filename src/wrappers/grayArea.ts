@@ -153,7 +153,6 @@ export class GrayAreaResizer {
     return rgb;
   }
 
-
   /**
    * Recomputes only the output pixels whose area overlaps the input rectangle [x0, x1) x
    * [y0, y1) of `rgb`; the others keep their values in `out`. The row sums of the input rows

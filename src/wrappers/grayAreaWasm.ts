@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { builtWasmModule } from '../util/builtWasm.js';
 
 /**
  * The WebAssembly pass of GrayAreaResizer for palette-indexed frames (assembly/grayArea.ts):
@@ -13,19 +13,6 @@ interface GrayAreaExports {
     lumaFrame: number, columns: number, out: number, offset: number, denominator: number, band: number, boundary: number): number;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
-/** The compiled kernel, once per thread; null when it was not built (`npm run build:wasm`) or this engine lacks SIMD. */
-function grayAreaModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(readFileSync(new URL('../../../build/grayArea.wasm', import.meta.url)));
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
-}
 
 /** Taps whose inputs are contiguous: output o reads first[o] + k, k < width, with weight[o * width + k]. */
 export interface ContiguousTaps { first: Int32Array; weight: Int32Array; width: number }
@@ -49,7 +36,7 @@ export class IndexedGrayKernel {
   /** Null when the kernel is not built, or for shapes it does not take (it works on four input columns and four output rows at a time). */
   static create(inHeight: number, inWidth: number, size: number, x: ContiguousTaps, y: ContiguousTaps, truncation: Truncation): IndexedGrayKernel | null {
     if (inWidth % 4 !== 0 || size % 4 !== 0) return null;
-    const module = grayAreaModule();
+    const module = builtWasmModule('grayArea.wasm'); // null: not built, or this engine lacks SIMD
     return module === null ? null : new IndexedGrayKernel(module, inHeight, inWidth, size, x, y, truncation);
   }
 

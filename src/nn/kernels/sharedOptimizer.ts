@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { builtWasmModule } from '../../util/builtWasm.js';
 import { adamStep, rmsPropStep, scheduledLearningRate, type AdamOptions, type LearningRateSchedule, type RmsPropOptions } from '../optimizers.js';
 
 /**
@@ -23,17 +23,9 @@ interface OptimizerExports {
   rmsprop(n: number, params: number, grads: number, g: number, gradScale: number, lr: number, alpha: number, oneMinusAlpha: number, epsilon: number, copyTo: number): void;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
 /** The compiled optimizer module, or null when it was not built. */
 export function optimizerModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
-  try {
-    compiled = new WebAssembly.Module(readFileSync(new URL('../../../../build/optimizer.wasm', import.meta.url)));
-  } catch {
-    compiled = null;
-  }
-  return compiled;
+  return builtWasmModule('optimizer.wasm');
 }
 
 /** Applies one optimizer step, with wasm when all buffers lie in `memory`, else in TypeScript. */
